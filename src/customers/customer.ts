@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/**
+ * The customer as the pipeline sees it: one validated, normalized CSV row.
+ * This is the contract between ingest (which builds it) and the stage jobs
+ * (which read it back from the ledger). Phone numbers are E.164, strings are trimmed.
+ */
+
+/** Verticals documented for Sole Proprietor brands (same list as business_industry). */
+export const VERTICALS = [
+  'AGRICULTURE', 'BANKING', 'CONSUMER', 'EDUCATION', 'ENGINEERING', 'ENERGY', 'OIL_AND_GAS',
+  'FAST_MOVING_CONSUMER_GOODS', 'FINANCIAL', 'FINTECH', 'FOOD_AND_BEVERAGE', 'GOVERNMENT',
+  'HEALTHCARE', 'HOSPITALITY', 'INSURANCE', 'LEGAL', 'MANUFACTURING', 'MEDIA', 'ONLINE',
+  'RAW_MATERIALS', 'REAL_ESTATE', 'RELIGION', 'RETAIL', 'JEWELRY', 'TECHNOLOGY',
+  'TELECOMMUNICATIONS', 'TRANSPORTATION', 'TRAVEL', 'ELECTRONICS', 'NOT_FOR_PROFIT',
+] as const;
+export type Vertical = (typeof VERTICALS)[number];
+
+/** The ISV's own id: it goes into every friendly name and job id, so keep it plain. */
+export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
+export const MESSAGING_SERVICE_SID_PATTERN = /^MG[0-9a-fA-F]{32}$/;
+/** Twilio's keyword rule: alphanumeric values. */
+export const KEYWORD_PATTERN = /^[A-Za-z0-9]+$/;
+
+export const campaignSchema = z.object({
+  description: z.string().min(40).max(4096),
+  messageFlow: z.string().min(40).max(2048),
+  messageSamples: z.array(z.string().min(20).max(1024)).min(2).max(5),
+  hasEmbeddedLinks: z.boolean(),
+  hasEmbeddedPhone: z.boolean(),
+  optInKeywords: z.array(z.string().regex(KEYWORD_PATTERN)).optional(),
+  optInMessage: z.string().min(20).max(320).optional(),
+  optOutKeywords: z.array(z.string().regex(KEYWORD_PATTERN)).optional(),
+  optOutMessage: z.string().min(20).max(320).optional(),
+  helpKeywords: z.array(z.string().regex(KEYWORD_PATTERN)).optional(),
+  helpMessage: z.string().min(20).max(320).optional(),
+});
+export type Campaign = z.infer<typeof campaignSchema>;
+
+export const customerSchema = z.object({
+  customerId: z.string().regex(CUSTOMER_ID_PATTERN),
+  firstName: z.string().min(1),
+  lastName: z.string().min(1),
+  email: z.string().email(),
+  phoneNumber: z.string().regex(E164_PATTERN),
+  mobilePhoneNumber: z.string().regex(E164_PATTERN),
+  brandName: z.string().min(1),
+  vertical: z.enum(VERTICALS).optional(),
+  street: z.string().min(1),
+  streetSecondary: z.string().min(1).optional(),
+  city: z.string().min(1),
+  region: z.string().min(2),
+  postalCode: z.string().min(3),
+  isoCountry: z.enum(['US', 'CA']),
+  messagingServiceSid: z.string().regex(MESSAGING_SERVICE_SID_PATTERN).optional(),
+  campaign: campaignSchema,
+});
+export type Customer = z.infer<typeof customerSchema>;
