@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/**
+ * Every setting, read from the environment in one place and validated with zod.
+ * The README's configuration table mirrors SETTINGS below; keep them together.
+ */
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const num = (def: number, min = 0) => z.coerce.number().min(min).default(def);
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+export const STARTER_PROFILE_POLICY_SID = 'RN806dd6cd175f314e1f96a9727ee271f4';
+export const SOLE_PROPRIETOR_POLICY_SID = 'RN670d5d2e282a6130ae063b234b6019c8';
+export const PRIMARY_PROFILE_POLICY_SID = 'RNdfbf3fae0e1107f8aded0e7cead80bf5';
+
+export const configSchema = z.object({
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9{}_:.-]+$/, 'letters, digits, {}, _, :, . and - only')
+    .default('{a2p}'),
+  TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional()),
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_API_BASE: optionalString.pipe(z.string().url().optional()),
+  TWILIO_TIMEOUT_MS: int(30_000, 1),
+  ISV_PRIMARY_PROFILE_SID: optionalString.pipe(z.string().regex(/^BU[0-9a-fA-F]{32}$/, 'must look like BU followed by 32 hex digits').optional()),
+  STARTER_PROFILE_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(STARTER_PROFILE_POLICY_SID),
+  SOLE_PROPRIETOR_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(SOLE_PROPRIETOR_POLICY_SID),
+  PUBLIC_BASE_URL: optionalString.pipe(z.string().url().optional()),
+  VALIDATION_WAIT_MS: int(30_000),
+  STATUS_POLL_MAX_MS: int(15 * 60_000, 1),
+  OTP_RESEND_MS: int(24 * 3600_000, 1),
+  TWILIO_MAX_RPS: num(10, 0.01),
+  REGISTRATION_RPS: num(1, 0.01),
+  OTP_RPS: int(10, 1),
+  WORKER_CONCURRENCY: int(8, 1),
+  JOB_ATTEMPTS: int(8, 1),
+  BACKOFF_BASE_MS: int(2_000, 1),
+  BACKOFF_MAX_MS: int(5 * 60_000, 1),
+  SHUTDOWN_TIMEOUT_MS: int(30_000, 0),
+  DASHBOARD_HOST: z.string().default('127.0.0.1'),
+  DASHBOARD_PORT: int(3000, 0),
+  DASHBOARD_USER: z.string().default('admin'),
+  DASHBOARD_PASSWORD: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Config, string>> = {}): Config {
+  const source: Record<string, string | undefined> = {};
+  for (const key of Object.keys(configSchema.shape)) source[key] = env[key];
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) source[k] = v;
+  const parsed = configSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid settings:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** The Twilio credentials a command that calls Twilio cannot run without. */
+export function requireTwilio(config: Config): { accountSid: string; authToken: string; apiBase: string | undefined } {
+  if (!config.TWILIO_ACCOUNT_SID || !config.TWILIO_AUTH_TOKEN) {
+    throw new ConfigError(
+      'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set (use the sandbox\'s values with TWILIO_API_BASE for local runs; see .env.example).',
+    );
+  }
+  return { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN, apiBase: config.TWILIO_API_BASE };
+}

@@ -1,0 +1,28 @@
+/** The customers module: CSV columns, field rules, campaign template, row validation, CSV reading. */
+export * from './customer.js';
+export * from './columns.js';
+export * from './errors.js';
+export { normalizePhone, maskPhone, type PhoneOptions, type PhoneResult } from './phone.js';
+export { normalizeEmail, maskEmail, type EmailResult } from './email.js';
+export { normalizeCountry, normalizeRegion, normalizePostalCode, type Country } from './address.js';
+export { brandNameProblem } from './brand-name.js';
+export {
+  TEXT_LIMITS,
+  KEYWORDS_MAX_LENGTH,
+  codePointLength,
+  parseBoolean,
+  parseKeywords,
+} from './campaign-rules.js';
+export {
+  PLACEHOLDERS,
+  fillPlaceholders,
+  loadCampaignTemplate,
+  parseCampaignTemplate,
+  templateProvides,
+  type CampaignTemplate,
+  type Placeholder,
+  type TemplateValue,
+} from './template.js';
+export { validateRow, normalizeVertical, TAX_ID_REASON, type RowResult, type RowProblem } from './row.js';
+export { readCustomerCsv, checkHeader, ROW_COLUMN, type HeaderInfo, type ReadCustomerCsvOptions } from './csv-reader.js';
+export { BatchTally, MOBILE_NUMBER_BRAND_LIMIT, EMAIL_BRAND_LIMIT, type PriorUses } from './batch.js';

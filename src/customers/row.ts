@@ -1,0 +1,247 @@
+/**
+ * One CSV record → a validated, normalized Customer, or every problem of the row.
+ *
+ * Each problem names the column and the rule in words an operator can act on. Reasons never
+ * contain the value of a PII column (names, email, phones, street, city, postal code, brand
+ * name); they may quote non-PII values (customer_id, vertical, iso_country, region, booleans,
+ * keywords, messaging_service_sid).
+ */
+import {
+  CUSTOMER_ID_PATTERN,
+  MESSAGING_SERVICE_SID_PATTERN,
+  VERTICALS,
+  customerSchema,
+  type Customer,
+  type Vertical,
+} from './customer.js';
+import { COLUMNS, isCampaignColumn } from './columns.js';
+import { normalizePhone } from './phone.js';
+import { normalizeEmail } from './email.js';
+import { normalizeCountry, normalizePostalCode, normalizeRegion, type Country } from './address.js';
+import { brandNameProblem } from './brand-name.js';
+import { buildCampaign, type RowProblem } from './campaign.js';
+import type { CampaignTemplate } from './template.js';
+
+export type { RowProblem } from './campaign.js';
+
+export type RowResult =
+  | { ok: true; row: number; customer: Customer }
+  | { ok: false; row: number; customerId: string | null; problems: RowProblem[] };
+
+/** Reason for a non-empty tax_id (the customer must go the Standard / Low-Volume Standard way). */
+export const TAX_ID_REASON =
+  'customer has a tax ID: not eligible for Sole Proprietor registration; register a Standard or Low-Volume Standard brand instead';
+
+/** Columns whose value is a single line of text (a line break there is a mistake). */
+const SINGLE_LINE = new Set(
+  COLUMNS.filter((c) => !isCampaignColumn(c.name) || c.name.endsWith('_keywords') || c.name.startsWith('has_')).map(
+    (c) => c.name,
+  ),
+);
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+export function validateRow(
+  record: Readonly<Record<string, string>>,
+  rowNumber: number,
+  template?: CampaignTemplate,
+): RowResult {
+  const problems: RowProblem[] = [];
+  const add = (column: string, reason: string) => problems.push({ column, reason });
+  const badText = new Set<string>();
+
+  // Encoding and control characters first: a cell with them gets only that problem.
+  for (const spec of COLUMNS) {
+    const value = record[spec.name];
+    if (value === undefined || value.trim() === '') continue;
+    if (value.includes('\uFFFD')) {
+      add(spec.name, 'contains characters that are not valid UTF-8; save the file as "CSV UTF-8" and re-import it');
+      badText.add(spec.name);
+    } else if (CONTROL.test(value)) {
+      add(spec.name, 'contains control characters; retype the value');
+      badText.add(spec.name);
+    } else if (SINGLE_LINE.has(spec.name) && /[\r\n]/.test(value.trim())) {
+      add(
+        spec.name,
+        spec.name === 'street' ? 'contains a line break; put the second address line in street_secondary' : 'contains a line break; keep it on one line',
+      );
+      badText.add(spec.name);
+    }
+  }
+  const cell = (column: string): string => (badText.has(column) ? '' : (record[column] ?? '').trim());
+  const check = (column: string): string | undefined => (badText.has(column) ? undefined : cell(column));
+  const requireText = (column: string, what: string): string | undefined => {
+    const v = check(column);
+    if (v === undefined) return undefined;
+    if (v === '') add(column, `is required (${what})`);
+    return v === '' ? undefined : v;
+  };
+
+  // customer_id
+  const rawId = cell('customer_id');
+  let customerId: string | undefined;
+  if (check('customer_id') !== undefined) {
+    if (rawId === '') add('customer_id', 'is required');
+    else if (!CUSTOMER_ID_PATTERN.test(rawId)) {
+      add(
+        'customer_id',
+        `"${rawId.length > 70 ? `${rawId.slice(0, 70)}…` : rawId}" is not a valid id: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+      );
+    } else customerId = rawId;
+  }
+
+  const firstName = requireText('first_name', "the customer's first name");
+  const lastName = requireText('last_name', "the customer's last name");
+
+  let email: string | undefined;
+  if (check('email') !== undefined) {
+    const r = normalizeEmail(cell('email'));
+    if (r.ok) email = r.email;
+    else add('email', r.reason);
+  }
+
+  let phoneNumber: string | undefined;
+  if (check('phone_number') !== undefined) {
+    const r = normalizePhone(cell('phone_number'), { kind: 'any' });
+    if (r.ok) phoneNumber = r.e164;
+    else add('phone_number', r.reason);
+  }
+  let mobilePhoneNumber: string | undefined;
+  if (check('mobile_phone_number') !== undefined) {
+    const r = normalizePhone(cell('mobile_phone_number'), { kind: 'us-ca-mobile' });
+    if (r.ok) mobilePhoneNumber = r.e164;
+    else add('mobile_phone_number', r.reason);
+  }
+
+  let brandName: string | undefined;
+  if (check('brand_name') !== undefined) {
+    const reason = brandNameProblem(cell('brand_name'), rawId);
+    if (reason) add('brand_name', reason);
+    else brandName = cell('brand_name');
+  }
+
+  let vertical: Vertical | undefined;
+  const rawVertical = check('vertical');
+  if (rawVertical) {
+    vertical = normalizeVertical(rawVertical);
+    if (!vertical) {
+      add('vertical', `"${rawVertical.length > 40 ? `${rawVertical.slice(0, 40)}…` : rawVertical}" is not a Sole Proprietor vertical; use one of ${VERTICALS.join(', ')} (or leave it empty)`);
+    }
+  }
+
+  const street = requireText('street', 'first line of the street address');
+  const streetSecondary = check('street_secondary') || undefined;
+  const city = requireText('city', 'the city');
+
+  let isoCountry: Country | undefined;
+  let countryChecked = false;
+  if (check('iso_country') !== undefined) {
+    const r = normalizeCountry(cell('iso_country'));
+    countryChecked = true;
+    if (r.ok) isoCountry = r.value;
+    else add('iso_country', r.reason);
+  }
+  // With an invalid country, region and postal code are still checked against both countries.
+  const countryForAddress = countryChecked ? isoCountry : undefined;
+  let region: string | undefined;
+  if (check('region') !== undefined) {
+    const r = normalizeRegion(cell('region'), countryForAddress);
+    if (r.ok) region = r.value;
+    else add('region', r.reason);
+  }
+  let postalCode: string | undefined;
+  if (check('postal_code') !== undefined) {
+    const r = normalizePostalCode(cell('postal_code'), countryForAddress);
+    if (r.ok) postalCode = r.value;
+    else add('postal_code', r.reason);
+  }
+
+  if ((record['tax_id'] ?? '').trim() !== '') add('tax_id', TAX_ID_REASON);
+
+  let messagingServiceSid: string | undefined;
+  const rawSid = check('messaging_service_sid');
+  if (rawSid) {
+    if (MESSAGING_SERVICE_SID_PATTERN.test(rawSid)) messagingServiceSid = rawSid;
+    else {
+      add(
+        'messaging_service_sid',
+        `"${rawSid.length > 40 ? `${rawSid.slice(0, 40)}…` : rawSid}" is not a Messaging Service SID (MG followed by 32 hex digits); leave it empty to create a Messaging Service`,
+      );
+    }
+  }
+
+  const campaign = buildCampaign(
+    cell,
+    template,
+    { brand_name: cell('brand_name'), first_name: cell('first_name'), last_name: cell('last_name') },
+    problems,
+  );
+
+  const idForReport = customerId ?? null;
+  if (problems.length > 0) return { ok: false, row: rowNumber, customerId: idForReport, problems };
+
+  // Last guard: the shared contract. With the checks above it passes; if it does not, the row
+  // is refused rather than sent to Twilio.
+  const parsed = customerSchema.safeParse({
+    customerId,
+    firstName,
+    lastName,
+    email,
+    phoneNumber,
+    mobilePhoneNumber,
+    brandName,
+    ...(vertical ? { vertical } : {}),
+    street,
+    ...(streetSecondary ? { streetSecondary } : {}),
+    city,
+    region,
+    postalCode,
+    isoCountry,
+    ...(messagingServiceSid ? { messagingServiceSid } : {}),
+    campaign,
+  });
+  if (!parsed.success) {
+    return {
+      ok: false,
+      row: rowNumber,
+      customerId: idForReport,
+      problems: parsed.error.issues.map((issue) => ({
+        column: columnOfPath(issue.path),
+        reason: `failed the final schema check: ${issue.message}`,
+      })),
+    };
+  }
+  return { ok: true, row: rowNumber, customer: parsed.data };
+}
+
+const VERTICAL_SET: ReadonlySet<string> = new Set(VERTICALS);
+/** "food and beverage", "Food & Beverage", "real-estate" → the enum value; undefined if none. */
+export function normalizeVertical(raw: string): Vertical | undefined {
+  const v = raw
+    .trim()
+    .toUpperCase()
+    .replace(/&/g, ' AND ')
+    .replace(/[\s\-/]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_|_$/g, '');
+  return VERTICAL_SET.has(v) ? (v as Vertical) : undefined;
+}
+
+const FIELD_TO_COLUMN: Record<string, string> = {
+  customerId: 'customer_id', firstName: 'first_name', lastName: 'last_name', email: 'email',
+  phoneNumber: 'phone_number', mobilePhoneNumber: 'mobile_phone_number', brandName: 'brand_name',
+  vertical: 'vertical', street: 'street', streetSecondary: 'street_secondary', city: 'city', region: 'region',
+  postalCode: 'postal_code', isoCountry: 'iso_country', messagingServiceSid: 'messaging_service_sid',
+  description: 'campaign_description', messageFlow: 'message_flow', hasEmbeddedLinks: 'has_embedded_links',
+  hasEmbeddedPhone: 'has_embedded_phone', optInKeywords: 'opt_in_keywords', optInMessage: 'opt_in_message',
+  optOutKeywords: 'opt_out_keywords', optOutMessage: 'opt_out_message', helpKeywords: 'help_keywords',
+  helpMessage: 'help_message',
+};
+
+function columnOfPath(path: readonly PropertyKey[]): string {
+  const [first, second, third] = path;
+  if (first === 'campaign') {
+    if (second === 'messageSamples') return typeof third === 'number' ? `message_sample_${third + 1}` : 'message_sample_1';
+    return FIELD_TO_COLUMN[String(second)] ?? 'campaign';
+  }
+  return FIELD_TO_COLUMN[String(first)] ?? String(first ?? 'row');
+}

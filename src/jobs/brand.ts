@@ -1,0 +1,30 @@
+import { rejectIfRejected } from './bundle.js';
+import { ensure, requireSid, type StageContext, type StageOutcome } from './context.js';
+
+const STAGE = 'brand';
+
+/**
+ * Section 3: register the Sole Proprietor Brand. Brands cost fees, so look first: a
+ * rejected profile or trust bundle ends here. A lost answer is found again by the trust
+ * bundle SID (one bundle, one brand), never by creating a second brand.
+ */
+export async function brand(ctx: StageContext): Promise<StageOutcome> {
+  const { gateway, settings, customerId } = ctx;
+  const profileSid = await requireSid(ctx, 'customerProfile');
+  const bundleSid = await requireSid(ctx, 'trustProduct');
+
+  if (!(await ctx.ledger.sid(customerId, 'brand'))) {
+    const bundle = await gateway.fetchBundle('trustProduct', bundleSid);
+    await ctx.ledger.setStatus(customerId, { trustProduct: bundle.status });
+    rejectIfRejected('trustProduct', bundle);
+  }
+
+  const brandSid = await ensure(
+    ctx, STAGE, 'brand',
+    async () => (await gateway.createBrand({ customerProfileBundleSid: profileSid, a2pProfileBundleSid: bundleSid })).sid,
+    async () => (await gateway.findBrandByBundle(bundleSid))?.sid ?? null,
+  );
+  await ctx.ledger.setStatus(customerId, { brandPolls: '0' });
+  await ctx.ledger.transition(customerId, STAGE, 'in_progress', `brand ${brandSid} registered`);
+  return { kind: 'next', stage: 'brand-status', delayMs: settings.validationWaitMs };
+}

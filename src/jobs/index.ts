@@ -1,0 +1,18 @@
+import { brandStatus } from './brand-status.js';
+import { brand } from './brand.js';
+import { campaign } from './campaign.js';
+import type { StageFn, StageName } from './context.js';
+import { otp } from './otp.js';
+import { starterProfile } from './starter-profile.js';
+import { trustBundle } from './trust-bundle.js';
+
+export * from './context.js';
+
+export const STAGE_FUNCTIONS: Record<StageName, StageFn> = {
+  'starter-profile': starterProfile,
+  'trust-bundle': trustBundle,
+  brand,
+  'brand-status': brandStatus,
+  otp,
+  campaign,
+};

@@ -1,0 +1,46 @@
+/** Tracks every timer the sandbox starts so close() can clear them all and the process can exit. */
+export class Timers {
+  private readonly pending = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  /** Runs fn after ms (unless the sandbox is closed first). Errors thrown by fn are swallowed. */
+  after(ms: number, fn: () => void): void {
+    if (this.closed) return;
+    const t = setTimeout(() => {
+      this.pending.delete(t);
+      if (this.closed) return;
+      try {
+        fn();
+      } catch {
+        // a background transition must never crash the server
+      }
+    }, Math.max(0, ms));
+    this.pending.add(t);
+  }
+
+  /** Resolves after ms; never resolves if the sandbox closes first (the caller's socket is destroyed by then). */
+  sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => this.after(ms, resolve));
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  clearAll(): void {
+    this.closed = true;
+    for (const t of this.pending) clearTimeout(t);
+    this.pending.clear();
+  }
+}
+
+/** `2019-07-30T22:29:24Z` (Twilio v1 APIs). */
+export function iso8601(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** `Tue, 18 Aug 2015 17:07:30 +0000` (Twilio API 2010). */
+export function rfc2822(ms: number): string {
+  return new Date(ms).toUTCString().replace(/GMT$/, '+0000');
+}

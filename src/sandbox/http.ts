@@ -1,0 +1,175 @@
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { handleAdmin } from './admin.js';
+import type { SandboxContext } from './context.js';
+import { TwilioApiError, notFound, tooManyRequests, unauthorized } from './errors.js';
+import { TIMEOUT_FAULT_HOLD_MS, pickFault } from './faults.js';
+import type { SlidingWindowLimiter } from './rate-limit.js';
+import { matchRoute, type CompiledRoute, type Product } from './routes.js';
+import type { RequestLogEntry } from './store.js';
+
+const PRODUCTS: readonly Product[] = ['trusthub', 'messaging', 'api'];
+const MAX_BODY_BYTES = 1 << 20;
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+export interface ServerDeps {
+  ctx: SandboxContext;
+  routes: readonly CompiledRoute[];
+  budget: SlidingWindowLimiter;
+  rng?: () => number;
+}
+
+export interface SandboxServer {
+  server: http.Server;
+  /** Destroys every open socket (keep-alive and held ones). */
+  destroySockets(): void;
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new TwilioApiError(413, 20413, 'Request Entity Too Large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Basic auth with the configured account SID and token. */
+function authenticated(req: http.IncomingMessage, accountSid: string, authToken: string): boolean {
+  const h = req.headers.authorization;
+  if (!h || !/^Basic\s+/i.test(h)) return false;
+  const decoded = Buffer.from(h.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  if (i < 0) return false;
+  return decoded.slice(0, i) === accountSid && decoded.slice(i + 1) === authToken;
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.writableEnded || res.destroyed) return;
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(payload),
+    'Twilio-Request-Id': `RQ${randomBytes(16).toString('hex')}`,
+    ...headers,
+  });
+  res.end(payload);
+}
+
+export function createSandboxServer(deps: ServerDeps): SandboxServer {
+  const { ctx, routes, budget } = deps;
+  const rng = deps.rng ?? Math.random;
+  const { options, store, timers } = ctx;
+  const sockets = new Set<Socket>();
+
+  const server = http.createServer((req, res) => {
+    void handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, new TwilioApiError(500, 20500, 'Internal Server Error').body());
+    });
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const at = Date.now();
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://sandbox.local');
+    const path = url.pathname;
+    let bodyText: string;
+    try {
+      bodyText = await readBody(req);
+    } catch (e) {
+      if (e instanceof TwilioApiError) send(res, e.status, e.body());
+      return;
+    }
+
+    if (path === '/_sandbox' || path.startsWith('/_sandbox/')) {
+      if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) {
+        send(res, 403, { error: 'sandbox admin endpoints are loopback only' });
+        return;
+      }
+      const r = handleAdmin(ctx, method, path, bodyText);
+      send(res, r.status, r.body);
+      return;
+    }
+
+    const firstSeg = path.split('/')[1] ?? '';
+    const product = (PRODUCTS as readonly string[]).includes(firstSeg) ? (firstSeg as Product) : null;
+    const twilioPath = product ? path.slice(product.length + 1) || '/' : path;
+    const entry: RequestLogEntry = { at, method, path, product: product ?? firstSeg, status: 0 };
+    store.requestLog.push(entry);
+
+    const answer = async (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      await timers.sleep(options.latencyMs);
+      entry.status = status;
+      send(res, status, body, headers);
+    };
+    const answerError = (e: TwilioApiError) => answer(e.status, e.body(), e.status === 401 ? { ...e.headers, 'WWW-Authenticate': 'Basic realm="Twilio API"' } : e.headers);
+
+    try {
+      if (!authenticated(req, options.accountSid, options.authToken)) throw unauthorized();
+      const match = product ? matchRoute(routes, product, method, twilioPath) : { route: null, pathMatched: false };
+      if (match.route) entry.operation = match.route.operation;
+      if (!budget.tryAcquire(options.accountSid)) throw tooManyRequests(options.retryAfterSeconds);
+
+      const fault = pickFault(options, rng);
+      const isCreate = match.route !== null && match.route.creates === true && method === 'POST';
+      if (fault && (fault !== 'reset-after-create' || isCreate)) {
+        entry.fault = fault;
+        switch (fault) {
+          case '500':
+            return await answerError(new TwilioApiError(500, 20500, 'Internal Server Error'));
+          case '503':
+            return await answerError(new TwilioApiError(503, 20503, 'Service Unavailable'));
+          case '429':
+            return await answerError(tooManyRequests(options.retryAfterSeconds));
+          case '429-retry-after':
+            return await answerError(tooManyRequests(options.retryAfterSeconds ?? 1));
+          case 'timeout':
+            // never answer; the socket is destroyed after a minute or at close()
+            timers.after(TIMEOUT_FAULT_HOLD_MS, () => req.socket.destroy());
+            return;
+          case 'reset-after-create':
+            break;
+        }
+      }
+
+      if (!match.route) {
+        if (match.pathMatched) throw new TwilioApiError(405, 20004, 'Method not allowed');
+        throw notFound(twilioPath);
+      }
+      const form = new URLSearchParams(method === 'POST' ? bodyText : '');
+      const result = match.route.handle({ method, twilioPath, params: match.params, query: url.searchParams, form }, ctx);
+      if (entry.fault === 'reset-after-create' && result.status >= 200 && result.status < 300) {
+        // the resource now exists, but the client never learns it
+        await timers.sleep(options.latencyMs);
+        req.socket.destroy();
+        return;
+      }
+      await answer(result.status, result.body);
+    } catch (e) {
+      if (e instanceof TwilioApiError) return await answerError(e);
+      await answerError(new TwilioApiError(500, 20500, 'Internal Server Error'));
+    }
+  }
+
+  return {
+    server,
+    destroySockets() {
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
+  };
+}

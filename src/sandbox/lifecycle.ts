@@ -1,0 +1,249 @@
+import { randomBytes } from 'node:crypto';
+import type { StatusCallbacks } from './callbacks.js';
+import type { Timers } from './clock.js';
+import type { SandboxOptions } from './options.js';
+import { addressSidsOf } from './policies.js';
+import {
+  ADDRESS_REJECTIONS,
+  BRAND_FAILURES,
+  TCR_EMAIL_LIMIT,
+  TCR_MOBILE_LIMIT,
+  addressRejection,
+  emailRejection,
+} from './rules.js';
+import {
+  POLICY_STARTER,
+  normaliseEmail,
+  normaliseMobile,
+  type Brand,
+  type Bundle,
+  type BundleError,
+  type BundleStatus,
+  type Campaign,
+  type Store,
+} from './store.js';
+
+/** Error codes placed in a rejected bundle's `errors` entries (the spec only shows `{code}`). */
+export const REVIEW_CODES = { email: 22215, address: 22219, supportingProfile: 22218 } as const;
+
+const TCR_ALNUM = 'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789';
+function tcrId(prefix: string): string {
+  const bytes = randomBytes(6);
+  let s = prefix;
+  for (const b of bytes) s += TCR_ALNUM[b % TCR_ALNUM.length];
+  return s;
+}
+
+/** The time-driven state machine: bundle review, brand registration, OTP replies, campaign vetting. */
+export class Lifecycle {
+  constructor(
+    private readonly options: SandboxOptions,
+    private readonly store: Store,
+    private readonly timers: Timers,
+    private readonly callbacks: StatusCallbacks,
+  ) {}
+
+  // ---------------------------------------------------------------- bundles
+
+  private setBundleStatus(b: Bundle, status: BundleStatus, failureReason?: string): void {
+    if (b.status === status) return;
+    b.status = status;
+    b.dateUpdated = Date.now();
+    if (b.statusCallback) {
+      const params: Record<string, string> = { AccountSid: this.options.accountSid, BundleSid: b.sid, Status: status };
+      if (failureReason) params['FailureReason'] = failureReason;
+      this.callbacks.send(b.statusCallback, params);
+    }
+  }
+
+  /** Client set status=pending-review (already checked compliant): the bundle goes in-review and is reviewed later. */
+  submit(b: Bundle): void {
+    b.errors = null;
+    b.reviewPassed = false;
+    b.submission += 1;
+    const submission = b.submission;
+    this.setBundleStatus(b, 'pending-review');
+    this.setBundleStatus(b, 'in-review');
+    this.timers.after(this.options.reviewDelayMs, () => {
+      if (b.submission === submission && b.status === 'in-review') this.review(b);
+    });
+  }
+
+  private review(b: Bundle): void {
+    const errors = b.kind === 'customerProfile' ? this.profileProblems(b) : this.trustProductProblems(b);
+    if (errors === 'wait') {
+      // the starter profile this trust product depends on has not been reviewed yet: look again shortly.
+      const submission = b.submission;
+      this.timers.after(50, () => {
+        if (b.submission === submission && b.status === 'in-review') this.review(b);
+      });
+      return;
+    }
+    if (errors.length > 0) {
+      this.reject(b, errors);
+      return;
+    }
+    b.reviewPassed = true;
+    b.dateUpdated = Date.now();
+  }
+
+  /** The documented asynchronous validations of a Starter Customer Profile: email and address. */
+  profileProblems(b: Bundle): BundleError[] {
+    const errors: BundleError[] = [];
+    if (b.policySid !== POLICY_STARTER) return errors;
+    const emails = new Set<string>([b.email]);
+    for (const eu of this.store.assignedEndUsers(b.sid, 'starter_customer_profile_information')) {
+      const e = eu.attributes['email'];
+      if (typeof e === 'string') emails.add(e);
+    }
+    for (const email of emails) {
+      const reason = emailRejection(email);
+      if (reason && !errors.some((x) => x.failure_reason === reason)) errors.push({ code: REVIEW_CODES.email, object_field: 'email', failure_reason: reason });
+    }
+    for (const doc of this.store.assignedDocuments(b.sid, 'customer_profile_address')) {
+      for (const sid of addressSidsOf(doc.attributes)) {
+        const a = this.store.addresses.get(sid);
+        const reason = a ? addressRejection(a) : ADDRESS_REJECTIONS.notFound(sid);
+        if (reason) errors.push({ code: REVIEW_CODES.address, object_field: 'address_sids', failure_reason: reason });
+      }
+    }
+    return errors;
+  }
+
+  private trustProductProblems(b: Bundle): BundleError[] | 'wait' {
+    const starters = this.store.assignedProfiles(b.sid).filter((p) => p.policySid === POLICY_STARTER);
+    const rejected = starters.find((p) => p.status === 'twilio-rejected' || p.status === 'draft');
+    if (rejected) {
+      return [{ code: REVIEW_CODES.supportingProfile, object_field: 'customer_profile', failure_reason: `The Starter Customer Profile ${rejected.sid} is ${rejected.status}.` }];
+    }
+    if (starters.some((p) => p.status === 'in-review' && !p.reviewPassed)) return 'wait';
+    return [];
+  }
+
+  private reject(b: Bundle, errors: BundleError[]): void {
+    b.errors = errors;
+    b.reviewPassed = false;
+    this.setBundleStatus(b, 'twilio-rejected', errors.map((e) => e.failure_reason).join('; '));
+    if (b.kind === 'customerProfile') {
+      // trust products built on this profile are rejected with it
+      for (const tp of this.store.bundlesAssigning(b.sid)) {
+        if (tp.kind !== 'trustProduct') continue;
+        if (tp.status !== 'in-review' && tp.status !== 'pending-review' && tp.status !== 'twilio-approved') continue;
+        this.reject(tp, [{ code: REVIEW_CODES.supportingProfile, object_field: 'customer_profile', failure_reason: `The Starter Customer Profile ${b.sid} is twilio-rejected.` }]);
+      }
+    } else {
+      // a brand built on a rejected bundle cannot succeed
+    }
+  }
+
+  /** True once the review of an in-review bundle (and, for a trust product, of its starter profile) has passed. */
+  private settled(b: Bundle): boolean {
+    if (b.status !== 'in-review') return true;
+    if (!b.reviewPassed) return false;
+    if (b.kind === 'trustProduct') return this.store.assignedProfiles(b.sid).every((p) => this.settled(p));
+    return true;
+  }
+
+  // ---------------------------------------------------------------- brands
+
+  brandCreated(brand: Brand): void {
+    this.timers.after(this.options.brandDelayMs, () => this.registerBrand(brand));
+  }
+
+  private registerBrand(brand: Brand): void {
+    if (brand.status !== 'PENDING') return;
+    const cp = this.store.customerProfiles.get(brand.customerProfileBundleSid);
+    const tp = this.store.trustProducts.get(brand.a2pProfileBundleSid);
+    // Wait for outstanding bundle reviews: they decide whether the bundles are compliant.
+    if ((cp && !this.settled(cp)) || (tp && !this.settled(tp))) {
+      this.timers.after(Math.min(100, Math.max(10, this.options.reviewDelayMs)), () => this.registerBrand(brand));
+      return;
+    }
+    const usable = (b: Bundle | undefined) => b !== undefined && (b.status === 'in-review' || b.status === 'twilio-approved');
+    if (!usable(cp)) return this.failBrand(brand, BRAND_FAILURES.customerProfile, []);
+    if (!usable(tp)) return this.failBrand(brand, BRAND_FAILURES.a2pBundle, []);
+
+    const mobileRaw = this.store.assignedEndUsers(tp!.sid, 'sole_proprietor_information')[0]?.attributes['mobile_phone_number'];
+    const emailRaw = this.store.assignedEndUsers(cp!.sid, 'starter_customer_profile_information')[0]?.attributes['email'] ?? cp!.email;
+    brand.mobile = typeof mobileRaw === 'string' ? normaliseMobile(mobileRaw) : null;
+    brand.email = typeof emailRaw === 'string' ? normaliseEmail(emailRaw) : null;
+
+    const others = [...this.store.brands.values()].filter((o) => o.sid !== brand.sid && o.status !== 'FAILED' && o.status !== 'PENDING');
+    if (brand.mobile) {
+      const used = others.filter((o) => o.mobile === brand.mobile).length + (this.store.tcrMobileUsage.get(brand.mobile) ?? 0);
+      if (used >= TCR_MOBILE_LIMIT) {
+        return this.failBrand(brand, BRAND_FAILURES.tcr, [
+          { code: 'MOBILE_LIMIT', field: 'mobile_phone_number', description: `The mobile phone number has already been used for ${used} Sole Proprietor brand registrations with TCR (maximum ${TCR_MOBILE_LIMIT}).` },
+        ]);
+      }
+    }
+    if (brand.email) {
+      const used = others.filter((o) => o.email === brand.email).length + (this.store.tcrEmailUsage.get(brand.email) ?? 0);
+      if (used >= TCR_EMAIL_LIMIT) {
+        return this.failBrand(brand, BRAND_FAILURES.tcr, [
+          { code: 'EMAIL_LIMIT', field: 'email', description: `The email address has already been used for ${used} brand registrations with TCR (maximum ${TCR_EMAIL_LIMIT}).` },
+        ]);
+      }
+    }
+    brand.status = 'APPROVED';
+    brand.identityStatus = 'UNVERIFIED';
+    brand.tcrId = tcrId('B');
+    brand.failureReason = null;
+    brand.dateUpdated = Date.now();
+    // The change to APPROVED automatically sends the first OTP.
+    this.sendOtp(brand);
+  }
+
+  private failBrand(brand: Brand, reason: string, errors: Record<string, unknown>[]): void {
+    brand.status = 'FAILED';
+    brand.failureReason = reason;
+    brand.errors = errors;
+    brand.dateUpdated = Date.now();
+    for (const c of this.store.campaigns.values()) {
+      if (c.brandRegistrationSid === brand.sid && c.campaignStatus === 'IN_PROGRESS') {
+        c.campaignStatus = 'FAILED';
+        c.dateUpdated = Date.now();
+      }
+    }
+  }
+
+  /** An OTP goes to the brand's mobile; unless replies are disabled, the customer answers YES after otpReplyDelayMs. */
+  sendOtp(brand: Brand): void {
+    brand.otpsSent += 1;
+    this.store.otps += 1;
+    if (this.options.otpReplyDelayMs < 0) return;
+    if (brand.mobile && this.store.neverReply.has(brand.mobile)) return;
+    this.timers.after(this.options.otpReplyDelayMs, () => this.otpReply(brand));
+  }
+
+  /** The customer replied YES: identity VERIFIED, and the profile and trust bundle become twilio-approved. */
+  otpReply(brand: Brand): boolean {
+    if (brand.status !== 'APPROVED' || brand.identityStatus !== 'UNVERIFIED') return false;
+    if (brand.mobile && this.store.neverReply.has(brand.mobile)) return false;
+    brand.identityStatus = 'VERIFIED';
+    brand.dateUpdated = Date.now();
+    for (const sid of [brand.customerProfileBundleSid, brand.a2pProfileBundleSid]) {
+      const b = this.store.bundle(sid);
+      if (b && b.status === 'in-review') this.setBundleStatus(b, 'twilio-approved');
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- campaigns
+
+  campaignCreated(c: Campaign): void {
+    this.timers.after(this.options.campaignDelayMs, () => {
+      if (c.campaignStatus !== 'IN_PROGRESS') return;
+      const brand = this.store.brands.get(c.brandRegistrationSid);
+      if (!brand || brand.status !== 'APPROVED') {
+        c.campaignStatus = 'FAILED';
+      } else {
+        c.campaignStatus = 'VERIFIED';
+        c.campaignId = tcrId('C');
+        const svc = this.store.services.get(c.messagingServiceSid);
+        if (svc) svc.dateUpdated = Date.now();
+      }
+      c.dateUpdated = Date.now();
+    });
+  }
+}

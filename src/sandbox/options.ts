@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+export const FAULT_KINDS = ['500', '503', '429', '429-retry-after', 'timeout', 'reset-after-create'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface SandboxOptions {
+  /** 0 = pick a free port. */
+  port: number;
+  /** Default 127.0.0.1. */
+  host: string;
+  accountSid: string;
+  authToken: string;
+  /** Time from submission (in-review) to the review outcome of a bundle. */
+  reviewDelayMs: number;
+  /** Time from brand creation (PENDING) to APPROVED or FAILED. */
+  brandDelayMs: number;
+  /** Time from an OTP being sent to the customer's YES reply; -1 = customers never reply. */
+  otpReplyDelayMs: number;
+  /** Time from campaign creation (IN_PROGRESS) to VERIFIED. */
+  campaignDelayMs: number;
+  /** Account-wide API request budget per sliding second; 0 = unlimited. */
+  maxRps: number;
+  /** SmsOtp create limit per sliding second per account (Twilio documents 10). */
+  otpRps: number;
+  /** Added to every API response. */
+  latencyMs: number;
+  /** Probability (0..1) that an API request gets one of faultKinds. */
+  faultRate: number;
+  faultKinds: FaultKind[];
+  /** When set, 429 answers carry a Retry-After header with this many seconds. */
+  retryAfterSeconds?: number;
+}
+
+export const SANDBOX_DEFAULTS: SandboxOptions = Object.freeze({
+  port: 0,
+  host: '127.0.0.1',
+  accountSid: 'ACa2b000000000000000000000000000af',
+  authToken: 'sandbox-auth-token',
+  reviewDelayMs: 800,
+  brandDelayMs: 1000,
+  otpReplyDelayMs: 1000,
+  campaignDelayMs: 1500,
+  maxRps: 100,
+  otpRps: 10,
+  latencyMs: 0,
+  faultRate: 0,
+  faultKinds: [...FAULT_KINDS],
+}) as SandboxOptions;
+
+const faultKindSchema = z.enum(FAULT_KINDS);
+
+export const sandboxOptionsSchema = z.object({
+  port: z.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'accountSid must match ^AC[0-9a-fA-F]{32}$'),
+  authToken: z.string().min(1),
+  reviewDelayMs: z.number().int().min(0),
+  brandDelayMs: z.number().int().min(0),
+  otpReplyDelayMs: z.number().int().min(-1),
+  campaignDelayMs: z.number().int().min(0),
+  maxRps: z.number().int().min(0),
+  otpRps: z.number().int().min(0),
+  latencyMs: z.number().int().min(0),
+  faultRate: z.number().min(0).max(1),
+  faultKinds: z.array(faultKindSchema),
+  retryAfterSeconds: z.number().int().min(0).optional(),
+});
+
+/** Merges a partial over the defaults and validates the result (throws a ZodError when invalid). */
+export function resolveSandboxOptions(opts: Partial<SandboxOptions> = {}): SandboxOptions {
+  const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+  const merged: unknown = { ...SANDBOX_DEFAULTS, faultKinds: [...SANDBOX_DEFAULTS.faultKinds], ...defined };
+  const parsed = sandboxOptionsSchema.parse(merged);
+  const out: SandboxOptions = { ...parsed, faultKinds: [...parsed.faultKinds] };
+  if (parsed.retryAfterSeconds === undefined) delete out.retryAfterSeconds;
+  return out;
+}
+
+const intFromEnv = (name: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, `${name} must be an integer`)
+    .transform((s) => Number.parseInt(s, 10));
+
+const envSchema = z.object({
+  SANDBOX_PORT: intFromEnv('SANDBOX_PORT').optional(),
+  SANDBOX_HOST: z.string().trim().min(1).optional(),
+  SANDBOX_ACCOUNT_SID: z.string().trim().optional(),
+  SANDBOX_AUTH_TOKEN: z.string().optional(),
+  SANDBOX_REVIEW_DELAY_MS: intFromEnv('SANDBOX_REVIEW_DELAY_MS').optional(),
+  SANDBOX_BRAND_DELAY_MS: intFromEnv('SANDBOX_BRAND_DELAY_MS').optional(),
+  SANDBOX_OTP_REPLY_DELAY_MS: intFromEnv('SANDBOX_OTP_REPLY_DELAY_MS').optional(),
+  SANDBOX_CAMPAIGN_DELAY_MS: intFromEnv('SANDBOX_CAMPAIGN_DELAY_MS').optional(),
+  SANDBOX_MAX_RPS: intFromEnv('SANDBOX_MAX_RPS').optional(),
+  SANDBOX_OTP_RPS: intFromEnv('SANDBOX_OTP_RPS').optional(),
+  SANDBOX_LATENCY_MS: intFromEnv('SANDBOX_LATENCY_MS').optional(),
+  SANDBOX_FAULT_RATE: z
+    .string()
+    .trim()
+    .regex(/^\d*\.?\d+$/, 'SANDBOX_FAULT_RATE must be a number between 0 and 1')
+    .transform(Number)
+    .optional(),
+  SANDBOX_FAULT_KINDS: z
+    .string()
+    .transform((s) => s.split(',').map((k) => k.trim()).filter((k) => k.length > 0))
+    .pipe(z.array(faultKindSchema))
+    .optional(),
+  SANDBOX_RETRY_AFTER_SECONDS: intFromEnv('SANDBOX_RETRY_AFTER_SECONDS').optional(),
+});
+
+/** Reads SANDBOX_* variables (empty values count as unset); missing ones take SANDBOX_DEFAULTS. Throws on invalid values. */
+export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv): SandboxOptions {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k.startsWith('SANDBOX_') && v !== undefined && v.trim() !== ''),
+  );
+  const e = envSchema.parse(present);
+  return resolveSandboxOptions({
+    port: e.SANDBOX_PORT,
+    host: e.SANDBOX_HOST,
+    accountSid: e.SANDBOX_ACCOUNT_SID,
+    authToken: e.SANDBOX_AUTH_TOKEN,
+    reviewDelayMs: e.SANDBOX_REVIEW_DELAY_MS,
+    brandDelayMs: e.SANDBOX_BRAND_DELAY_MS,
+    otpReplyDelayMs: e.SANDBOX_OTP_REPLY_DELAY_MS,
+    campaignDelayMs: e.SANDBOX_CAMPAIGN_DELAY_MS,
+    maxRps: e.SANDBOX_MAX_RPS,
+    otpRps: e.SANDBOX_OTP_RPS,
+    latencyMs: e.SANDBOX_LATENCY_MS,
+    faultRate: e.SANDBOX_FAULT_RATE,
+    faultKinds: e.SANDBOX_FAULT_KINDS,
+    retryAfterSeconds: e.SANDBOX_RETRY_AFTER_SECONDS,
+  });
+}

@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto';
+
+export const POLICY_STARTER = 'RN806dd6cd175f314e1f96a9727ee271f4';
+export const POLICY_SOLE_PROPRIETOR = 'RN670d5d2e282a6130ae063b234b6019c8';
+export const POLICY_SECONDARY_BUSINESS = 'RNdfbf3fae0e1107f8aded0e7cead80bf5';
+
+export type SidPrefix = 'BU' | 'IT' | 'RD' | 'AD' | 'BV' | 'EL' | 'RN' | 'BN' | 'MG' | 'QE';
+
+/** prefix + 32 lowercase hex. */
+export function newSid(prefix: SidPrefix): string {
+  return prefix + randomBytes(16).toString('hex');
+}
+
+export function sidPattern(prefix: string): RegExp {
+  return new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
+}
+
+export type BundleStatus = 'draft' | 'pending-review' | 'in-review' | 'twilio-rejected' | 'twilio-approved';
+export type BundleKind = 'customerProfile' | 'trustProduct';
+
+export interface BundleError {
+  code: number;
+  object_field: string;
+  failure_reason: string;
+}
+
+export interface Bundle {
+  kind: BundleKind;
+  sid: string;
+  policySid: string;
+  friendlyName: string;
+  email: string;
+  statusCallback: string | null;
+  status: BundleStatus;
+  validUntil: number | null;
+  dateCreated: number;
+  dateUpdated: number;
+  errors: BundleError[] | null;
+  /** Set once the asynchronous review after submission has run and found no problem. */
+  reviewPassed: boolean;
+  /** Increments on every submission so a stale review timer does nothing. */
+  submission: number;
+}
+
+export interface Assignment {
+  sid: string;
+  bundleSid: string;
+  objectSid: string;
+  dateCreated: number;
+}
+
+export interface EvaluationResultItem {
+  friendly_name: string;
+  object_field: string;
+  failure_reason: string | null;
+  error_code: number | null;
+  passed?: boolean;
+}
+
+export interface EvaluationResult {
+  friendly_name: string;
+  object_type: string;
+  passed: boolean;
+  failure_reason: string | null;
+  error_code: number | null;
+  valid: EvaluationResultItem[];
+  invalid: EvaluationResultItem[];
+  requirement_friendly_name: string;
+  requirement_name: string;
+}
+
+export interface Evaluation {
+  sid: string;
+  bundleSid: string;
+  policySid: string;
+  status: 'compliant' | 'noncompliant';
+  results: EvaluationResult[];
+  dateCreated: number;
+}
+
+export type JsonObject = Record<string, unknown>;
+
+export interface EndUser {
+  sid: string;
+  friendlyName: string;
+  type: string;
+  attributes: JsonObject;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+export interface SupportingDocument {
+  sid: string;
+  friendlyName: string;
+  type: string;
+  attributes: JsonObject;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+export interface Address {
+  sid: string;
+  customerName: string;
+  friendlyName: string | null;
+  street: string;
+  streetSecondary: string | null;
+  city: string;
+  region: string;
+  postalCode: string;
+  isoCountry: string;
+  emergencyEnabled: boolean;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+export type BrandStatus = 'PENDING' | 'APPROVED' | 'FAILED' | 'IN_REVIEW' | 'DELETION_PENDING' | 'DELETION_FAILED' | 'SUSPENDED';
+export type IdentityStatus = 'SELF_DECLARED' | 'UNVERIFIED' | 'VERIFIED' | 'VETTED_VERIFIED';
+
+export interface Brand {
+  sid: string;
+  customerProfileBundleSid: string;
+  a2pProfileBundleSid: string;
+  brandType: string;
+  status: BrandStatus;
+  identityStatus: IdentityStatus;
+  failureReason: string | null;
+  errors: JsonObject[];
+  tcrId: string | null;
+  mock: boolean;
+  skipAutomaticSecVet: boolean;
+  dateCreated: number;
+  dateUpdated: number;
+  /** Resolved when the brand leaves PENDING (TCR registration). */
+  mobile: string | null;
+  email: string | null;
+  otpsSent: number;
+}
+
+export interface MessagingService {
+  sid: string;
+  friendlyName: string;
+  inboundRequestUrl: string | null;
+  inboundMethod: 'GET' | 'POST';
+  fallbackUrl: string | null;
+  fallbackMethod: 'GET' | 'POST';
+  statusCallback: string | null;
+  stickySender: boolean;
+  mmsConverter: boolean;
+  smartEncoding: boolean;
+  scanMessageContent: 'inherit' | 'enable' | 'disable';
+  fallbackToLongCode: boolean;
+  areaCodeGeomatch: boolean;
+  synchronousValidation: boolean;
+  validityPeriod: number;
+  usecase: string;
+  useInboundWebhookOnNumber: boolean;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+export interface Campaign {
+  sid: string;
+  brandRegistrationSid: string;
+  messagingServiceSid: string;
+  description: string;
+  messageSamples: string[];
+  usAppToPersonUsecase: string;
+  hasEmbeddedLinks: boolean;
+  hasEmbeddedPhone: boolean;
+  subscriberOptIn: boolean | null;
+  ageGated: boolean;
+  directLending: boolean;
+  campaignStatus: 'IN_PROGRESS' | 'VERIFIED' | 'FAILED';
+  campaignId: string | null;
+  messageFlow: string;
+  optInMessage: string | null;
+  optOutMessage: string | null;
+  helpMessage: string | null;
+  optInKeywords: string[] | null;
+  optOutKeywords: string[] | null;
+  helpKeywords: string[] | null;
+  errors: JsonObject[];
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+export interface RequestLogEntry {
+  /** Epoch ms when the request arrived. */
+  at: number;
+  method: string;
+  /** As received by the sandbox (with the product prefix), without the query. */
+  path: string;
+  product: string;
+  /** HTTP status answered; 0 when no answer was sent (timeout / reset faults, sandbox closed). */
+  status: number;
+  operation?: string;
+  fault?: string;
+}
+
+/** The whole in-memory state of one sandbox. Maps keep insertion order = creation order. */
+export class Store {
+  readonly customerProfiles = new Map<string, Bundle>();
+  readonly trustProducts = new Map<string, Bundle>();
+  readonly assignments = new Map<string, Assignment>();
+  readonly evaluations = new Map<string, Evaluation>();
+  readonly endUsers = new Map<string, EndUser>();
+  readonly supportingDocuments = new Map<string, SupportingDocument>();
+  readonly addresses = new Map<string, Address>();
+  readonly brands = new Map<string, Brand>();
+  readonly services = new Map<string, MessagingService>();
+  readonly campaigns = new Map<string, Campaign>();
+  /** Registrations other vendors already made with TCR (admin seeded), keyed by normalised mobile / email. */
+  readonly tcrMobileUsage = new Map<string, number>();
+  readonly tcrEmailUsage = new Map<string, number>();
+  readonly neverReply = new Set<string>();
+  readonly requestLog: RequestLogEntry[] = [];
+  otps = 0;
+  readonly startedAt = Date.now();
+
+  bundle(sid: string): Bundle | undefined {
+    return this.customerProfiles.get(sid) ?? this.trustProducts.get(sid);
+  }
+
+  assignmentsOf(bundleSid: string): Assignment[] {
+    return [...this.assignments.values()].filter((a) => a.bundleSid === bundleSid);
+  }
+
+  /** Bundles (customer profiles or trust products) that have `objectSid` assigned. */
+  bundlesAssigning(objectSid: string): Bundle[] {
+    const out: Bundle[] = [];
+    for (const a of this.assignments.values()) {
+      if (a.objectSid !== objectSid) continue;
+      const b = this.bundle(a.bundleSid);
+      if (b) out.push(b);
+    }
+    return out;
+  }
+
+  assignedEndUsers(bundleSid: string, type: string): EndUser[] {
+    return this.assignmentsOf(bundleSid)
+      .map((a) => this.endUsers.get(a.objectSid))
+      .filter((e): e is EndUser => e !== undefined && e.type === type);
+  }
+
+  assignedDocuments(bundleSid: string, type: string): SupportingDocument[] {
+    return this.assignmentsOf(bundleSid)
+      .map((a) => this.supportingDocuments.get(a.objectSid))
+      .filter((d): d is SupportingDocument => d !== undefined && d.type === type);
+  }
+
+  assignedProfiles(bundleSid: string): Bundle[] {
+    return this.assignmentsOf(bundleSid)
+      .map((a) => this.customerProfiles.get(a.objectSid))
+      .filter((b): b is Bundle => b !== undefined);
+  }
+}
+
+export function normaliseMobile(m: string): string {
+  const digits = m.replace(/[^\d]/g, '');
+  return digits.length === 10 ? `1${digits}` : digits;
+}
+
+export function normaliseEmail(e: string): string {
+  return e.trim().toLowerCase();
+}

@@ -1,0 +1,346 @@
+import type twilio from 'twilio';
+import { z } from 'zod';
+import type { Budget } from './budget.js';
+import { classifyTwilioError } from './errors.js';
+
+/**
+ * The one place the pipeline calls Twilio. Every call takes a slot from the shared
+ * account budget (registration calls and OTPs also from their own), converts failures to
+ * the four error kinds, and checks with zod the fields of Twilio's answer the code relies on.
+ * Jobs see plain values, never twilio-node instances.
+ */
+
+export const bundleStatusSchema = z.enum(['draft', 'pending-review', 'in-review', 'twilio-rejected', 'twilio-approved', 'provisionally-approved']);
+export type BundleStatus = z.infer<typeof bundleStatusSchema>;
+
+const sid = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`));
+const created = (prefix: string) => z.object({ sid: sid(prefix) }).passthrough();
+
+const bundleSchema = z
+  .object({
+    sid: sid('BU'),
+    status: bundleStatusSchema,
+    friendlyName: z.string().nullish(),
+    policySid: z.string().nullish(),
+    errors: z.array(z.record(z.string(), z.unknown())).nullish(),
+  })
+  .passthrough();
+export type Bundle = { sid: string; status: BundleStatus; friendlyName: string | null; errors: Record<string, unknown>[] };
+
+const evaluationSchema = z
+  .object({
+    sid: sid('EL'),
+    status: z.enum(['compliant', 'noncompliant']),
+    results: z.array(z.record(z.string(), z.unknown())).nullish(),
+  })
+  .passthrough();
+export type Evaluation = { sid: string; status: 'compliant' | 'noncompliant'; results: Record<string, unknown>[] };
+
+const brandSchema = z
+  .object({
+    sid: sid('BN'),
+    status: z.string(),
+    identityStatus: z.string().nullish(),
+    a2pProfileBundleSid: z.string().nullish(),
+    customerProfileBundleSid: z.string().nullish(),
+    failureReason: z.string().nullish(),
+    errors: z.array(z.unknown()).nullish(),
+    brandType: z.string().nullish(),
+  })
+  .passthrough();
+export type Brand = {
+  sid: string;
+  status: string;
+  identityStatus: string | null;
+  a2pProfileBundleSid: string | null;
+  failureReason: string | null;
+  errors: unknown[];
+};
+
+const campaignSchema = z
+  .object({
+    sid: sid('QE'),
+    campaignStatus: z.string().nullish(),
+    brandRegistrationSid: z.string().nullish(),
+    errors: z.array(z.unknown()).nullish(),
+  })
+  .passthrough();
+export type CampaignRegistration = { sid: string; campaignStatus: string | null; brandRegistrationSid: string | null; errors: unknown[] };
+
+export interface GatewayBudgets {
+  /** Every call. */
+  account: Budget;
+  /** Brand and campaign registration (Twilio's ISV guide: about 1 per second). */
+  registration: Budget;
+  /** Brand OTP requests (10 per second per account). */
+  otp: Budget;
+}
+
+export interface CampaignParams {
+  brandRegistrationSid: string;
+  description: string;
+  messageFlow: string;
+  messageSamples: string[];
+  hasEmbeddedLinks: boolean;
+  hasEmbeddedPhone: boolean;
+  optInKeywords?: string[] | undefined;
+  optInMessage?: string | undefined;
+  optOutKeywords?: string[] | undefined;
+  optOutMessage?: string | undefined;
+  helpKeywords?: string[] | undefined;
+  helpMessage?: string | undefined;
+}
+
+export interface AddressParams {
+  friendlyName: string;
+  customerName: string;
+  street: string;
+  streetSecondary?: string | undefined;
+  city: string;
+  region: string;
+  postalCode: string;
+  isoCountry: string;
+}
+
+interface PageLike<T> {
+  instances: T[];
+  nextPageUrl?: string | undefined;
+  nextPage(): Promise<PageLike<T>> | undefined;
+}
+
+type BundleKind = 'customerProfile' | 'trustProduct';
+
+export class TwilioGateway {
+  constructor(
+    private readonly client: twilio.Twilio,
+    readonly accountSid: string,
+    private readonly budgets: GatewayBudgets,
+  ) {}
+
+  private async call<T>(what: string, fn: () => Promise<T>, opts: { create?: boolean; extra?: Budget } = {}): Promise<T> {
+    await this.budgets.account.take();
+    if (opts.extra) await opts.extra.take();
+    try {
+      return await fn();
+    } catch (err) {
+      throw classifyTwilioError(err, what, opts.create ?? false);
+    }
+  }
+
+  /** Walk pages (each page a budgeted call) until `match` finds an item. */
+  private async findInPages<T>(what: string, first: () => Promise<PageLike<T>>, match: (item: T) => boolean): Promise<T | null> {
+    let page: PageLike<T> | undefined = await this.call(what, first);
+    while (page) {
+      const hit = page.instances.find(match);
+      if (hit) return hit;
+      if (!page.nextPageUrl) return null;
+      const current: PageLike<T> = page;
+      page = await this.call(what, async () => current.nextPage());
+    }
+    return null;
+  }
+
+  // ---- account ----
+
+  /** A cheap authenticated call: proves the credentials before workers take jobs. */
+  async checkCredentials(): Promise<void> {
+    await this.call('fetch account', () => this.client.api.v2010.accounts(this.accountSid).fetch());
+  }
+
+  /** The ISV's own approved primary profile, when ISV_PRIMARY_PROFILE_SID is not set. */
+  async findApprovedPrimaryProfile(policySid: string): Promise<string[]> {
+    const found = await this.call('list approved customer profiles', () =>
+      this.client.trusthub.v1.customerProfiles.list({ status: 'twilio-approved', policySid, pageSize: 50, limit: 50 }),
+    );
+    return found.map((p) => p.sid);
+  }
+
+  // ---- bundles (customer profiles and trust products share a shape) ----
+
+  async createBundle(kind: BundleKind, p: { friendlyName: string; email: string; policySid: string; statusCallback?: string | undefined }): Promise<string> {
+    const th = this.client.trusthub.v1;
+    const res = await this.call<unknown>(
+      `create ${kind}`,
+      () => (kind === 'customerProfile' ? th.customerProfiles.create(p) : th.trustProducts.create(p)),
+      { create: true },
+    );
+    return created('BU').parse(res).sid;
+  }
+
+  async findBundleByFriendlyName(kind: BundleKind, friendlyName: string): Promise<string | null> {
+    const th = this.client.trusthub.v1;
+    const q = { friendlyName, pageSize: 20, limit: 20 };
+    const list: { sid: string; friendlyName: string }[] = await this.call<{ sid: string; friendlyName: string }[]>(`list ${kind} by friendly name`, () =>
+      kind === 'customerProfile' ? th.customerProfiles.list(q) : th.trustProducts.list(q),
+    );
+    const hit = list.find((b) => b.friendlyName === friendlyName);
+    return hit ? hit.sid : null;
+  }
+
+  async fetchBundle(kind: BundleKind, bundleSid: string): Promise<Bundle> {
+    const th = this.client.trusthub.v1;
+    const raw: unknown = await this.call<unknown>(`fetch ${kind}`, () =>
+      kind === 'customerProfile' ? th.customerProfiles(bundleSid).fetch() : th.trustProducts(bundleSid).fetch(),
+    );
+    const res = bundleSchema.parse(raw);
+    return { sid: res.sid, status: res.status, friendlyName: res.friendlyName ?? null, errors: res.errors ?? [] };
+  }
+
+  async assign(kind: BundleKind, bundleSid: string, objectSid: string): Promise<string> {
+    const th = this.client.trusthub.v1;
+    const raw: unknown = await this.call<unknown>(
+      `assign to ${kind}`,
+      () =>
+        kind === 'customerProfile'
+          ? th.customerProfiles(bundleSid).customerProfilesEntityAssignments.create({ objectSid })
+          : th.trustProducts(bundleSid).trustProductsEntityAssignments.create({ objectSid }),
+      { create: true },
+    );
+    return created('BV').parse(raw).sid;
+  }
+
+  async findAssignment(kind: BundleKind, bundleSid: string, objectSid: string): Promise<string | null> {
+    const th = this.client.trusthub.v1;
+    const list: { sid: string; objectSid: string }[] = await this.call<{ sid: string; objectSid: string }[]>(`list ${kind} assignments`, () =>
+      kind === 'customerProfile'
+        ? th.customerProfiles(bundleSid).customerProfilesEntityAssignments.list({ pageSize: 50 })
+        : th.trustProducts(bundleSid).trustProductsEntityAssignments.list({ pageSize: 50 }),
+    );
+    const hit = list.find((a) => a.objectSid === objectSid);
+    return hit ? hit.sid : null;
+  }
+
+  async evaluate(kind: BundleKind, bundleSid: string, policySid: string): Promise<Evaluation> {
+    const th = this.client.trusthub.v1;
+    const raw: unknown = await this.call<unknown>(`evaluate ${kind}`, () =>
+      kind === 'customerProfile'
+        ? th.customerProfiles(bundleSid).customerProfilesEvaluations.create({ policySid })
+        : th.trustProducts(bundleSid).trustProductsEvaluations.create({ policySid }),
+    );
+    const res = evaluationSchema.parse(raw);
+    return { sid: res.sid, status: res.status, results: res.results ?? [] };
+  }
+
+  async submit(kind: BundleKind, bundleSid: string): Promise<BundleStatus> {
+    const th = this.client.trusthub.v1;
+    const raw: unknown = await this.call<unknown>(`submit ${kind}`, () =>
+      kind === 'customerProfile'
+        ? th.customerProfiles(bundleSid).update({ status: 'pending-review' })
+        : th.trustProducts(bundleSid).update({ status: 'pending-review' }),
+    );
+    return bundleSchema.parse(raw).status;
+  }
+
+  // ---- end users, addresses, supporting documents ----
+
+  async createEndUser(p: { friendlyName: string; type: string; attributes: Record<string, string> }): Promise<string> {
+    const res = await this.call('create end user', () => this.client.trusthub.v1.endUsers.create(p), { create: true });
+    return created('IT').parse(res).sid;
+  }
+
+  async findEndUserByFriendlyName(friendlyName: string): Promise<string | null> {
+    const hit = await this.findInPages('list end users', () => this.client.trusthub.v1.endUsers.page({ pageSize: 100 }), (e) => e.friendlyName === friendlyName);
+    return hit ? hit.sid : null;
+  }
+
+  async createAddress(p: AddressParams): Promise<string> {
+    const res = await this.call('create address', () => this.client.api.v2010.accounts(this.accountSid).addresses.create(p), { create: true });
+    return created('AD').parse(res).sid;
+  }
+
+  async findAddressByFriendlyName(friendlyName: string): Promise<string | null> {
+    const list = await this.call('list addresses by friendly name', () =>
+      this.client.api.v2010.accounts(this.accountSid).addresses.list({ friendlyName, pageSize: 20, limit: 20 }),
+    );
+    const hit = list.find((a) => a.friendlyName === friendlyName);
+    return hit ? hit.sid : null;
+  }
+
+  async createSupportingDocument(p: { friendlyName: string; type: string; attributes: Record<string, string> }): Promise<string> {
+    const res = await this.call('create supporting document', () => this.client.trusthub.v1.supportingDocuments.create(p), { create: true });
+    return created('RD').parse(res).sid;
+  }
+
+  async findSupportingDocumentByFriendlyName(friendlyName: string): Promise<string | null> {
+    const hit = await this.findInPages(
+      'list supporting documents',
+      () => this.client.trusthub.v1.supportingDocuments.page({ pageSize: 100 }),
+      (d) => d.friendlyName === friendlyName,
+    );
+    return hit ? hit.sid : null;
+  }
+
+  // ---- brand ----
+
+  async createBrand(p: { customerProfileBundleSid: string; a2pProfileBundleSid: string }): Promise<Brand> {
+    const res = await this.call(
+      'create brand registration',
+      () => this.client.messaging.v1.brandRegistrations.create({ ...p, a2PProfileBundleSid: p.a2pProfileBundleSid, brandType: 'SOLE_PROPRIETOR' }),
+      { create: true, extra: this.budgets.registration },
+    );
+    return toBrand(brandSchema.parse(res));
+  }
+
+  /** A brand is found by its trust bundle: one bundle, one brand. */
+  async findBrandByBundle(a2pProfileBundleSid: string): Promise<Brand | null> {
+    const hit = await this.findInPages(
+      'list brand registrations',
+      () => this.client.messaging.v1.brandRegistrations.page({ pageSize: 100 }),
+      (b) => b.a2pProfileBundleSid === a2pProfileBundleSid,
+    );
+    return hit ? toBrand(brandSchema.parse(hit)) : null;
+  }
+
+  async fetchBrand(brandSid: string): Promise<Brand> {
+    return toBrand(brandSchema.parse(await this.call('fetch brand registration', () => this.client.messaging.v1.brandRegistrations(brandSid).fetch())));
+  }
+
+  async requestBrandOtp(brandSid: string): Promise<void> {
+    await this.call('request brand OTP', () => this.client.messaging.v1.brandRegistrations(brandSid).brandRegistrationOtps.create(), {
+      extra: this.budgets.otp,
+    });
+  }
+
+  // ---- messaging service and campaign ----
+
+  async createMessagingService(friendlyName: string): Promise<string> {
+    const res = await this.call('create messaging service', () => this.client.messaging.v1.services.create({ friendlyName }), { create: true });
+    return created('MG').parse(res).sid;
+  }
+
+  async findMessagingServiceByFriendlyName(friendlyName: string): Promise<string | null> {
+    const hit = await this.findInPages('list messaging services', () => this.client.messaging.v1.services.page({ pageSize: 100 }), (s) => s.friendlyName === friendlyName);
+    return hit ? hit.sid : null;
+  }
+
+  async createCampaign(messagingServiceSid: string, p: CampaignParams): Promise<CampaignRegistration> {
+    const res = await this.call(
+      'create campaign (usAppToPerson)',
+      () => this.client.messaging.v1.services(messagingServiceSid).usAppToPerson.create({ ...p, usAppToPersonUsecase: 'SOLE_PROPRIETOR' }),
+      { create: true, extra: this.budgets.registration },
+    );
+    return toCampaign(campaignSchema.parse(res));
+  }
+
+  /** A Messaging Service holds at most one campaign: find the one for this brand. */
+  async findCampaign(messagingServiceSid: string, brandRegistrationSid: string): Promise<CampaignRegistration | null> {
+    const list = await this.call('list campaigns of messaging service', () => this.client.messaging.v1.services(messagingServiceSid).usAppToPerson.list({ pageSize: 20 }));
+    const hit = list.find((c) => c.brandRegistrationSid === brandRegistrationSid);
+    return hit ? toCampaign(campaignSchema.parse(hit)) : null;
+  }
+}
+
+function toBrand(b: z.infer<typeof brandSchema>): Brand {
+  return {
+    sid: b.sid,
+    status: b.status,
+    identityStatus: b.identityStatus ?? null,
+    a2pProfileBundleSid: b.a2pProfileBundleSid ?? null,
+    failureReason: b.failureReason ?? null,
+    errors: b.errors ?? [],
+  };
+}
+
+function toCampaign(c: z.infer<typeof campaignSchema>): CampaignRegistration {
+  return { sid: c.sid, campaignStatus: c.campaignStatus ?? null, brandRegistrationSid: c.brandRegistrationSid ?? null, errors: c.errors ?? [] };
+}

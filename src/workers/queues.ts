@@ -1,0 +1,60 @@
+import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import { z } from 'zod';
+import { DEAD_LETTER, STAGES, type StageName } from '../jobs/context.js';
+
+/** Every queue a2p-onboard uses: one per stage, and the dead letter. */
+export const QUEUE_NAMES = [...STAGES, DEAD_LETTER] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** What a stage job carries: just who. The customer's data lives in the ledger. */
+export const stageJobSchema = z.object({
+  customerId: z.string().min(1),
+  batchId: z.string().min(1),
+  gen: z.number().int().min(1).default(1),
+});
+export type StageJob = z.infer<typeof stageJobSchema>;
+
+export const deadLetterJobSchema = stageJobSchema.extend({
+  stage: z.string(),
+  reason: z.string(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+  failedAt: z.string(),
+  attemptsMade: z.number().int(),
+});
+export type DeadLetterJob = z.infer<typeof deadLetterJobSchema>;
+
+/**
+ * Deterministic job ids: adding the same stage for the same customer twice (a retried
+ * job, a re-run ingest) is a no-op while the first job exists. BullMQ forbids ':' in ids.
+ */
+export function stageJobId(stage: QueueName, customerId: string, gen: number, extra?: string | number): string {
+  return [stage, customerId, gen, ...(extra === undefined ? [] : [extra])].join('.');
+}
+
+export function defaultJobOptions(attempts: number): DefaultJobOptions {
+  return {
+    attempts,
+    backoff: { type: 'capped-jitter' },
+    // Kept a week so ids stay deduplicated and Bull Board can show the history; failed jobs are kept.
+    removeOnComplete: { age: 7 * 24 * 3600, count: 100_000 },
+    removeOnFail: false,
+  };
+}
+
+export type Queues = Record<QueueName, Queue>;
+
+export function createQueues(connection: ConnectionOptions, prefix: string, attempts: number): Queues {
+  const out = {} as Queues;
+  for (const name of QUEUE_NAMES) {
+    out[name] = new Queue(name, { connection, prefix, defaultJobOptions: defaultJobOptions(attempts) });
+  }
+  return out;
+}
+
+export async function closeQueues(queues: Queues): Promise<void> {
+  await Promise.all(Object.values(queues).map((q) => q.close()));
+}
+
+export function isStage(name: string): name is StageName {
+  return (STAGES as readonly string[]).includes(name);
+}

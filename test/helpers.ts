@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Writable } from 'node:stream';
+import { loadConfig, type Config } from '../src/config.js';
+import { Ledger, type CustomerRecord, type CustomerState } from '../src/ledger/ledger.js';
+import { createLogger, type Logger } from '../src/log.js';
+import { startLocalRedis, type LocalRedis } from '../src/local-redis.js';
+import { createRedis } from '../src/redis.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/index.js';
+import type { TwilioGateway } from '../src/twilio/gateway.js';
+import { startWorkers, type WorkerPool } from '../src/workers/index.js';
+import { closeQueues, createQueues } from '../src/workers/queues.js';
+import { createGateway, resolvePrimaryProfile, type Runtime } from '../src/workers/runtime.js';
+
+/** Shared test plumbing: a real Redis (REDIS_URL, or a private redis-server), the real sandbox, real workers. */
+
+let shared: { url: string; local?: LocalRedis } | undefined;
+
+export async function testRedisUrl(): Promise<string> {
+  if (shared) return shared.url;
+  if (process.env['REDIS_URL']) shared = { url: process.env['REDIS_URL'] };
+  else {
+    const local = await startLocalRedis();
+    shared = { url: local.url, local };
+  }
+  return shared.url;
+}
+
+export async function stopTestRedis(): Promise<void> {
+  await shared?.local?.stop();
+  shared = undefined;
+}
+
+/** Every test gets its own queue prefix, so tests never see each other's jobs or ledger. */
+export function testPrefix(): string {
+  return `{test-${randomUUID().slice(0, 12)}}`;
+}
+
+export const silentLog: Logger = createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
+
+export interface Stack {
+  sandbox: Sandbox;
+  config: Config;
+  rt: Runtime;
+  pool: WorkerPool | undefined;
+  startWorkers(): WorkerPool;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  sandbox?: Partial<SandboxOptions>;
+  env?: Partial<Record<keyof Config, string>>;
+  /** Wrap the gateway (fault injection between Twilio's answer and the ledger write). */
+  wrapGateway?: (g: TwilioGateway) => TwilioGateway;
+  workers?: boolean;
+  log?: Logger;
+}
+
+/** Fast defaults: waits and sandbox delays in tens of milliseconds, budgets generous. */
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const url = await testRedisUrl();
+  const sandbox = await startSandbox({
+    port: 0,
+    reviewDelayMs: 50,
+    brandDelayMs: 80,
+    otpReplyDelayMs: 80,
+    campaignDelayMs: 80,
+    maxRps: 0,
+    ...opts.sandbox,
+  });
+  const config = loadConfig(
+    {},
+    {
+      REDIS_URL: url,
+      QUEUE_PREFIX: testPrefix(),
+      TWILIO_ACCOUNT_SID: sandbox.options.accountSid,
+      TWILIO_AUTH_TOKEN: sandbox.options.authToken,
+      TWILIO_API_BASE: sandbox.url,
+      VALIDATION_WAIT_MS: '150',
+      STATUS_POLL_MAX_MS: '400',
+      TWILIO_MAX_RPS: '500',
+      REGISTRATION_RPS: '50',
+      BACKOFF_BASE_MS: '50',
+      BACKOFF_MAX_MS: '500',
+      WORKER_CONCURRENCY: '8',
+      ...opts.env,
+    },
+  );
+  const log = opts.log ?? silentLog;
+  const redis = createRedis(config.REDIS_URL);
+  const base = createGateway(config, redis);
+  const gateway = opts.wrapGateway ? opts.wrapGateway(base) : base;
+  const isvPrimaryProfileSid = await resolvePrimaryProfile(config, base);
+  const queues = createQueues(redis, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
+  const rt: Runtime = {
+    config,
+    redis,
+    queues,
+    ledger: new Ledger(redis, config.QUEUE_PREFIX),
+    gateway,
+    log,
+    settings: {
+      isvPrimaryProfileSid,
+      starterPolicySid: config.STARTER_PROFILE_POLICY_SID,
+      soleProprietorPolicySid: config.SOLE_PROPRIETOR_POLICY_SID,
+      validationWaitMs: config.VALIDATION_WAIT_MS,
+      statusPollMaxMs: config.STATUS_POLL_MAX_MS,
+      otpResendMs: config.OTP_RESEND_MS,
+    },
+    async close() {
+      await closeQueues(queues);
+    },
+  };
+  const stack: Stack = {
+    sandbox,
+    config,
+    rt,
+    pool: undefined,
+    startWorkers() {
+      stack.pool = startWorkers(rt);
+      return stack.pool;
+    },
+    async close() {
+      await stack.pool?.close(2_000);
+      await rt.close();
+      // Remove this test's keys.
+      const keys = await redis.keys(`${config.QUEUE_PREFIX}*`);
+      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+      await redis.quit();
+      await sandbox.close();
+    },
+  };
+  if (opts.workers !== false) stack.startWorkers();
+  return stack;
+}
+
+/** Poll a condition instead of sleeping for a guessed time. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Wait until the customer reaches one of the given states. */
+export async function waitForState(ledger: Ledger, customerId: string, states: CustomerState[], timeoutMs = 20_000): Promise<CustomerRecord> {
+  return waitFor(
+    `${customerId} to reach ${states.join('/')}`,
+    async () => {
+      const r = await ledger.get(customerId);
+      return r && states.includes(r.state) ? r : null;
+    },
+    timeoutMs,
+  );
+}
+
+export function tmpFile(name: string, content: string | Buffer): string {
+  const dir = mkdtempSync(join(tmpdir(), 'a2p-test-'));
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  return file;
+}
+
+export const TEMPLATE = {
+  campaign_description: 'Appointment reminders and service updates sent by {{brand_name}} to customers who booked online.',
+  message_flow: 'Customers opt in by checking an unticked SMS consent box when they book at the {{brand_name}} booking page; terms and privacy policy are linked there.',
+  message_sample_1: '{{brand_name}}: your appointment is confirmed for [date] at [time]. Reply STOP to opt out.',
+  message_sample_2: '{{brand_name}}: reminder, we see you tomorrow at [time]. Reply HELP for help, STOP to opt out.',
+  has_embedded_links: false,
+  has_embedded_phone: false,
+};
+
+export function templateFile(): string {
+  return tmpFile('template.json', JSON.stringify(TEMPLATE));
+}
+
+export const HEADER = 'customer_id,first_name,last_name,email,phone_number,mobile_phone_number,brand_name,vertical,street,city,region,postal_code,iso_country';
+
+let phoneSeq = 100;
+/** A valid customer row; override fields by name. Each call gets its own mobile number. */
+export function row(customerId: string, over: Partial<Record<string, string>> = {}): string {
+  phoneSeq += 1;
+  const v: Record<string, string> = {
+    customer_id: customerId,
+    first_name: 'Dana',
+    last_name: 'Lopez',
+    email: `${customerId}@example.com`,
+    phone_number: '(415) 555-0100',
+    mobile_phone_number: `+1 415 555 ${String(1000 + phoneSeq).slice(-4)}`,
+    brand_name: `Dana Lopez Studio ${customerId}`,
+    vertical: 'RETAIL',
+    street: '123 Market St',
+    city: 'San Francisco',
+    region: 'CA',
+    postal_code: '94105',
+    iso_country: 'US',
+    ...over,
+  };
+  return HEADER.split(',')
+    .map((k) => {
+      const x = v[k] ?? '';
+      return /[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x;
+    })
+    .join(',');
+}
+
+export function csv(...rows: string[]): string {
+  return [HEADER, ...rows].join('\n') + '\n';
+}
