@@ -34,7 +34,7 @@ export const configSchema = z.object({
   VALIDATION_WAIT_MS: int(30_000),
   STATUS_POLL_MAX_MS: int(15 * 60_000, 1),
   OTP_RESEND_MS: int(24 * 3600_000, 1),
-  TWILIO_MAX_RPS: num(10, 0.01),
+  TWILIO_MAX_RPS: num(25, 0.01),
   REGISTRATION_RPS: num(1, 0.01),
   OTP_RPS: int(10, 1),
   WORKER_CONCURRENCY: int(8, 1),

@@ -70,7 +70,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
       ISV_PRIMARY_PROFILE_SID: '',
       VALIDATION_WAIT_MS: env['VALIDATION_WAIT_MS'] ?? '1000',
       DASHBOARD_PASSWORD: password,
-      LOG_LEVEL: env['LOG_LEVEL'] ?? 'warn',
+      LOG_LEVEL: env['LOG_LEVEL'] ?? 'error',
     });
     const log = createLogger(config.LOG_LEVEL);
     rt = await createRuntime(config, log);

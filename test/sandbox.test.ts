@@ -58,6 +58,12 @@ async function restError(p: Promise<unknown>): Promise<RestErr> {
   assert.fail('expected the request to fail');
 }
 
+/** createTwilioClient turns a 429 into a RateLimitedError; a bare twilio-node client gives a RestException 429/20429. */
+function isRateLimited(e: unknown): boolean {
+  const x = e as { status?: unknown; code?: unknown; name?: unknown };
+  return (x.status === 429 && x.code === 20429) || x.name === 'RateLimitedError';
+}
+
 async function raw(sb: Sandbox, method: string, path: string, opts: { body?: string; auth?: boolean; json?: boolean } = {}) {
   const headers: Record<string, string> = {};
   if (opts.auth !== false) headers['Authorization'] = 'Basic ' + Buffer.from(`${sb.options.accountSid}:${sb.options.authToken}`).toString('base64');
@@ -65,6 +71,25 @@ async function raw(sb: Sandbox, method: string, path: string, opts: { body?: str
   const res = await fetch(sb.url + path, { method, headers, body: opts.body ?? null });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
+}
+
+/** A local webhook receiver that checks X-Twilio-Signature with twilio-node's validator. */
+async function startHook() {
+  const received: Array<Record<string, string> & { signatureOk: string }> = [];
+  const hook = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const params = Object.fromEntries(new URLSearchParams(body));
+      const url = `http://127.0.0.1:${(hook.address() as { port: number }).port}${req.url ?? ''}`;
+      const ok = twilio.validateRequest(SANDBOX_DEFAULTS.authToken, String(req.headers['x-twilio-signature']), url, params);
+      received.push({ ...params, signatureOk: String(ok) });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  after(() => new Promise<void>((r) => hook.close(() => r())));
+  return { url: `http://127.0.0.1:${(hook.address() as { port: number }).port}/status`, received };
 }
 
 interface CustomerData {
@@ -197,21 +222,9 @@ describe('sandbox', () => {
   });
 
   test('happy path: starter profile → trust bundle → brand APPROVED → VERIFIED → campaign VERIFIED', async () => {
-    const callbacks: Array<Record<string, string> & { signatureOk: string }> = [];
-    const hook = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        const params = Object.fromEntries(new URLSearchParams(body));
-        const url = `http://127.0.0.1:${(hook.address() as { port: number }).port}${req.url ?? ''}`;
-        const ok = twilio.validateRequest(SANDBOX_DEFAULTS.authToken, String(req.headers['x-twilio-signature']), url, params);
-        callbacks.push({ ...params, signatureOk: String(ok) });
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-    after(() => new Promise<void>((r) => hook.close(() => r())));
-    const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/status`;
+    const hook = await startHook();
+    const hookUrl = hook.url;
+    const callbacks = hook.received;
 
     const { sb, client } = await start();
     const th = client.trusthub.v1;
@@ -274,7 +287,7 @@ describe('sandbox', () => {
     assert.equal(entry?.path, '/messaging/v1/a2p/BrandRegistrations');
 
     await waitFor('status callbacks', async () => callbacks.length, (n) => n >= 2);
-    assert.deepEqual(callbacks.map((c) => c['Status']), ['pending-review', 'in-review', 'twilio-approved']);
+    assert.deepEqual(callbacks.map((c) => c['Status']), ['in-review', 'twilio-approved']);
     assert.ok(callbacks.every((c) => c.signatureOk === 'true' && c['BundleSid'] === profile.sid && c['AccountSid'] === sb.options.accountSid));
   });
 
@@ -330,12 +343,16 @@ describe('sandbox', () => {
   for (const [name, change, reason] of rejections) {
     test(`rejection: ${name}`, async () => {
       const { sb, client } = await start();
-      const d = { ...GOOD, ...change };
+      const hook = await startHook();
+      const d = { ...GOOD, ...change, statusCallback: hook.url };
       const { profileSid, tpSid } = await submitBoth(sb, client, d);
       const p = await waitFor('profile review', () => client.trusthub.v1.customerProfiles(profileSid).fetch(), (x) => x.status !== 'in-review');
       assert.equal(p.status, 'twilio-rejected');
       const errors = p.errors as Array<{ failure_reason: string; code: number }>;
       assert.ok(errors.some((e) => e.failure_reason.startsWith(reason)), JSON.stringify(errors));
+      const cb = await waitFor('rejection callback', async () => hook.received.find((c) => c['Status'] === 'twilio-rejected'), (c) => c !== undefined);
+      assert.ok(cb?.['FailureReason']?.includes(reason));
+      assert.equal(cb?.signatureOk, 'true');
       const tp = await waitFor('trust product', () => client.trusthub.v1.trustProducts(tpSid).fetch(), (x) => x.status !== 'in-review');
       assert.equal(tp.status, 'twilio-rejected');
       // a brand on the rejected bundles fails with the documented reason
@@ -364,6 +381,8 @@ describe('sandbox', () => {
     const b = await waitBrand(client, brand.sid, (x) => x.status !== 'PENDING');
     assert.equal(b.status, 'FAILED');
     assert.match(b.failureReason ?? '', /^Unable to fetch A2P Bundle Details/);
+    const otpOnFailed = await restError(client.messaging.v1.brandRegistrations(brand.sid).brandRegistrationOtps.create());
+    assert.equal(otpOnFailed.status, 400);
     const missing = await restError(createBrand(client, 'BU' + '0'.repeat(32), tp.sid));
     assert.equal(missing.status, 400);
     assert.match(missing.message, /CustomerProfileBundleSid/);
@@ -405,8 +424,6 @@ describe('sandbox', () => {
     const { sb, client } = await start({ otpReplyDelayMs: -1 });
     const { profileSid, tpSid } = await submitBoth(sb, client, GOOD);
     const brand = await createBrand(client, profileSid, tpSid);
-    const early = await restError(client.messaging.v1.brandRegistrations(brand.sid).brandRegistrationOtps.create());
-    assert.equal(early.status, 400);
     await waitBrand(client, brand.sid, (b) => b.status === 'APPROVED');
 
     const results = await Promise.allSettled(Array.from({ length: 13 }, () => client.messaging.v1.brandRegistrations(brand.sid).brandRegistrationOtps.create()));
@@ -414,10 +431,8 @@ describe('sandbox', () => {
     const limited = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     assert.equal(ok.length, 10);
     assert.equal(limited.length, 3);
-    for (const r of limited) {
-      assert.equal((r.reason as RestErr).status, 429);
-      assert.equal((r.reason as RestErr).code, 20429);
-    }
+    for (const r of limited) assert.ok(isRateLimited(r.reason), String(r.reason));
+    assert.equal(sb.requestLog().filter((e) => e.operation === 'otp.create' && e.status === 429).length, 3);
     const first = ok[0];
     assert.ok(first && first.status === 'fulfilled');
     assert.equal(first.value.brandRegistrationSid, brand.sid);
@@ -450,8 +465,7 @@ describe('sandbox', () => {
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => client.trusthub.v1.customerProfiles(sb.isvPrimaryProfileSid).fetch()));
     const limited = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     assert.equal(limited.length, 3);
-    assert.equal((limited[0]!.reason as RestErr).status, 429);
-    assert.equal((limited[0]!.reason as RestErr).code, 20429);
+    assert.ok(limited.every((l) => isRateLimited(l.reason)));
     const r = await raw(sb, 'GET', `/trusthub/v1/CustomerProfiles/${sb.isvPrimaryProfileSid}`);
     assert.equal(r.status, 429);
     assert.equal(r.headers.get('retry-after'), '2');
@@ -481,9 +495,12 @@ describe('sandbox', () => {
 
     const seen: string[] = [];
     await new Promise<void>((resolve, reject) => {
-      client.addresses.each({ pageSize: 2, friendlyName: 'even' }, (a) => {
-        seen.push(a.customerName);
-      }).then(() => resolve(), reject);
+      client.addresses.each(
+        { pageSize: 2, friendlyName: 'even', done: (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()) },
+        (a) => {
+          seen.push(a.customerName);
+        },
+      );
     });
     assert.deepEqual(seen, ['C0', 'C2', 'C4']);
     const a2010 = await raw(sb, 'GET', `/api/2010-04-01/Accounts/${sb.options.accountSid}/Addresses.json?PageSize=2`);
@@ -541,7 +558,15 @@ describe('sandbox', () => {
   const faultCases: Array<[FaultKind, (sb: Sandbox, client: Client) => Promise<void>]> = [
     ['500', async (_sb, client) => assert.equal((await restError(client.messaging.v1.services.list())).status, 500)],
     ['503', async (_sb, client) => assert.equal((await restError(client.messaging.v1.services.list())).status, 503)],
-    ['429', async (_sb, client) => assert.equal((await restError(client.messaging.v1.services.list())).code, 20429)],
+    [
+      '429',
+      async (sb, client) => {
+        await assert.rejects(client.messaging.v1.services.list(), isRateLimited);
+        const r = await raw(sb, 'GET', '/messaging/v1/Services');
+        assert.equal(r.body?.['code'], 20429);
+        assert.equal(r.headers.get('retry-after'), null);
+      },
+    ],
     [
       '429-retry-after',
       async (sb) => {

@@ -9,13 +9,14 @@
  *   through `onHeader`.
  * - A row with more or fewer cells than the header is a row problem (column "(row)"), not a crash.
  * - A parse error (unbalanced quote...) throws CsvFileError naming the line where the broken
- *   record starts. Rows yielded before it stay yielded: the caller decides what to do with them.
+ *   record starts. Rows before it may already have been yielded (the parser reads ahead, so not
+ *   necessarily all of them): a caller that must not act on half a file validates it all first.
  *
  * Row numbers are the spreadsheet's: the header is row 1, the first record row 2, a record with
  * line breaks inside quotes is one row, and blank lines count as (empty) rows, as a spreadsheet
  * shows them. `CsvFileError.line` is a text-editor line number instead.
  */
-import { CsvError, parse, type Info } from 'csv-parse';
+import { CsvError, parse, type Info, type Options } from 'csv-parse';
 import { CUSTOMER_ID_PATTERN } from './customer.js';
 import type { Readable } from 'node:stream';
 import {
@@ -153,12 +154,14 @@ export async function* readCustomerCsv(
   // Line counting happens in on_record, synchronously with parsing: the parser may run ahead
   // of this consumer, and a parse error must name the line of the record it stopped in.
   let linesParsed = 0;
+  const onRecord = (item: ParsedRecord): ParsedRecord & { startLine: number } => {
+    const startLine = linesParsed + leadingNewlines(item.raw) + 1;
+    linesParsed += countNewlines(item.raw);
+    return { ...item, startLine };
+  };
   const parser = parse({
-    on_record: (item: ParsedRecord): ParsedRecord & { startLine: number } => {
-      const startLine = linesParsed + leadingNewlines(item.raw) + 1;
-      linesParsed += countNewlines(item.raw);
-      return { ...item, startLine };
-    },
+    // Typed for plain records; with info and raw on, the parser hands it { record, info, raw }.
+    on_record: onRecord as unknown as Options['on_record'],
     bom: true,
     relax_column_count: true,
     skip_empty_lines: true,

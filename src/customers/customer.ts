@@ -23,18 +23,25 @@ export const MESSAGING_SERVICE_SID_PATTERN = /^MG[0-9a-fA-F]{32}$/;
 /** Twilio's keyword rule: alphanumeric values. */
 export const KEYWORD_PATTERN = /^[A-Za-z0-9]+$/;
 
+/** Twilio's limits count characters, not UTF-16 units: an emoji is one. */
+const text = (min: number, max: number) =>
+  z.string().refine((s) => {
+    const n = [...s].length;
+    return n >= min && n <= max;
+  }, `must be ${min}-${max} characters`);
+
 export const campaignSchema = z.object({
-  description: z.string().min(40).max(4096),
-  messageFlow: z.string().min(40).max(2048),
-  messageSamples: z.array(z.string().min(20).max(1024)).min(2).max(5),
+  description: text(40, 4096),
+  messageFlow: text(40, 2048),
+  messageSamples: z.array(text(20, 1024)).min(2).max(5),
   hasEmbeddedLinks: z.boolean(),
   hasEmbeddedPhone: z.boolean(),
   optInKeywords: z.array(z.string().regex(KEYWORD_PATTERN)).optional(),
-  optInMessage: z.string().min(20).max(320).optional(),
+  optInMessage: text(20, 320).optional(),
   optOutKeywords: z.array(z.string().regex(KEYWORD_PATTERN)).optional(),
-  optOutMessage: z.string().min(20).max(320).optional(),
+  optOutMessage: text(20, 320).optional(),
   helpKeywords: z.array(z.string().regex(KEYWORD_PATTERN)).optional(),
-  helpMessage: z.string().min(20).max(320).optional(),
+  helpMessage: text(20, 320).optional(),
 });
 export type Campaign = z.infer<typeof campaignSchema>;
 

@@ -1,3 +1,4 @@
+import { RejectedError } from '../twilio/errors.js';
 import { ensure, friendlyName, requireSid, type StageContext, type StageOutcome } from './context.js';
 
 const STAGE = 'campaign';
@@ -12,6 +13,11 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome> {
   const c = await ctx.ledger.getCustomer(customerId);
   const brandSid = await requireSid(ctx, 'brand');
 
+  if (c.messagingServiceSid && !(await ctx.ledger.sid(customerId, 'campaign')) && !(await gateway.messagingServiceExists(c.messagingServiceSid))) {
+    throw new RejectedError(
+      `messaging_service_sid ${c.messagingServiceSid} does not exist on this Twilio account: fix the column, or leave it empty to have a Messaging Service created`,
+    );
+  }
   const serviceName = friendlyName(customerId, 'Messaging Service');
   const serviceSid =
     c.messagingServiceSid ??

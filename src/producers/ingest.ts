@@ -62,7 +62,17 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
   let pending: { row: number; customer: Customer }[] = [];
   let rowsRead = 0;
 
-  if (!dryRun) await deps.ledger.createBatch(batch, { source: basename(file) });
+  if (!dryRun) {
+    // A file that breaks mid-way (an unbalanced quote at row 90,000) must not leave half a
+    // batch enqueued: read it through once, writing nothing, before the pass that enqueues.
+    const check = createReadStream(file);
+    try {
+      for await (const _ of readCustomerCsv(check, { template })) void _;
+    } finally {
+      check.destroy();
+    }
+    await deps.ledger.createBatch(batch, { source: basename(file) });
+  }
 
   const flush = async () => {
     if (pending.length === 0) return;

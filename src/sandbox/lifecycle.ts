@@ -62,7 +62,7 @@ export class Lifecycle {
     b.reviewPassed = false;
     b.submission += 1;
     const submission = b.submission;
-    this.setBundleStatus(b, 'pending-review');
+    // pending-review is transient: the answer to the update already shows in-review, as the document says.
     this.setBundleStatus(b, 'in-review');
     this.timers.after(this.options.reviewDelayMs, () => {
       if (b.submission === submission && b.status === 'in-review') this.review(b);

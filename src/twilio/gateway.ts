@@ -1,7 +1,7 @@
 import type twilio from 'twilio';
 import { z } from 'zod';
 import type { Budget } from './budget.js';
-import { classifyTwilioError } from './errors.js';
+import { classifyTwilioError, RejectedError } from './errors.js';
 
 /**
  * The one place the pipeline calls Twilio. Every call takes a slot from the shared
@@ -306,6 +306,17 @@ export class TwilioGateway {
   async createMessagingService(friendlyName: string): Promise<string> {
     const res = await this.call('create messaging service', () => this.client.messaging.v1.services.create({ friendlyName }), { create: true });
     return created('MG').parse(res).sid;
+  }
+
+  /** A Messaging Service the CSV names must exist on this account. */
+  async messagingServiceExists(serviceSid: string): Promise<boolean> {
+    try {
+      await this.call('fetch messaging service', () => this.client.messaging.v1.services(serviceSid).fetch());
+      return true;
+    } catch (err) {
+      if (err instanceof RejectedError && err.details.status === 404) return false;
+      throw err;
+    }
   }
 
   async findMessagingServiceByFriendlyName(friendlyName: string): Promise<string | null> {
