@@ -48,18 +48,20 @@ export async function startLocalRedis(opts: { port?: number; appendonly?: boolea
   args.push('--appendonly', opts.appendonly ? 'yes' : 'no');
   const child: ChildProcess = spawn('redis-server', args, { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   let ok = false;
   for (let i = 0; i < 100 && !ok; i++) {
+    // A fresh client per try, never reconnecting on its own, errors swallowed: it only asks "up yet?".
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    probe.on('error', () => undefined);
     try {
       await probe.connect();
       ok = (await probe.ping()) === 'PONG';
     } catch {
-      probe.disconnect();
       await sleep(50);
+    } finally {
+      probe.disconnect(false);
     }
   }
-  probe.disconnect();
   if (!ok) {
     child.kill('SIGKILL');
     throw new Error(`redis-server did not start on port ${port}`);
