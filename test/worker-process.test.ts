@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { after, describe, it } from 'node:test';
+import { startSandbox } from '../src/sandbox/index.js';
+import { csv, row, stopTestRedis, templateFile, testPrefix, testRedisUrl, tmpFile } from './helpers.js';
+
+after(stopTestRedis);
+
+/** Run the CLI without blocking this process (the sandbox answers from here). */
+async function run(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const [status] = (await once(child, 'exit')) as [number | null];
+  return { status, stdout, stderr };
+}
+
+/** The real commands as an operator runs them: ingest, worker (its own process), wait, status, SIGTERM. */
+describe('a2p-onboard worker as a process', () => {
+  it('registers a batch end to end and exits 0 on SIGTERM', async () => {
+    const sandbox = await startSandbox({ port: 0, reviewDelayMs: 50, brandDelayMs: 80, otpReplyDelayMs: 80, campaignDelayMs: 80, maxRps: 0 });
+    const prefix = testPrefix();
+    const env = {
+      ...process.env,
+      REDIS_URL: await testRedisUrl(),
+      QUEUE_PREFIX: prefix,
+      TWILIO_ACCOUNT_SID: sandbox.options.accountSid,
+      TWILIO_AUTH_TOKEN: sandbox.options.authToken,
+      TWILIO_API_BASE: sandbox.url,
+      VALIDATION_WAIT_MS: '100',
+      STATUS_POLL_MAX_MS: '300',
+      REGISTRATION_RPS: '20',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      LOG_LEVEL: 'info',
+    };
+    const cli = (...args: string[]) => run(env, ...args);
+    const worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let logs = '';
+    worker.stderr.on('data', (b: Buffer) => (logs += b.toString()));
+    try {
+      const ingest = await cli('ingest', tmpFile('p.csv', csv(row('p1', { email: 'pat.secret@example.com' }), row('p2'))), '--template', templateFile(), '--batch', 'proc');
+      assert.equal(ingest.status, 0, ingest.stderr);
+      assert.match(ingest.stdout, /2 accepted, 0 rejected/);
+      const wait = await cli('wait', '--batch', 'proc', '--timeout', '60');
+      assert.equal(wait.status, 0, wait.stderr + logs);
+      const status = JSON.parse((await cli('status', '--batch', 'proc', '--json')).stdout) as { customers: { customerId: string; state: string }[] };
+      assert.deepEqual(status.customers.map((c) => c.state), ['completed', 'completed']);
+      const exited = once(worker, 'exit');
+      worker.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      assert.equal(code, 0);
+      // Structured logs carry the customer and stage, and no customer email.
+      assert.match(logs, /"customerId":"p1"/);
+      assert.match(logs, /"stage":"campaign"/);
+      assert.ok(!logs.includes('pat.secret@example.com'), 'no PII in logs');
+      assert.ok(!logs.includes(sandbox.options.authToken), 'no auth token in logs');
+    } finally {
+      if (worker.exitCode === null) worker.kill('SIGKILL');
+      await sandbox.close();
+    }
+  });
+
+  it('refuses to start with wrong credentials, saying which settings to fix', async () => {
+    const sandbox = await startSandbox({ port: 0 });
+    try {
+      const res = await run(
+        {
+          ...process.env,
+          REDIS_URL: await testRedisUrl(),
+          QUEUE_PREFIX: testPrefix(),
+          TWILIO_ACCOUNT_SID: sandbox.options.accountSid,
+          TWILIO_AUTH_TOKEN: 'not-the-token',
+          TWILIO_API_BASE: sandbox.url,
+        },
+        'worker',
+      );
+      assert.equal(res.status, 1);
+      assert.match(res.stderr, /TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN/);
+      assert.ok(!res.stderr.includes('not-the-token'));
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
