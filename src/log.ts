@@ -19,16 +19,4 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destinatio
   return destination ? pino(opts, destination as pino.DestinationStream) : pino(opts, pino.destination(2));
 }
 
-/** j***@example.com */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  if (at < 1) return '***';
-  return `${email[0]}***@${email.slice(at + 1)}`;
-}
-
-/** +1******2671 */
-export function maskPhone(phone: string): string {
-  const digits = phone.replace(/\D/g, '');
-  if (digits.length < 6) return '***';
-  return `+${digits.slice(0, 1)}${'*'.repeat(digits.length - 5)}${digits.slice(-4)}`;
-}
+// Masking helpers for customer data live with the data: maskEmail/maskPhone in src/customers.
