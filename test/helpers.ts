@@ -13,7 +13,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/
 import type { TwilioGateway } from '../src/twilio/gateway.js';
 import { startWorkers, type WorkerPool } from '../src/workers/index.js';
 import { closeQueues, createQueues } from '../src/workers/queues.js';
-import { createGateway, resolvePrimaryProfile, type Runtime } from '../src/workers/runtime.js';
+import { createGateway, resolvePrimaryProfile, stageSettings, type Runtime } from '../src/workers/runtime.js';
 
 /** Shared test plumbing: a real Redis (REDIS_URL, or a private redis-server), the real sandbox, real workers. */
 
@@ -102,14 +102,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ledger: new Ledger(redis, config.QUEUE_PREFIX),
     gateway,
     log,
-    settings: {
-      isvPrimaryProfileSid,
-      starterPolicySid: config.STARTER_PROFILE_POLICY_SID,
-      soleProprietorPolicySid: config.SOLE_PROPRIETOR_POLICY_SID,
-      validationWaitMs: config.VALIDATION_WAIT_MS,
-      statusPollMaxMs: config.STATUS_POLL_MAX_MS,
-      otpResendMs: config.OTP_RESEND_MS,
-    },
+    settings: stageSettings(config, isvPrimaryProfileSid),
     async close() {
       await closeQueues(queues);
     },

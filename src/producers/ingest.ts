@@ -20,8 +20,6 @@ export interface IngestOptions {
   batchId?: string | undefined;
   templatePath?: string | undefined;
   dryRun?: boolean;
-  /** Called every `progressEvery` rows. */
-  onProgress?: (rowsRead: number) => void;
 }
 
 export interface IngestReport {
@@ -60,7 +58,6 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
   // For dry runs only: reuse counted in this file (a real run counts in Redis, atomically).
   const reuseInFile = { mobile: new Map<string, number>(), email: new Map<string, number>() };
   let pending: { row: number; customer: Customer }[] = [];
-  let rowsRead = 0;
 
   if (!dryRun) {
     // A file that breaks mid-way (an unbalanced quote at row 90,000) must not leave half a
@@ -112,8 +109,6 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
         report.unknownColumns = h.unknown;
       },
     })) {
-      rowsRead += 1;
-      if (opts.onProgress && rowsRead % 1000 === 0) opts.onProgress(rowsRead);
       if (!r.ok) {
         report.rejected.push({ row: r.row, customerId: r.customerId, reason: r.problems.map((p) => `${p.column}: ${p.reason}`).join('; ') });
         continue;
@@ -138,7 +133,6 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
   } finally {
     input.destroy();
   }
-  opts.onProgress?.(rowsRead);
   report.rejected.sort((a, b) => a.row - b.row);
   if (!dryRun) await deps.ledger.setInvalidRows(batch, report.rejected);
   deps.log.info({ batch, accepted: report.accepted, rejected: report.rejected.length, dryRun }, 'ingest finished');

@@ -29,6 +29,33 @@ function qs(filters: ReadonlyArray<readonly [string, string]>, extra: Array<[str
   return p.toString();
 }
 
+/** One page of `all` and the links around it; the v1 and 2010 shapes differ only in how they print these. */
+function paginate<T extends { sid: string }>(
+  all: readonly T[],
+  query: URLSearchParams,
+  base: string,
+  filters: ReadonlyArray<readonly [string, string]>,
+) {
+  const { page, pageSize, pageToken } = pageParams(query);
+  const start = page * pageSize;
+  const slice = all.slice(start, start + pageSize);
+  const size: [string, string] = ['PageSize', String(pageSize)];
+  const self: Array<[string, string]> = [size, ['Page', String(page)]];
+  if (pageToken) self.push(['PageToken', pageToken]);
+  const last = slice[slice.length - 1];
+  const prevAnchor = all[start];
+  return {
+    page,
+    pageSize,
+    start,
+    slice,
+    first: `${base}?${qs(filters, [size, ['Page', '0']])}`,
+    previous: page > 0 && prevAnchor ? `${base}?${qs(filters, [size, ['Page', String(page - 1)], ['PageToken', `PB${prevAnchor.sid}`]])}` : null,
+    self: `${base}?${qs(filters, self)}`,
+    next: start + pageSize < all.length && last ? `${base}?${qs(filters, [size, ['Page', String(page + 1)], ['PageToken', `PA${last.sid}`]])}` : null,
+  };
+}
+
 /**
  * A v1 list page: `{[key]: items, meta: {page, page_size, first_page_url, previous_page_url, url, next_page_url, key}}`
  * with Twilio's absolute URLs (`https://trusthub.twilio.com/v1/...`).
@@ -41,27 +68,16 @@ export function v1Page<T extends { sid: string }>(
   filters: ReadonlyArray<readonly [string, string]>,
   render: (t: T) => unknown,
 ): Record<string, unknown> {
-  const { page, pageSize, pageToken } = pageParams(query);
-  const start = page * pageSize;
-  const slice = all.slice(start, start + pageSize);
-  const hasNext = start + pageSize < all.length;
-  const self: Array<[string, string]> = [['PageSize', String(pageSize)], ['Page', String(page)]];
-  if (pageToken) self.push(['PageToken', pageToken]);
-  const last = slice[slice.length - 1];
-  const prevAnchor = all[start];
+  const p = paginate(all, query, absoluteBase, filters);
   return {
-    [key]: slice.map(render),
+    [key]: p.slice.map(render),
     meta: {
-      page,
-      page_size: pageSize,
-      first_page_url: `${absoluteBase}?${qs(filters, [['PageSize', String(pageSize)], ['Page', '0']])}`,
-      previous_page_url:
-        page > 0 && prevAnchor
-          ? `${absoluteBase}?${qs(filters, [['PageSize', String(pageSize)], ['Page', String(page - 1)], ['PageToken', `PB${prevAnchor.sid}`]])}`
-          : null,
-      url: `${absoluteBase}?${qs(filters, self)}`,
-      next_page_url:
-        hasNext && last ? `${absoluteBase}?${qs(filters, [['PageSize', String(pageSize)], ['Page', String(page + 1)], ['PageToken', `PA${last.sid}`]])}` : null,
+      page: p.page,
+      page_size: p.pageSize,
+      first_page_url: p.first,
+      previous_page_url: p.previous,
+      url: p.self,
+      next_page_url: p.next,
       key,
     },
   };
@@ -76,25 +92,16 @@ export function v2010Page<T extends { sid: string }>(
   filters: ReadonlyArray<readonly [string, string]>,
   render: (t: T) => unknown,
 ): Record<string, unknown> {
-  const { page, pageSize, pageToken } = pageParams(query);
-  const start = page * pageSize;
-  const slice = all.slice(start, start + pageSize);
-  const hasNext = start + pageSize < all.length;
-  const self: Array<[string, string]> = [['PageSize', String(pageSize)], ['Page', String(page)]];
-  if (pageToken) self.push(['PageToken', pageToken]);
-  const last = slice[slice.length - 1];
-  const prevAnchor = all[start];
+  const p = paginate(all, query, relativeBase, filters);
   return {
-    [key]: slice.map(render),
-    end: slice.length > 0 ? start + slice.length - 1 : start,
-    first_page_uri: `${relativeBase}?${qs(filters, [['PageSize', String(pageSize)], ['Page', '0']])}`,
-    next_page_uri:
-      hasNext && last ? `${relativeBase}?${qs(filters, [['PageSize', String(pageSize)], ['Page', String(page + 1)], ['PageToken', `PA${last.sid}`]])}` : null,
-    page,
-    page_size: pageSize,
-    previous_page_uri:
-      page > 0 && prevAnchor ? `${relativeBase}?${qs(filters, [['PageSize', String(pageSize)], ['Page', String(page - 1)], ['PageToken', `PB${prevAnchor.sid}`]])}` : null,
-    start,
-    uri: `${relativeBase}?${qs(filters, self)}`,
+    [key]: p.slice.map(render),
+    end: p.slice.length > 0 ? p.start + p.slice.length - 1 : p.start,
+    first_page_uri: p.first,
+    next_page_uri: p.next,
+    page: p.page,
+    page_size: p.pageSize,
+    previous_page_uri: p.previous,
+    start: p.start,
+    uri: p.self,
   };
 }

@@ -56,11 +56,6 @@ export class AuthError extends Error {
   }
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
-  'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'ERR_BAD_RESPONSE', 'ECONNCLOSED',
-]);
-
 /** Default wait after a 429 that carries no Retry-After. */
 export const DEFAULT_RETRY_AFTER_MS = 1_000;
 
@@ -94,7 +89,8 @@ export function classifyTwilioError(err: unknown, what: string, isCreate: boolea
     return new RejectedError(`${what}: Twilio refused the request (${status}${typeof code === 'number' ? `, code ${code}` : ''}): ${message}`, details);
   }
   const netCode = field<string>(err, 'code');
-  if (typeof netCode === 'string' && (NETWORK_CODES.has(netCode) || netCode.startsWith('E'))) {
+  // Node's socket errors (ECONNRESET, ETIMEDOUT, EAI_AGAIN...) and axios's (ECONNABORTED, ERR_BAD_RESPONSE...).
+  if (typeof netCode === 'string' && /^(E[A-Z_]+|ERR_[A-Z_]+)$/.test(netCode)) {
     return new TransientError(`${what}: network error ${netCode}`, isCreate, { message });
   }
   if (/timeout|socket hang up|network|aborted/i.test(message)) {

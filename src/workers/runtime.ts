@@ -52,21 +52,24 @@ export async function resolvePrimaryProfile(config: Config, gateway: TwilioGatew
   throw new ConfigError(`This account has ${found.length} approved primary profiles (${found.join(', ')}): set ISV_PRIMARY_PROFILE_SID to the one to use.`);
 }
 
+export function stageSettings(config: Config, isvPrimaryProfileSid: string): StageSettings {
+  return {
+    isvPrimaryProfileSid,
+    starterPolicySid: config.STARTER_PROFILE_POLICY_SID,
+    soleProprietorPolicySid: config.SOLE_PROPRIETOR_POLICY_SID,
+    validationWaitMs: config.VALIDATION_WAIT_MS,
+    statusPollMaxMs: config.STATUS_POLL_MAX_MS,
+    otpResendMs: config.OTP_RESEND_MS,
+    statusCallbackUrl: config.PUBLIC_BASE_URL ? new URL('/webhooks/twilio/status', config.PUBLIC_BASE_URL).toString() : undefined,
+  };
+}
+
 export async function createRuntime(config: Config, log: Logger, opts: { onCall?: (info: CallInfo) => void } = {}): Promise<Runtime> {
   const redis = createRedis(config.REDIS_URL);
   try {
     const gateway = createGateway(config, redis, opts.onCall);
     await gateway.checkCredentials();
-    const isvPrimaryProfileSid = await resolvePrimaryProfile(config, gateway);
-    const settings: StageSettings = {
-      isvPrimaryProfileSid,
-      starterPolicySid: config.STARTER_PROFILE_POLICY_SID,
-      soleProprietorPolicySid: config.SOLE_PROPRIETOR_POLICY_SID,
-      validationWaitMs: config.VALIDATION_WAIT_MS,
-      statusPollMaxMs: config.STATUS_POLL_MAX_MS,
-      otpResendMs: config.OTP_RESEND_MS,
-      statusCallbackUrl: config.PUBLIC_BASE_URL ? new URL('/webhooks/twilio/status', config.PUBLIC_BASE_URL).toString() : undefined,
-    };
+    const settings = stageSettings(config, await resolvePrimaryProfile(config, gateway));
     const queues = createQueues(redis, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
     const ledger = new Ledger(redis, config.QUEUE_PREFIX);
     return {
