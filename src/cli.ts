@@ -1,21 +1,31 @@
+import { stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { printIngest, printStatus, statusJson } from './commands/print.js';
+import { ingestProgress } from './commands/progress.js';
+import { ReportInputError, runReport } from './commands/report.js';
 import { waitForBatch } from './commands/wait.js';
 import { ConfigError, loadConfig } from './config.js';
 import { COLUMNS } from './customers/columns.js';
 import { CsvFileError, TemplateError } from './customers/errors.js';
+import { printable } from './customers/neutralise.js';
 import { batchStatus } from './ledger/batch-status.js';
 import { Ledger } from './ledger/ledger.js';
 import { createLogger } from './log.js';
+import { newRegistry, registerTwilioMetrics, registerWorkerMetrics, startMetricsServer } from './metrics/metrics.js';
 import { RedisNotFoundError } from './local-redis.js';
 import { ingestFile } from './producers/ingest.js';
-import { checkRedisVersion, createRedis } from './redis.js';
+import { checkRedisVersion, connectRedis, type RedisClient } from './redis.js';
 import { sandboxOptionsFromEnv, startSandbox } from './sandbox/index.js';
 import { startDashboard } from './server/dashboard.js';
 import { AuthError } from './twilio/errors.js';
 import { startWorkers } from './workers/index.js';
 import { createQueues, closeQueues } from './workers/queues.js';
-import { createRuntime } from './workers/runtime.js';
+import { createGateway, createRuntime, statusCallbackUrl, watchDelay, webhookOptions } from './workers/runtime.js';
+import { sweepNow } from './workers/sweep.js';
+import { redrivableCustomers, redriveCustomer } from './producers/redrive.js';
+import { STAGES, isStageName, type StageName } from './jobs/context.js';
+import { STATUS_WEBHOOK_PATH } from './server/webhook.js';
 
 /** Exit statuses: 0 ok, 1 runtime failure, 2 bad input or settings, 3 `wait` timed out. */
 const EXIT_INPUT = 2;
@@ -28,15 +38,15 @@ const positiveInt = (v: string) => {
 };
 
 /** Redis, queues and ledger without Twilio: enough for ingest, status and wait. */
-async function withStore<T>(fn: (s: { ledger: Ledger; queues: ReturnType<typeof createQueues>; log: ReturnType<typeof createLogger> }) => Promise<T>): Promise<T> {
+async function withStore<T>(fn: (s: { ledger: Ledger; queues: ReturnType<typeof createQueues>; log: ReturnType<typeof createLogger>; redis: RedisClient }) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
-  const redis = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 3, retryStrategy: (n) => (n > 3 ? null : 200 * n) });
+  const redis = connectRedis(config.REDIS_URL, { maxRetriesPerRequest: 3, retryStrategy: (n) => (n > 3 ? null : 200 * n) });
   try {
     await checkRedisVersion(redis);
     const queues = createQueues(redis, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
     try {
-      return await fn({ ledger: new Ledger(redis, config.QUEUE_PREFIX), queues, log });
+      return await fn({ ledger: new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config) }), queues, log, redis });
     } finally {
       await closeQueues(queues);
     }
@@ -75,11 +85,30 @@ program
   .option('--batch <id>', 'batch id (default: the file name and the time)')
   .option('--template <file>', 'campaign template JSON for the campaign columns')
   .option('--dry-run', 'validate and report without enqueuing')
-  .option('--json', 'print {"batch", "accepted", "rejected": [{row, customerId, reason}]}')
-  .addHelpText('after', `\nColumns:\n${COLUMNS.map((c) => `  ${c.name} (${c.requirement})`).join('\n')}`)
-  .action(async (file: string, o: { batch?: string; template?: string; dryRun?: boolean; json?: boolean }) => {
-    const report = await withStore((s) => ingestFile(s, file, { batchId: o.batch, templatePath: o.template, dryRun: o.dryRun ?? false }));
-    if (o.json) process.stdout.write(`${JSON.stringify({ batch: report.batch, accepted: report.accepted, rejected: report.rejected })}\n`);
+  .option('--update', 'rows for customers that already exist are corrections: update failed or expired customers and redrive them')
+  .option('--json', 'print {"batch", "accepted", "updated", "unchanged", "rejected": [{row, customerId, reason}]}')
+  .addHelpText('after', `\nColumns:\n${COLUMNS.map((c) => `  ${c.name} (${c.requirement}${c.flow ? `, ${c.flow} rows` : ''})`).join('\n')}`)
+  .action(async (file: string, o: { batch?: string; template?: string; dryRun?: boolean; update?: boolean; json?: boolean }) => {
+    // Progress on stderr for files big enough to take a while (about 1,000 rows and more).
+    const big = ((await stat(file).catch(() => null))?.size ?? 0) >= 256 * 1024;
+    const progress = ingestProgress({ quiet: !big, dryRun: o.dryRun ?? false });
+    const report = await withStore((s) => {
+      // With Twilio credentials, business rows' phone numbers are checked against the account now.
+      const config = loadConfig();
+      const gateway = config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN ? createGateway(config, s.redis) : undefined;
+      const ownsPhoneNumber = gateway ? async (n: string) => (await gateway.findIncomingPhoneNumber(n)) !== null : undefined;
+      return ingestFile(s, file, {
+        batchId: o.batch,
+        templatePath: o.template,
+        dryRun: o.dryRun ?? false,
+        update: o.update ?? false,
+        ownsPhoneNumber,
+        onProgress: progress.onProgress,
+      });
+    }).finally(() => progress.stop());
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({ batch: report.batch, accepted: report.accepted, updated: report.updated, unchanged: report.unchanged, rejected: report.rejected })}\n`);
+    }
     else printIngest(report);
   });
 
@@ -101,11 +130,14 @@ program
 
 program
   .command('wait')
-  .description('wait until every customer of a batch is completed, failed or invalid')
+  .description('wait until every customer of a batch is completed, live, failed, expired or invalid')
   .requiredOption('--batch <id>', 'batch id')
   .option('--timeout <seconds>', 'give up after this many seconds (exit 3)', positiveInt)
-  .action(async (o: { batch: string; timeout?: number }) => {
-    const res = await withStore((s) => waitForBatch(s.ledger, o.batch, { timeoutMs: o.timeout === undefined ? undefined : o.timeout * 1000 }));
+  .option('--settled', 'also wait for campaign vetting: until every customer is live, failed, expired or invalid')
+  .action(async (o: { batch: string; timeout?: number; settled?: boolean }) => {
+    const res = await withStore((s) =>
+      waitForBatch(s.ledger, o.batch, { timeoutMs: o.timeout === undefined ? undefined : o.timeout * 1000, settled: o.settled ?? false }),
+    );
     printStatus(res.status);
     if (res.timedOut) {
       console.error(`Timed out after ${o.timeout}s with ${res.status.total - res.status.done} customers still in progress.`);
@@ -114,40 +146,125 @@ program
   });
 
 program
-  .command('worker')
-  .description('run every stage worker until SIGINT/SIGTERM, then finish in-flight jobs (SHUTDOWN_TIMEOUT_MS)')
-  .action(async () => {
+  .command('sweep')
+  .description('re-check now every customer waiting on Twilio (bundles, brand and OTP, campaign vetting) and move them on')
+  .option('--json', 'print {"checked", "states", "errors"}')
+  .action(async (o: { json?: boolean }) => {
     const config = loadConfig();
     const log = createLogger(config.LOG_LEVEL);
     const rt = await createRuntime(config, log);
+    try {
+      const report = await sweepNow(rt);
+      if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else {
+        const states = Object.entries(report.states).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
+        console.log(`Re-checked ${report.checked} waiting customers; now: ${states}${report.errors ? `; ${report.errors} could not be checked (see the logs)` : ''}.`);
+        console.log('Stage jobs this queued (campaigns, fresh OTPs) run on the workers.');
+      }
+      if (report.errors) process.exitCode = 1;
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('redrive')
+  .description('put failed (dead-lettered) or expired customers back into the pipeline; nothing is created twice')
+  .option('--customer <id...>', 'one or more customer ids')
+  .option('--batch <id>', 'every failed or expired customer of a batch')
+  .option('--all', 'every failed or expired customer')
+  .option('--from-stage <name>', `restart at this stage (${STAGES.join(', ')}); default: the stage that failed`)
+  .option('--json', 'print [{customerId, ok, stage | reason}]')
+  .action(async (o: { customer?: string[]; batch?: string; all?: boolean; fromStage?: string; json?: boolean }) => {
+    const chosen = [o.customer?.length ? 1 : 0, o.batch ? 1 : 0, o.all ? 1 : 0].reduce((a, b) => a + b, 0);
+    if (chosen !== 1) throw new ConfigError('redrive needs exactly one of --customer ID, --batch ID or --all');
+    if (o.fromStage !== undefined && !isStageName(o.fromStage)) throw new ConfigError(`--from-stage must be one of ${STAGES.join(', ')}`);
+    const fromStage = o.fromStage as StageName | undefined;
+    const results = await withStore(async (s) => {
+      const ids = o.customer ?? (await redrivableCustomers(s.ledger, o.batch));
+      const out = [];
+      for (const id of ids) out.push(await redriveCustomer(s, id, { fromStage }));
+      return out;
+    });
+    if (o.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+    else {
+      const ok = results.filter((r) => r.ok).length;
+      console.log(`Redrove ${ok} of ${results.length} customers.`);
+      for (const r of results) console.log(r.ok ? `  ${r.customerId}: ${r.from} -> restarting at ${r.stage}` : `  ${r.customerId}: not redriven: ${r.reason}`);
+    }
+    if (results.some((r) => !r.ok)) process.exitCode = o.customer ? EXIT_INPUT : 0;
+  });
+
+program
+  .command('report')
+  .description('export a batch: one row per customer with state, stage, reason, suggested action, every Twilio SID and timestamps')
+  .requiredOption('--batch <id>', 'batch id')
+  .requiredOption('--out <file>', 'FILE.csv or FILE.json (CSV cells that could run as spreadsheet formulas are neutralised)')
+  .option('--state <state>', 'only customers in this state (e.g. failed)')
+  .action(async (o: { batch: string; out: string; state?: string }) => {
+    const res = await withStore((s) => runReport(s.ledger, o));
+    console.error(`Wrote ${res.customers} customers of batch ${o.batch} to ${res.file}`);
+  });
+
+program
+  .command('worker')
+  .description('run every stage worker until SIGINT/SIGTERM, then finish in-flight jobs (SHUTDOWN_TIMEOUT_MS)')
+  .option('--metrics-port <n>', 'serve Prometheus metrics on this port (default METRICS_PORT; unset: none)', positiveInt)
+  .action(async (o: { metricsPort?: number }) => {
+    const config = loadConfig();
+    const log = createLogger(config.LOG_LEVEL, undefined, { secrets: [config.TWILIO_AUTH_TOKEN, config.DASHBOARD_PASSWORD, config.METRICS_TOKEN] });
+    const metricsPort = o.metricsPort ?? config.METRICS_PORT;
+    const registry = metricsPort === undefined ? undefined : newRegistry();
+    const twilioMetrics = registry ? registerTwilioMetrics(registry) : undefined;
+    const rt = await createRuntime(config, log, { onCall: twilioMetrics?.onCall });
     await checkRedisVersion(rt.redis);
     const pool = startWorkers(rt);
     log.info({ stages: pool.workers.map((w) => w.name), prefix: config.QUEUE_PREFIX, twilio: config.TWILIO_API_BASE ?? 'twilio.com' }, 'workers started');
+    let metrics: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+    if (registry && metricsPort !== undefined) {
+      registerWorkerMetrics(registry, pool.workers);
+      metrics = await startMetricsServer({ host: config.METRICS_HOST, port: metricsPort, token: config.METRICS_TOKEN, registry });
+      log.info({ url: `${metrics.url}/metrics`, bearer: config.METRICS_TOKEN ? 'required' : 'none' }, 'metrics served');
+    }
     onSignals(async () => {
       log.info({ deadlineMs: config.SHUTDOWN_TIMEOUT_MS }, 'stopping: letting in-flight jobs finish');
-      await pool.close();
-      await rt.close();
-      log.info('stopped');
+      const how = await pool.close();
+      await metrics?.close();
+      // After a cut-off, jobs' code is still running against Twilio: exit now rather than let it go on
+      // past the deadline (what it was doing is retried, safely, by another worker).
+      if (how === 'deadline') await Promise.race([rt.close(), sleep(1_000, undefined, { ref: false })]);
+      else await rt.close();
+      log.info({ how }, 'stopped');
     });
   });
 
 program
   .command('dashboard')
-  .description('serve Bull Board at /admin/queues behind basic auth')
+  .description('serve the batch pages (/batches), Bull Board (/admin/queues) and /metrics behind basic auth')
   .option('--port <n>', 'port (default DASHBOARD_PORT)', positiveInt)
   .option('--host <host>', 'address to bind (default DASHBOARD_HOST)')
   .action(async (o: { port?: number; host?: string }) => {
     const config = loadConfig();
-    const redis = createRedis(config.REDIS_URL);
+    const log = createLogger(config.LOG_LEVEL);
+    const redis = connectRedis(config.REDIS_URL);
     const queues = createQueues(redis, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
+    const ledger = new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config) });
     const dash = await startDashboard({
       host: o.host ?? config.DASHBOARD_HOST,
       port: o.port ?? config.DASHBOARD_PORT,
       user: config.DASHBOARD_USER,
       password: config.DASHBOARD_PASSWORD,
       queues,
+      ledger,
+      metricsToken: config.METRICS_TOKEN,
+      webhook: webhookOptions(config, ledger, log),
     });
-    console.log(`Dashboard: ${dash.url}/admin/queues`);
+    console.log(`Dashboard: ${dash.url}/batches (Bull Board: ${dash.url}/admin/queues, metrics: ${dash.url}/metrics)`);
+    console.log(
+      config.TWILIO_AUTH_TOKEN
+        ? `Twilio status callbacks: POST ${statusCallbackUrl(config) ?? `${dash.url}${STATUS_WEBHOOK_PATH}`}`
+        : 'Twilio status callbacks are off: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN so their signatures can be checked',
+    );
     onSignals(async () => {
       await dash.close();
       await closeQueues(queues);
@@ -180,8 +297,10 @@ program
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof CsvFileError || err instanceof TemplateError || err instanceof ConfigError || err instanceof RedisNotFoundError) {
-    console.error(`a2p-onboard: ${err.message}`);
+  if (err instanceof CsvFileError || err instanceof ReportInputError || err instanceof TemplateError || err instanceof ConfigError || err instanceof RedisNotFoundError) {
+    // The message may quote the file (header names): no terminal escapes, and never a flood.
+    const msg = printable(err.message);
+    console.error(`a2p-onboard: ${msg.length > 2000 ? `${msg.slice(0, 2000)}…` : msg}`);
     process.exit(EXIT_INPUT);
   }
   if (err instanceof AuthError) {

@@ -16,6 +16,9 @@ const optionalString = z
 export const STARTER_PROFILE_POLICY_SID = 'RN806dd6cd175f314e1f96a9727ee271f4';
 export const SOLE_PROPRIETOR_POLICY_SID = 'RN670d5d2e282a6130ae063b234b6019c8';
 export const PRIMARY_PROFILE_POLICY_SID = 'RNdfbf3fae0e1107f8aded0e7cead80bf5';
+/** Secondary Customer Profile of type Business (reference 003): the same policy as the ISV's primary profile. */
+export const SECONDARY_BUSINESS_POLICY_SID = 'RNdfbf3fae0e1107f8aded0e7cead80bf5';
+export const SHAKEN_STIR_POLICY_SID = 'RN7a97559effdf62d00f4298208492a5ea';
 
 export const configSchema = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
@@ -30,24 +33,50 @@ export const configSchema = z.object({
   ISV_PRIMARY_PROFILE_SID: optionalString.pipe(z.string().regex(/^BU[0-9a-fA-F]{32}$/, 'must look like BU followed by 32 hex digits').optional()),
   STARTER_PROFILE_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(STARTER_PROFILE_POLICY_SID),
   SOLE_PROPRIETOR_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(SOLE_PROPRIETOR_POLICY_SID),
+  SECONDARY_BUSINESS_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(SECONDARY_BUSINESS_POLICY_SID),
+  SHAKEN_STIR_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(SHAKEN_STIR_POLICY_SID),
+  POLICY_REFRESH_MS: int(3600_000, 0),
   PUBLIC_BASE_URL: optionalString.pipe(z.string().url().optional()),
   VALIDATION_WAIT_MS: int(30_000),
   STATUS_POLL_MAX_MS: int(15 * 60_000, 1),
   OTP_RESEND_MS: int(24 * 3600_000, 1),
+  OTP_EXPIRY_MS: int(30 * 24 * 3600_000, 1),
+  SWEEP_INTERVAL_MS: int(5 * 60_000),
+  SWEEP_MAX_INTERVAL_MS: int(6 * 3600_000, 1),
   TWILIO_MAX_RPS: num(25, 0.01),
   REGISTRATION_RPS: num(1, 0.01),
   OTP_RPS: int(10, 1),
+  BUDGET_JITTER_MS: int(50, 0),
   WORKER_CONCURRENCY: int(8, 1),
   JOB_ATTEMPTS: int(8, 1),
   BACKOFF_BASE_MS: int(2_000, 1),
   BACKOFF_MAX_MS: int(5 * 60_000, 1),
   SHUTDOWN_TIMEOUT_MS: int(30_000, 0),
+  /** BullMQ job lock: a crashed worker's jobs are picked up again once it runs out (and the stalled check runs). */
+  WORKER_LOCK_MS: int(30_000, 1_000),
+  /** After a Redis restart, every create looks for an existing resource first for this long. */
+  LOOKUP_AFTER_RESTART_MS: int(3_600_000, 0),
   DASHBOARD_HOST: z.string().default('127.0.0.1'),
   DASHBOARD_PORT: int(3000, 0),
   DASHBOARD_USER: z.string().default('admin'),
   DASHBOARD_PASSWORD: optionalString,
+  METRICS_PORT: optionalString.pipe(z.string().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().int().max(65535)).optional()),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  METRICS_TOKEN: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).superRefine((c, ctx) => {
+  // On a Redis Cluster every key of a flow must hash to one slot: BullMQ's scripts and the ledger's need it.
+  if (/^rediss?\+cluster:\/\//i.test(c.REDIS_URL) && !hasHashTag(c.QUEUE_PREFIX)) {
+    ctx.addIssue({ code: 'custom', path: ['QUEUE_PREFIX'], message: 'must contain a {hash tag} (for example {a2p}) when REDIS_URL is a redis+cluster:// URL' });
+  }
 });
+
+/** A Redis Cluster hash tag: the first `{` followed by at least one character before the next `}`. */
+export function hasHashTag(prefix: string): boolean {
+  const i = prefix.indexOf('{');
+  const j = i < 0 ? -1 : prefix.indexOf('}', i + 1);
+  return j > i + 1;
+}
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -4,12 +4,14 @@ import { waitForBatch } from './commands/wait.js';
 import { printIngest } from './commands/print.js';
 import { loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
+import { newRegistry, registerStoreMetrics, registerTwilioMetrics, registerWorkerMetrics } from './metrics/metrics.js';
 import { startLocalRedis, type LocalRedis } from './local-redis.js';
 import { ingestFile } from './producers/ingest.js';
 import { startSandbox, sandboxOptionsFromEnv, type Sandbox } from './sandbox/index.js';
 import { startDashboard, type Dashboard } from './server/dashboard.js';
 import { startWorkers, type WorkerPool } from './workers/index.js';
-import { createRuntime, type Runtime } from './workers/runtime.js';
+import { createRuntime, webhookOptions, type Runtime } from './workers/runtime.js';
+import { STATUS_WEBHOOK_PATH } from './server/webhook.js';
 
 /**
  * `npm run demo`: everything on a laptop. Redis from REDIS_URL or a private redis-server,
@@ -20,6 +22,8 @@ import { createRuntime, type Runtime } from './workers/runtime.js';
 
 export interface DemoOptions {
   csv?: string;
+  /** A second file, of business customers; default examples/businesses.csv unless `csv` is given. */
+  businessCsv?: string | undefined;
   template?: string;
   keepOpen?: boolean;
   timeoutMs?: number;
@@ -69,32 +73,69 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
       TWILIO_API_BASE: sandbox.url,
       ISV_PRIMARY_PROFILE_SID: '',
       VALIDATION_WAIT_MS: env['VALIDATION_WAIT_MS'] ?? '1000',
+      // The sandbox vets campaigns in seconds: sweep every second so the demo reaches `live`.
+      SWEEP_INTERVAL_MS: env['SWEEP_INTERVAL_MS'] ?? '1000',
+      SWEEP_MAX_INTERVAL_MS: env['SWEEP_MAX_INTERVAL_MS'] ?? '2000',
       DASHBOARD_PASSWORD: password,
       LOG_LEVEL: env['LOG_LEVEL'] ?? 'error',
     });
-    const log = createLogger(config.LOG_LEVEL);
-    rt = await createRuntime(config, log);
-    pool = startWorkers(rt);
+    const log = createLogger(config.LOG_LEVEL, undefined, { secrets: [sandbox.options.authToken, password] });
+    // One process runs everything, so its /metrics has the store's gauges and the Twilio calls.
+    const metrics = newRegistry();
+    const twilioMetrics = registerTwilioMetrics(metrics);
+    rt = await createRuntime(config, log, { onCall: twilioMetrics.onCall });
+    registerStoreMetrics(metrics, { queues: rt.queues, ledger: rt.ledger });
 
-    const dashConfig = { host: config.DASHBOARD_HOST, user: config.DASHBOARD_USER, password, queues: rt.queues };
+    const dashConfig = {
+      host: config.DASHBOARD_HOST,
+      user: config.DASHBOARD_USER,
+      password,
+      queues: rt.queues,
+      ledger: rt.ledger,
+      metrics,
+      webhook: webhookOptions(config, rt.ledger, log),
+    };
     dash = await startDashboard({ ...dashConfig, port: config.DASHBOARD_PORT }).catch(() => startDashboard({ ...dashConfig, port: 0 }));
-    const boardUrl = `${dash.url}/admin/queues`;
-    say(`Dashboard: ${boardUrl} (user ${config.DASHBOARD_USER}, password ${password})`);
+    // The sandbox posts signed status callbacks to the dashboard, as Twilio would to PUBLIC_BASE_URL.
+    rt.settings.statusCallbackUrl = `${dash.url}${STATUS_WEBHOOK_PATH}`;
+    pool = startWorkers(rt);
+    registerWorkerMetrics(metrics, pool.workers);
+    const boardUrl = `${dash.url}/batches/demo`;
+    say(`Dashboard: ${boardUrl} (user ${config.DASHBOARD_USER}, password ${password}); Bull Board at ${dash.url}/admin/queues`);
     say(`Settings: VALIDATION_WAIT_MS=${config.VALIDATION_WAIT_MS}, REGISTRATION_RPS=${config.REGISTRATION_RPS}, TWILIO_MAX_RPS=${config.TWILIO_MAX_RPS}`);
 
     const csv = opts.csv ?? `${EXAMPLES}customers.csv`;
     const template = opts.template ?? `${EXAMPLES}campaign-template.json`;
+    const businessCsv = opts.businessCsv ?? (opts.csv ? undefined : `${EXAMPLES}businesses.csv`);
     const report = await ingestFile(rt, csv, { templatePath: template, batchId: 'demo' });
     printIngest(report, out);
-    say('Driving every customer through Twilio (profile, trust bundle, brand + OTP, campaign)...');
+    const batches = [report.batch];
+    if (businessCsv) {
+      // Businesses with a tax ID: Secondary Business Profile (+ SHAKEN/STIR Trust Product), their own batch.
+      const biz = await ingestFile(rt, businessCsv, { batchId: 'demo-businesses' });
+      printIngest(biz, out);
+      batches.push(biz.batch);
+    }
+    say('Driving every customer through Twilio (Sole Proprietors: profile, trust bundle, brand + OTP, campaign; businesses: secondary profile, SHAKEN/STIR)...');
 
-    const { status, timedOut } = await waitForBatch(rt.ledger, report.batch, { timeoutMs: opts.timeoutMs ?? 5 * 60_000, out: process.stderr });
-    const byState = (s: string) => status.customers.filter((c) => c.state === s);
-    say('');
-    say(`Summary of batch ${status.batch}: ${status.counts.completed} completed, ${status.counts.failed} failed, ${status.counts.invalid} invalid${timedOut ? `, ${status.total - status.done} still running (timed out)` : ''}`);
-    for (const c of byState('completed')) say(`  completed  ${c.customerId}  brand ${c.sids['brand'] ?? '-'}  campaign ${c.sids['campaign'] ?? '-'}`);
-    for (const c of byState('failed')) say(`  failed     ${c.customerId} at ${c.stage}: ${c.reason}`);
-    for (const c of byState('invalid')) say(`  invalid    row ${c.row}${c.customerId ? ` (${c.customerId})` : ''}: ${c.reason}`);
+    let timedOut = false;
+    const deadline = Date.now() + (opts.timeoutMs ?? 5 * 60_000);
+    for (const batch of batches) {
+      const r = await waitForBatch(rt.ledger, batch, { timeoutMs: Math.max(1, deadline - Date.now()), out: process.stderr, settled: true });
+      timedOut ||= r.timedOut;
+      const status = r.status;
+      const byState = (s: string) => status.customers.filter((c) => c.state === s);
+      say('');
+      say(`Summary of batch ${status.batch}: ${status.counts.live} live, ${status.counts.failed} failed, ${status.counts.invalid} invalid${r.timedOut ? `, ${status.total - status.done} still running (timed out)` : ''}`);
+      for (const c of byState('live')) {
+        say(c.sids['brand'] || c.sids['campaign']
+          ? `  live       ${c.customerId}  brand ${c.sids['brand'] ?? '-'}  campaign ${c.sids['campaign'] ?? '-'}`
+          : `  live       ${c.customerId}  business profile ${c.sids['customerProfile'] ?? '-'}  SHAKEN/STIR ${c.sids['trustProduct'] ?? '-'}`);
+      }
+      for (const c of [...byState('completed'), ...byState('awaiting_otp'), ...byState('in_progress')]) say(`  ${c.state.padEnd(10)} ${c.customerId} at ${c.stage}`);
+      for (const c of byState('failed')) say(`  failed     ${c.customerId} at ${c.stage}: ${c.reason}\n             what to do: ${c.action ?? '-'}`);
+      for (const c of byState('invalid')) say(`  invalid    row ${c.row}${c.customerId ? ` (${c.customerId})` : ''}: ${c.reason}`);
+    }
     say(`Dashboard: ${boardUrl}`);
 
     if (opts.keepOpen) {

@@ -239,7 +239,7 @@ describe('validateRow', () => {
     ['ZIP malformed', { postal_code: '9411O' }, 'postal_code', /not a US ZIP code/],
     ['Canadian postal code in the US', { postal_code: 'M5V 2L4' }, 'postal_code', /Canadian postal code but iso_country is US/],
     ['US ZIP in Canada', { iso_country: 'CA', region: 'ON', postal_code: '94110' }, 'postal_code', /US ZIP code but iso_country is CA/],
-    ['tax_id present', { tax_id: '12-3456789' }, 'tax_id', /^customer has a tax ID: not eligible for Sole Proprietor registration; register a Standard or Low-Volume Standard brand instead$/],
+    ['tax_id present', { tax_id: '12-3456789' }, 'tax_id', /^customer has a tax ID: not eligible for Sole Proprietor registration; set the flow column to "business"/],
     ['messaging_service_sid malformed', { messaging_service_sid: 'MG123' }, 'messaging_service_sid', /"MG123" is not a Messaging Service SID/],
     ['description too short', { campaign_description: 'Appointment texts.' }, 'campaign_description', /too short: 18 characters, at least 40/],
     ['description too long', { campaign_description: 'x'.repeat(4097) }, 'campaign_description', /too long: 4097 characters, at most 4096/],
@@ -276,7 +276,7 @@ describe('validateRow', () => {
   test('tax_id reason is exactly the documented text', () => {
     assert.equal(
       TAX_ID_REASON,
-      'customer has a tax ID: not eligible for Sole Proprietor registration; register a Standard or Low-Volume Standard brand instead',
+      'customer has a tax ID: not eligible for Sole Proprietor registration; set the flow column to "business" to register it with a Secondary Business Profile (business_* and rep1_* columns), as Twilio asks for a Standard registration of businesses with an EIN',
     );
   });
 

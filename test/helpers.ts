@@ -13,7 +13,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/
 import type { TwilioGateway } from '../src/twilio/gateway.js';
 import { startWorkers, type WorkerPool } from '../src/workers/index.js';
 import { closeQueues, createQueues } from '../src/workers/queues.js';
-import { createGateway, resolvePrimaryProfile, stageSettings, type Runtime } from '../src/workers/runtime.js';
+import { createGateway, resolvePrimaryProfile, stageSettings, watchDelay, type Runtime } from '../src/workers/runtime.js';
 
 /** Shared test plumbing: a real Redis (REDIS_URL, or a private redis-server), the real sandbox, real workers. */
 
@@ -81,6 +81,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       TWILIO_API_BASE: sandbox.url,
       VALIDATION_WAIT_MS: '150',
       STATUS_POLL_MAX_MS: '400',
+      SWEEP_INTERVAL_MS: '200',
+      SWEEP_MAX_INTERVAL_MS: '400',
       TWILIO_MAX_RPS: '500',
       REGISTRATION_RPS: '50',
       BACKOFF_BASE_MS: '50',
@@ -99,7 +101,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     config,
     redis,
     queues,
-    ledger: new Ledger(redis, config.QUEUE_PREFIX),
+    ledger: new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config) }),
     gateway,
     log,
     settings: stageSettings(config, isvPrimaryProfileSid),

@@ -158,7 +158,7 @@ describe('ingest', () => {
     const ok = run('ingest', tmpFile('ok.csv', csv(row('k1'), row('k2', { postal_code: '1234' }))), '--template', templateFile(), '--batch', 'cli', '--json');
     assert.equal(ok.status, 0, ok.stderr);
     const out = JSON.parse(ok.stdout) as { batch: string; accepted: number; rejected: { row: number; customerId: string; reason: string }[] };
-    assert.deepEqual(Object.keys(out), ['batch', 'accepted', 'rejected']);
+    assert.deepEqual(Object.keys(out), ['batch', 'accepted', 'updated', 'unchanged', 'rejected']);
     assert.equal(out.batch, 'cli');
     assert.equal(out.accepted, 1);
     assert.deepEqual(Object.keys(out.rejected[0]!), ['row', 'customerId', 'reason']);

@@ -22,8 +22,8 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
       assert.equal(report.accepted, 3);
       assert.deepEqual(report.rejected, []);
       for (const id of ['c1', 'c2', 'c3']) {
-        const rec = await waitForState(stack.rt.ledger, id, ['completed', 'failed']);
-        assert.equal(rec.state, 'completed', `${id}: ${rec.reason}`);
+        const rec = await waitForState(stack.rt.ledger, id, ['live', 'failed']);
+        assert.equal(rec.state, 'live', `${id}: ${rec.reason} ${JSON.stringify(await stack.rt.ledger.history(id))}`);
         assert.equal(rec.stage, 'campaign');
         for (const name of ['customerProfile', 'starterEndUser', 'address', 'addressDocument', 'profileAssignEndUser', 'profileAssignDocument', 'profileAssignPrimary', 'trustProduct', 'soleProprietorEndUser', 'bundleAssignEndUser', 'bundleAssignProfile', 'brand', 'messagingService', 'campaign'] as const) {
           assert.ok(rec.sids[name], `${id} has a ${name} SID`);
@@ -38,7 +38,7 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
       assert.equal(counts.services, 3);
       assert.equal(counts.campaigns, 3);
       const status = await batchStatus(stack.rt.ledger, 'b1');
-      assert.equal(status.counts.completed, 3);
+      assert.equal(status.counts.live, 3);
       // Friendly names carry the customer id.
       const client = createTwilioClient({ accountSid: stack.sandbox.options.accountSid, authToken: stack.sandbox.options.authToken, apiBase: stack.sandbox.url });
       const profiles = await client.trusthub.v1.customerProfiles.list();
@@ -72,7 +72,7 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
         reused: /Unable to register Brand with The Campaign Registry/,
       };
       for (const [id, why] of Object.entries(expectations)) {
-        const rec = await waitForState(stack.rt.ledger, id, ['completed', 'failed']);
+        const rec = await waitForState(stack.rt.ledger, id, ['live', 'failed']);
         assert.equal(rec.state, 'failed', `${id} should fail`);
         assert.match(rec.reason ?? '', why, `${id}: ${rec.reason}`);
         const dl = await stack.rt.queues['dead-letter'].getJob(stageJobId('dead-letter', id, 1));
@@ -97,7 +97,7 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
     stack.startWorkers();
     try {
       await ingest(stack, row('nc1'));
-      const rec = await waitForState(stack.rt.ledger, 'nc1', ['completed', 'failed']);
+      const rec = await waitForState(stack.rt.ledger, 'nc1', ['live', 'failed']);
       assert.equal(rec.state, 'failed');
       assert.match(rec.reason ?? '', /noncompliant/);
       assert.match(rec.reason ?? '', /Primary|primary/);
@@ -113,7 +113,7 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
     try {
       await ingest(stack, row('w1'), row('w2'));
       for (const id of ['w1', 'w2']) {
-        await waitForState(stack.rt.ledger, id, ['completed'], 30_000);
+        await waitForState(stack.rt.ledger, id, ['live'], 30_000);
         const pairs = [
           ['starter-profile', 'trust-bundle'],
           ['trust-bundle', 'brand'],
@@ -182,8 +182,8 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
     try {
       await ingest(stack, row('x1'), row('x2'));
       for (const id of ['x1', 'x2']) {
-        const rec = await waitForState(stack.rt.ledger, id, ['completed', 'failed'], 30_000);
-        assert.equal(rec.state, 'completed', `${id}: ${rec.reason}`);
+        const rec = await waitForState(stack.rt.ledger, id, ['live', 'failed'], 30_000);
+        assert.equal(rec.state, 'live', `${id}: ${rec.reason} ${JSON.stringify(await stack.rt.ledger.history(id))}`);
       }
       assert.ok(lost.size >= 20, `every create lost its first answer (${lost.size})`);
       const c = stack.sandbox.counts();

@@ -31,6 +31,7 @@ describe('a2p-onboard worker as a process', () => {
       TWILIO_AUTH_TOKEN: sandbox.options.authToken,
       TWILIO_API_BASE: sandbox.url,
       VALIDATION_WAIT_MS: '100',
+      SWEEP_INTERVAL_MS: '200',
       STATUS_POLL_MAX_MS: '300',
       REGISTRATION_RPS: '20',
       SHUTDOWN_TIMEOUT_MS: '5000',
@@ -44,10 +45,20 @@ describe('a2p-onboard worker as a process', () => {
       const ingest = await cli('ingest', tmpFile('p.csv', csv(row('p1', { email: 'pat.secret@example.com' }), row('p2'))), '--template', templateFile(), '--batch', 'proc');
       assert.equal(ingest.status, 0, ingest.stderr);
       assert.match(ingest.stdout, /2 accepted, 0 rejected/);
-      const wait = await cli('wait', '--batch', 'proc', '--timeout', '60');
+      const wait = await cli('wait', '--batch', 'proc', '--timeout', '60', '--settled');
       assert.equal(wait.status, 0, wait.stderr + logs);
       const status = JSON.parse((await cli('status', '--batch', 'proc', '--json')).stdout) as { customers: { customerId: string; state: string }[] };
-      assert.deepEqual(status.customers.map((c) => c.state), ['completed', 'completed']);
+      assert.deepEqual(status.customers.map((c) => c.state), ['live', 'live']);
+      // Nothing is waiting any more: a sweep checks nobody; a live customer cannot be redriven.
+      const sweep = await cli('sweep', '--json');
+      assert.equal(sweep.status, 0, sweep.stderr);
+      assert.equal((JSON.parse(sweep.stdout) as { checked: number }).checked, 0);
+      const redrive = await cli('redrive', '--customer', 'p1');
+      assert.equal(redrive.status, 2);
+      assert.match(redrive.stdout, /p1: not redriven: is live at campaign; only failed or expired customers can be redriven/);
+      const both = await cli('redrive', '--all', '--batch', 'proc');
+      assert.equal(both.status, 2);
+      assert.match(both.stderr, /exactly one of --customer ID, --batch ID or --all/);
       const exited = once(worker, 'exit');
       worker.kill('SIGTERM');
       const [code] = (await exited) as [number | null];

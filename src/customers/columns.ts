@@ -17,54 +17,94 @@ export interface ColumnSpec {
   /** True when the value identifies a person (names, email, phones, address): never echo it in messages or logs. */
   readonly pii: boolean;
   readonly description: string;
+  /** The one flow that uses the column; absent = both flows. */
+  readonly flow?: Flow;
 }
 
-const col = (name: string, requirement: ColumnRequirement, pii: boolean, description: string): ColumnSpec => ({
+/** How a customer is registered: `sole-proprietor` (no tax ID) or `business` (Secondary Business Profile). */
+export const FLOWS = ['sole-proprietor', 'business'] as const;
+export type Flow = (typeof FLOWS)[number];
+
+const col = (name: string, requirement: ColumnRequirement, pii: boolean, description: string, flow?: Flow): ColumnSpec => ({
   name,
   requirement,
   pii,
   description,
+  ...(flow ? { flow } : {}),
 });
+const sp = (name: string, requirement: ColumnRequirement, pii: boolean, description: string): ColumnSpec => col(name, requirement, pii, description, 'sole-proprietor');
+const biz = (name: string, requirement: ColumnRequirement, pii: boolean, description: string): ColumnSpec => col(name, requirement, pii, description, 'business');
 
 export const CUSTOMER_COLUMNS = [
   col('customer_id', 'required', false, "Your own id for the customer: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit. Unique in the file."),
-  col('first_name', 'required', true, "The customer's first name."),
-  col('last_name', 'required', true, "The customer's last name."),
+  sp('first_name', 'required', true, "The customer's first name."),
+  sp('last_name', 'required', true, "The customer's last name."),
   col('email', 'required', true, 'Contact email: a well-formed address on a real, non-disposable domain. One address may be used for at most 10 brands.'),
-  col('phone_number', 'required', true, 'Contact phone: a US/Canadian number in any usual format, or an international number written with a leading + and country code.'),
-  col('mobile_phone_number', 'required', true, "The customer's own US or Canadian mobile number; TCR sends the OTP to it. Not a Twilio/CPaaS or toll-free number. At most 3 brands per number."),
-  col('brand_name', 'required', true, "The business name (DBA), or the customer's first and last name. Not an email address or an account id."),
-  col('vertical', 'optional', false, 'Business vertical, one of the Sole Proprietor verticals (e.g. RETAIL, FOOD_AND_BEVERAGE); "food and beverage" is accepted.'),
+  sp('phone_number', 'required', true, 'Contact phone: a US/Canadian number in any usual format, or an international number written with a leading + and country code.'),
+  sp('mobile_phone_number', 'required', true, "The customer's own US or Canadian mobile number; TCR sends the OTP to it. Not a Twilio/CPaaS or toll-free number. At most 3 brands per number."),
+  sp('brand_name', 'required', true, "The business name (DBA), or the customer's first and last name. Not an email address or an account id."),
+  sp('vertical', 'optional', false, 'Business vertical, one of the Sole Proprietor verticals (e.g. RETAIL, FOOD_AND_BEVERAGE); "food and beverage" is accepted.'),
   col('street', 'required', true, 'Street address, first line.'),
   col('street_secondary', 'optional', true, 'Street address, second line (suite, unit).'),
   col('city', 'required', true, 'City or town.'),
   col('region', 'required', false, 'US state/territory or Canadian province/territory: two-letter code or full name (e.g. NY, New York, ON).'),
   col('postal_code', 'required', true, 'US ZIP (12345 or 12345-6789) or Canadian postal code (A1A 1A1).'),
   col('iso_country', 'required', false, 'US or CA (United States, USA, Canada accepted). Sole Proprietor registration is only for US and Canadian customers.'),
-  col('tax_id', 'optional', false, 'Leave empty. A customer with a tax ID (EIN) is not eligible for Sole Proprietor registration.'),
-  col('messaging_service_sid', 'optional', false, 'An existing Messaging Service (MG followed by 32 hex digits) to attach the campaign to; empty = create one.'),
+  col('tax_id', 'optional', true, 'Sole Proprietor rows: leave empty (a customer with a tax ID (EIN) must use the business flow). Business rows: the EIN, used as business_registration_number when that column is empty.'),
+  sp('messaging_service_sid', 'optional', false, 'An existing Messaging Service (MG followed by 32 hex digits) to attach the campaign to; empty = create one.'),
 ] as const satisfies readonly ColumnSpec[];
 
 export const CAMPAIGN_COLUMNS = [
-  col('campaign_description', 'campaign', false, "What the campaign is for: who sends, who receives and why. 40-4096 characters."),
-  col('message_flow', 'campaign', false, 'How end users opt in (all methods, with links to terms and privacy policy). 40-2048 characters.'),
-  col('message_sample_1', 'campaign', false, 'Sample message, 20-1024 characters. At least two of message_sample_1..5 are required.'),
-  col('message_sample_2', 'campaign', false, 'Sample message, 20-1024 characters.'),
-  col('message_sample_3', 'campaign-optional', false, 'Sample message, 20-1024 characters.'),
-  col('message_sample_4', 'campaign-optional', false, 'Sample message, 20-1024 characters.'),
-  col('message_sample_5', 'campaign-optional', false, 'Sample message, 20-1024 characters.'),
-  col('has_embedded_links', 'campaign', false, 'Whether messages contain URLs: true/false (yes/no, y/n, 1/0).'),
-  col('has_embedded_phone', 'campaign', false, 'Whether messages contain phone numbers: true/false (yes/no, y/n, 1/0).'),
-  col('opt_in_keywords', 'campaign-optional', false, 'Comma-separated alphanumeric keywords that opt a user in (at most 255 characters); requires opt_in_message.'),
-  col('opt_in_message', 'campaign-optional', false, 'Reply to an opt-in keyword, 20-320 characters; requires opt_in_keywords.'),
-  col('opt_out_keywords', 'campaign-optional', false, 'Comma-separated alphanumeric opt-out keywords (at most 255 characters); requires opt_out_message.'),
-  col('opt_out_message', 'campaign-optional', false, 'Reply to an opt-out keyword, 20-320 characters; requires opt_out_keywords.'),
-  col('help_keywords', 'campaign-optional', false, 'Comma-separated alphanumeric help keywords (at most 255 characters); requires help_message.'),
-  col('help_message', 'campaign-optional', false, 'Reply to a help keyword, 20-320 characters; requires help_keywords.'),
+  sp('campaign_description', 'campaign', false, "What the campaign is for: who sends, who receives and why. 40-4096 characters."),
+  sp('message_flow', 'campaign', false, 'How end users opt in (all methods, with links to terms and privacy policy). 40-2048 characters.'),
+  sp('message_sample_1', 'campaign', false, 'Sample message, 20-1024 characters. At least two of message_sample_1..5 are required.'),
+  sp('message_sample_2', 'campaign', false, 'Sample message, 20-1024 characters.'),
+  sp('message_sample_3', 'campaign-optional', false, 'Sample message, 20-1024 characters.'),
+  sp('message_sample_4', 'campaign-optional', false, 'Sample message, 20-1024 characters.'),
+  sp('message_sample_5', 'campaign-optional', false, 'Sample message, 20-1024 characters.'),
+  sp('has_embedded_links', 'campaign', false, 'Whether messages contain URLs: true/false (yes/no, y/n, 1/0).'),
+  sp('has_embedded_phone', 'campaign', false, 'Whether messages contain phone numbers: true/false (yes/no, y/n, 1/0).'),
+  sp('opt_in_keywords', 'campaign-optional', false, 'Comma-separated alphanumeric keywords that opt a user in (at most 255 characters); requires opt_in_message.'),
+  sp('opt_in_message', 'campaign-optional', false, 'Reply to an opt-in keyword, 20-320 characters; requires opt_in_keywords.'),
+  sp('opt_out_keywords', 'campaign-optional', false, 'Comma-separated alphanumeric opt-out keywords (at most 255 characters); requires opt_out_message.'),
+  sp('opt_out_message', 'campaign-optional', false, 'Reply to an opt-out keyword, 20-320 characters; requires opt_out_keywords.'),
+  sp('help_keywords', 'campaign-optional', false, 'Comma-separated alphanumeric help keywords (at most 255 characters); requires help_message.'),
+  sp('help_message', 'campaign-optional', false, 'Reply to a help keyword, 20-320 characters; requires help_keywords.'),
 ] as const satisfies readonly ColumnSpec[];
 
+const rep = (n: 1 | 2) => {
+  const req: ColumnRequirement = n === 1 ? 'required' : 'optional';
+  const which = n === 1 ? 'Authorized representative #1' : 'Authorized representative #2 (all six rep2_ columns, or none)';
+  return [
+    biz(`rep${n}_first_name`, req, true, `${which}: first name.`),
+    biz(`rep${n}_last_name`, req, true, `${which}: last name.`),
+    biz(`rep${n}_email`, req, true, `${which}: email address.`),
+    biz(`rep${n}_phone_number`, req, true, `${which}: phone number, written like phone_number (becomes E.164).`),
+    biz(`rep${n}_business_title`, req, false, `${which}: business title (e.g. Owner, Head of Operations), at most 100 characters.`),
+    biz(`rep${n}_job_position`, req, false, `${which}: one of Director, GM, VP, CEO, CFO, General Counsel, Other.`),
+  ];
+};
+
+/** Columns of the business flow (Secondary Business Profile and SHAKEN/STIR Trust Product, reference 003). */
+export const BUSINESS_COLUMNS: readonly ColumnSpec[] = [
+  col('flow', 'optional', false, 'sole-proprietor (the default when empty) or business: a customer with a tax ID (EIN) registers with the business flow.'),
+  biz('business_name', 'required', true, "The business's legal name."),
+  biz('business_identity', 'optional', false, 'direct_customer (the default when empty), isv_reseller_or_partner or unknown.'),
+  biz('business_type', 'required', false, 'Sole Proprietorship, Partnership, Limited Liability Corporation (LLC), Corporation, Co-operative or Non-profit.'),
+  biz('business_industry', 'required', false, 'One of the business industries (e.g. AUTOMOTIVE, RETAIL, FOOD_AND_BEVERAGE, TECHNOLOGY); "food and beverage" is accepted.'),
+  biz('business_registration_identifier', 'optional', false, 'EIN (USA: Employer Identification Number) or DUNS (USA: DUNS Number); EIN when empty.'),
+  biz('business_registration_number', 'optional', true, 'The EIN (9 digits, e.g. 12-3456789) or DUNS number (9 digits); empty = the tax_id column. One of the two is required.'),
+  biz('business_regions_of_operation', 'required', false, 'One or more of AFRICA, ASIA, EUROPE, LATIN_AMERICA, USA_AND_CANADA, separated by ; or ,.'),
+  biz('website_url', 'required', false, "The business's website, e.g. https://www.example.com (https:// is added when missing)."),
+  biz('social_media_profile_urls', 'optional', false, 'Social media profile URLs (LinkedIn, Facebook, X...), separated by ; .'),
+  ...rep(1),
+  ...rep(2),
+  biz('phone_numbers', 'optional', true, "The customer's Twilio numbers on this account, E.164 separated by ; (e.g. +14155550100;+14155550101). Required with shaken_stir. Each must be an IncomingPhoneNumber of the account."),
+  biz('shaken_stir', 'optional', false, 'true/false (yes/no, y/n, 1/0; empty = false): also register a SHAKEN/STIR Trust Product for the phone numbers, for A-level attestation of calls.'),
+];
+
 /** Every known column, customer columns first, in the order the README documents them. */
-export const COLUMNS: readonly ColumnSpec[] = [...CUSTOMER_COLUMNS, ...CAMPAIGN_COLUMNS];
+export const COLUMNS: readonly ColumnSpec[] = [...CUSTOMER_COLUMNS, ...CAMPAIGN_COLUMNS, ...BUSINESS_COLUMNS];
 
 export type CustomerColumnName = (typeof CUSTOMER_COLUMNS)[number]['name'];
 export type CampaignColumnName = (typeof CAMPAIGN_COLUMNS)[number]['name'];
@@ -107,17 +147,21 @@ const REQUIREMENT_LABEL: Record<ColumnRequirement, string> = {
   'campaign-optional': 'optional (row or template)',
 };
 
+function requirementLabel(c: ColumnSpec): string {
+  return REQUIREMENT_LABEL[c.requirement] + (c.flow ? `, ${c.flow} rows` : '');
+}
+
 /** A plain-text table of the columns for `--help` (width-friendly: name, requirement, description). */
 export function formatColumnHelp(): string {
   const nameWidth = Math.max(...COLUMNS.map((c) => c.name.length));
-  const reqWidth = Math.max(...COLUMNS.map((c) => REQUIREMENT_LABEL[c.requirement].length));
+  const reqWidth = Math.max(...COLUMNS.map((c) => requirementLabel(c).length));
   return COLUMNS.map(
-    (c) => `  ${c.name.padEnd(nameWidth)}  ${REQUIREMENT_LABEL[c.requirement].padEnd(reqWidth)}  ${c.description}`,
+    (c) => `  ${c.name.padEnd(nameWidth)}  ${requirementLabel(c).padEnd(reqWidth)}  ${c.description}`,
   ).join('\n');
 }
 
 /** A Markdown table of the columns for the README. */
 export function formatColumnMarkdown(): string {
-  const rows = COLUMNS.map((c) => `| \`${c.name}\` | ${REQUIREMENT_LABEL[c.requirement]} | ${c.description.replace(/\|/g, '\\|')} |`);
+  const rows = COLUMNS.map((c) => `| \`${c.name}\` | ${requirementLabel(c)} | ${c.description.replace(/\|/g, '\\|')} |`);
   return ['| column | required | description |', '| --- | --- | --- |', ...rows].join('\n');
 }

@@ -28,7 +28,7 @@ import {
 } from './columns.js';
 import { CsvFileError } from './errors.js';
 import { templateProvides, type CampaignTemplate } from './template.js';
-import { validateRow, type RowResult } from './row.js';
+import { validateAnyRow, validateRow, type AnyRowResult, type RowResult } from './row.js';
 
 export interface HeaderInfo {
   /** Header names, trimmed and lowercased, in file order ('' for a blank header cell). */
@@ -45,6 +45,10 @@ export interface ReadCustomerCsvOptions {
   onHeader?: (info: HeaderInfo) => void;
   /** Longest record accepted, in characters (guards against an unbalanced quote eating the file). Default 1 MiB. */
   maxRecordSize?: number;
+  /** Check the header and the CSV syntax only: yield no rows (a fast first pass over a big file). */
+  checkOnly?: boolean;
+  /** With checkOnly: called for each row read (progress), since no row is yielded. */
+  onCheckedRow?: () => void;
 }
 
 /** Column named by a problem about the row's shape rather than one cell. */
@@ -72,7 +76,10 @@ export function checkHeader(columns: readonly string[], template?: CampaignTempl
   const sentences: string[] = [];
   const involved: string[] = [];
 
-  const missing = REQUIRED_COLUMNS.filter((c) => !present.has(c));
+  // A file with a `flow` column mixes flows: only customer_id is needed in every row; the rest is
+  // checked per row, against the rules of the row's flow.
+  const mixed = present.has('flow');
+  const missing = (mixed ? ['customer_id'] : REQUIRED_COLUMNS).filter((c) => !present.has(c));
   if (missing.length > 0) {
     sentences.push(`missing required column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
     involved.push(...missing);
@@ -84,7 +91,7 @@ export function checkHeader(columns: readonly string[], template?: CampaignTempl
       ...MESSAGE_SAMPLE_COLUMNS.filter((c) => !samples.includes(c)).slice(0, MIN_MESSAGE_SAMPLES - samples.length),
     );
   }
-  if (missingCampaign.length > 0) {
+  if (missingCampaign.length > 0 && !mixed) {
     sentences.push(
       `missing campaign column${missingCampaign.length > 1 ? 's' : ''} ${template ? `that the template ${template.source} does not provide either` : 'and no campaign template (--template FILE) to provide them'}: ${missingCampaign.join(', ')}`,
     );
@@ -96,7 +103,10 @@ export function checkHeader(columns: readonly string[], template?: CampaignTempl
   });
   const duplicated = [...seen].filter(([, at]) => at.length > 1);
   if (duplicated.length > 0) {
-    sentences.push(`duplicated column${duplicated.length > 1 ? 's' : ''}: ${duplicated.map(([c, at]) => `${c} (columns ${at.join(', ')})`).join('; ')}`);
+    // Bounded: a header can repeat one name thousands of times, and names can be megabytes long.
+    const shown = duplicated.slice(0, 5).map(([c, at]) => `${clipName(c)} (columns ${at.slice(0, 5).join(', ')}${at.length > 5 ? `, … ${at.length} times` : ''})`);
+    const more = duplicated.length > 5 ? `; and ${duplicated.length - 5} more` : '';
+    sentences.push(`duplicated column${duplicated.length > 1 ? 's' : ''}: ${shown.join('; ')}${more}`);
     involved.push(...duplicated.map(([c]) => c));
   }
 
@@ -117,12 +127,30 @@ export function checkHeader(columns: readonly string[], template?: CampaignTempl
   };
 }
 
-/** Line breaks in a raw CSV fragment: CRLF counts once. */
-function countNewlines(text: string): number {
-  return text.match(/\r\n|\r|\n/g)?.length ?? 0;
+/** A header name as echoed in a message: at most 40 characters. */
+function clipName(name: string): string {
+  return name.length > 40 ? `${name.slice(0, 40)}…` : name;
+}
+
+/**
+ * Line breaks in a raw CSV fragment: CRLF counts once. A loop, not a regex match: the raw text
+ * before a record holds every blank line skipped, a million of them in a hostile file, and an
+ * array of a million matches would cost tens of megabytes.
+ */
+function countNewlines(text: string, onlyLeading = false): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13) {
+      n += 1;
+      if (text.charCodeAt(i + 1) === 10) i += 1;
+    } else if (c === 10) n += 1;
+    else if (onlyLeading) break;
+  }
+  return n;
 }
 function leadingNewlines(text: string): number {
-  return countNewlines(/^(?:\r\n|\r|\n)*/.exec(text)?.[0] ?? '');
+  return countNewlines(text, true);
 }
 
 function parseErrorToFileError(err: CsvError & { raw?: string }, line: number, inHeader: boolean): CsvFileError {
@@ -139,7 +167,7 @@ function parseErrorToFileError(err: CsvError & { raw?: string }, line: number, i
       message = `${where}: a quote appears inside an unquoted field; put the whole field in quotes and double the quotes inside ("")`;
       break;
     case 'CSV_MAX_RECORD_SIZE':
-      message = `${where}: the record is too long; an unbalanced quote probably swallowed the lines after it`;
+      message = `${where}: the record is longer than the limit (1 MiB): a cell is far too long, or an unbalanced quote swallowed the lines after it`;
       break;
     default:
       message = `${where}: the file cannot be parsed as CSV (${err.message})`;
@@ -147,10 +175,21 @@ function parseErrorToFileError(err: CsvError & { raw?: string }, line: number, i
   return new CsvFileError(message, { line, cause: err });
 }
 
-export async function* readCustomerCsv(
+/** Sole Proprietor rows (the `flow` column is not read). */
+export function readCustomerCsv(input: NodeJS.ReadableStream | Readable, opts: ReadCustomerCsvOptions = {}): AsyncGenerator<RowResult> {
+  return readRows(input, opts, validateRow);
+}
+
+/** Rows of either flow, by their `flow` column: what ingest reads. */
+export function readCustomerRows(input: NodeJS.ReadableStream | Readable, opts: ReadCustomerCsvOptions = {}): AsyncGenerator<AnyRowResult> {
+  return readRows(input, opts, validateAnyRow);
+}
+
+async function* readRows<R extends AnyRowResult>(
   input: NodeJS.ReadableStream | Readable,
-  opts: ReadCustomerCsvOptions = {},
-): AsyncGenerator<RowResult> {
+  opts: ReadCustomerCsvOptions,
+  validate: (record: Record<string, string>, row: number, template?: CampaignTemplate) => R,
+): AsyncGenerator<R | Extract<AnyRowResult, { ok: false }>> {
   // Line counting happens in on_record, synchronously with parsing: the parser may run ahead
   // of this consumer, and a parse error must name the line of the record it stopped in.
   let linesParsed = 0;
@@ -188,6 +227,10 @@ export async function* readCustomerCsv(
           opts.onHeader?.(headerInfo);
           continue;
         }
+        if (opts.checkOnly) {
+          opts.onCheckedRow?.();
+          continue;
+        }
         if (cells.every((c) => c.trim() === '')) continue; // a row of empty cells is a blank row
 
         const record: Record<string, string> = {};
@@ -213,13 +256,14 @@ export async function* readCustomerCsv(
           };
           continue;
         }
-        yield validateRow(record, row, opts.template);
+        yield validate(record, row, opts.template);
       }
     } catch (err) {
       if (err instanceof CsvFileError) throw err;
       if (err instanceof CsvError) {
         const e = err as CsvError & { raw?: string };
-        throw parseErrorToFileError(e, linesParsed + leadingNewlines(e.raw ?? '') + 1, header === undefined);
+        // The parser runs ahead of this loop: once it has passed line 1, the header was fine.
+        throw parseErrorToFileError(e, linesParsed + leadingNewlines(e.raw ?? '') + 1, header === undefined && linesParsed === 0);
       }
       throw err; // an I/O error of the input stream: not the file's content
     }

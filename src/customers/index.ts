@@ -23,6 +23,7 @@ export {
   type Placeholder,
   type TemplateValue,
 } from './template.js';
-export { validateRow, normalizeVertical, TAX_ID_REASON, type RowResult, type RowProblem } from './row.js';
-export { readCustomerCsv, checkHeader, ROW_COLUMN, type HeaderInfo, type ReadCustomerCsvOptions } from './csv-reader.js';
+export { validateRow, validateAnyRow, flowOf, normalizeVertical, TAX_ID_REASON, type RowResult, type AnyRowResult, type RowProblem } from './row.js';
+export * from './business.js';
+export { readCustomerCsv, readCustomerRows, checkHeader, ROW_COLUMN, type HeaderInfo, type ReadCustomerCsvOptions } from './csv-reader.js';
 export { BatchTally, MOBILE_NUMBER_BRAND_LIMIT, EMAIL_BRAND_LIMIT, type PriorUses } from './batch.js';

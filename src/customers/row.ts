@@ -21,6 +21,8 @@ import { normalizeCountry, normalizePostalCode, normalizeRegion, type Country } 
 import { brandNameProblem } from './brand-name.js';
 import { buildCampaign, type RowProblem } from './campaign.js';
 import type { CampaignTemplate } from './template.js';
+import { validateBusinessRow, type BusinessCustomer } from './business.js';
+import { FLOWS, type Flow } from './columns.js';
 
 export type { RowProblem } from './campaign.js';
 
@@ -28,9 +30,9 @@ export type RowResult =
   | { ok: true; row: number; customer: Customer }
   | { ok: false; row: number; customerId: string | null; problems: RowProblem[] };
 
-/** Reason for a non-empty tax_id (the customer must go the Standard / Low-Volume Standard way). */
+/** Reason for a non-empty tax_id in the Sole Proprietor flow: the customer belongs in the business flow. */
 export const TAX_ID_REASON =
-  'customer has a tax ID: not eligible for Sole Proprietor registration; register a Standard or Low-Volume Standard brand instead';
+  'customer has a tax ID: not eligible for Sole Proprietor registration; set the flow column to "business" to register it with a Secondary Business Profile (business_* and rep1_* columns), as Twilio asks for a Standard registration of businesses with an EIN';
 
 /** Columns whose value is a single line of text (a line break there is a mistake). */
 const SINGLE_LINE = new Set(
@@ -39,6 +41,53 @@ const SINGLE_LINE = new Set(
   ),
 );
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/** A row of either flow: a Sole Proprietor customer or a business customer. */
+export type AnyRowResult =
+  | { ok: true; row: number; customer: Customer | BusinessCustomer }
+  | { ok: false; row: number; customerId: string | null; problems: RowProblem[] };
+
+/** The row's flow, from the `flow` column (empty = sole-proprietor); null when the value is not a flow. */
+export function flowOf(record: Readonly<Record<string, string>>): Flow | null {
+  const raw = (record['flow'] ?? '').trim().toLowerCase().replace(/[\s_]+/g, '-');
+  if (raw === '') return 'sole-proprietor';
+  if (raw === 'sp' || raw === 'sole-prop') return 'sole-proprietor';
+  return (FLOWS as readonly string[]).includes(raw) ? (raw as Flow) : null;
+}
+
+/** Validate a row of either flow: `flow` picks the rules. Sole Proprietor rows are validated exactly as by validateRow. */
+export function validateAnyRow(record: Readonly<Record<string, string>>, rowNumber: number, template?: CampaignTemplate): AnyRowResult {
+  const flow = flowOf(record);
+  if (flow === 'sole-proprietor') return validateRow(record, rowNumber, template);
+  const problems: RowProblem[] = [];
+  const add = (column: string, reason: string) => problems.push({ column, reason });
+  const rawId = (record['customer_id'] ?? '').trim();
+  const customerId = CUSTOMER_ID_PATTERN.test(rawId) ? rawId : undefined;
+  if (rawId === '') add('customer_id', 'is required');
+  else if (!customerId) add('customer_id', `"${rawId.length > 70 ? `${rawId.slice(0, 70)}…` : rawId}" is not a valid id: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+  if (flow === null) {
+    const v = (record['flow'] ?? '').trim();
+    add('flow', `"${v.length > 40 ? `${v.slice(0, 40)}…` : v}" is not a flow; use sole-proprietor (or leave it empty) or business`);
+    return { ok: false, row: rowNumber, customerId: customerId ?? null, problems };
+  }
+  // Encoding and control characters, as for Sole Proprietor rows: such a cell gets only that problem.
+  const bad = new Set<string>();
+  for (const spec of COLUMNS) {
+    const value = record[spec.name];
+    if (value === undefined || value.trim() === '') continue;
+    if (value.includes('\uFFFD')) add(spec.name, 'contains characters that are not valid UTF-8; save the file as "CSV UTF-8" and re-import it');
+    else if (CONTROL.test(value) || /[\r\n]/.test(value.trim())) add(spec.name, 'contains control characters or a line break; keep it on one line');
+    else continue;
+    bad.add(spec.name);
+  }
+  const cell = (column: string): string => (bad.has(column) ? '' : (record[column] ?? '').trim());
+  const customer = validateBusinessRow(cell, (column, reason) => { if (!bad.has(column)) add(column, reason); }, customerId, () => problems.length > 0);
+  if (!customer) {
+    if (problems.length === 0) add('(row)', 'the business row is incomplete');
+    return { ok: false, row: rowNumber, customerId: customerId ?? null, problems };
+  }
+  return { ok: true, row: rowNumber, customer };
+}
 
 export function validateRow(
   record: Readonly<Record<string, string>>,

@@ -6,14 +6,16 @@ const STAGE = 'brand';
 /**
  * Section 3: register the Sole Proprietor Brand. Brands cost fees, so look first: a
  * rejected profile or trust bundle ends here. A lost answer is found again by the trust
- * bundle SID (one bundle, one brand), never by creating a second brand.
+ * bundle SID (one bundle, one brand), never by creating a second brand. A FAILED brand is
+ * resubmitted (same SID) once per generation of the customer: after a redrive or corrected data.
  */
 export async function brand(ctx: StageContext): Promise<StageOutcome> {
   const { gateway, settings, customerId } = ctx;
   const profileSid = await requireSid(ctx, 'customerProfile');
   const bundleSid = await requireSid(ctx, 'trustProduct');
+  const known = await ctx.ledger.sid(customerId, 'brand');
 
-  if (!(await ctx.ledger.sid(customerId, 'brand'))) {
+  if (!known) {
     const bundle = await gateway.fetchBundle('trustProduct', bundleSid);
     await ctx.ledger.setStatus(customerId, { trustProduct: bundle.status });
     rejectIfRejected('trustProduct', bundle);
@@ -24,7 +26,21 @@ export async function brand(ctx: StageContext): Promise<StageOutcome> {
     async () => (await gateway.createBrand({ customerProfileBundleSid: profileSid, a2pProfileBundleSid: bundleSid })).sid,
     async () => (await gateway.findBrandByBundle(bundleSid))?.sid ?? null,
   );
+
+  let event = `brand ${brandSid} registered`;
+  if (known) {
+    const rec = await ctx.ledger.get(customerId);
+    const submittedGen = Number(rec?.status['brandSubmittedGen'] ?? 1);
+    const current = await gateway.fetchBrand(brandSid);
+    if (current.status === 'FAILED' && ctx.gen > submittedGen) {
+      const res = await gateway.resubmitBrand(brandSid);
+      await ctx.ledger.setStatus(customerId, { brandSubmittedGen: String(ctx.gen), brand: res.status });
+      event = `brand ${brandSid} resubmitted (${res.status})`;
+    } else {
+      event = `brand ${brandSid} already registered (${current.status})`;
+    }
+  }
   await ctx.ledger.setStatus(customerId, { brandPolls: '0' });
-  await ctx.ledger.transition(customerId, STAGE, 'in_progress', `brand ${brandSid} registered`);
+  await ctx.ledger.transition(customerId, STAGE, 'in_progress', event);
   return { kind: 'next', stage: 'brand-status', delayMs: settings.validationWaitMs };
 }

@@ -1,11 +1,76 @@
 import { RejectedError } from '../twilio/errors.js';
 import type { Bundle, BundleStatus, Evaluation, TwilioGateway } from '../twilio/gateway.js';
 import type { SidName } from '../ledger/ledger.js';
-import { ensure, type StageContext, type StageName } from './context.js';
+import { BUSINESS_ACTIONS } from '../reports/actions.js';
+import { ensure, friendlyName, type StageContext, type StageName } from './context.js';
+import { checkPolicy } from './policies.js';
+import type { AssembledBundle } from '../twilio/policy.js';
 
-/** Helpers shared by the two bundle stages (starter profile and trust bundle): assign, evaluate, submit. */
+/** Helpers shared by the bundle stages of both flows: assign, check against the policy, evaluate, submit. */
 
 type Kind = Parameters<TwilioGateway['fetchBundle']>[0];
+
+/**
+ * How a bundle is named in reasons, and what to do when Twilio rejects it; the Sole Proprietor flow's by default.
+ * Without `rejectedAction`, the operator guidance comes from Twilio's error codes (src/reports/actions.ts).
+ */
+export interface BundleRole {
+  label: string;
+  rejectedAction?: string;
+}
+export const BUNDLE_ROLES = {
+  starterProfile: { label: 'Starter customer profile' },
+  soleProprietorBundle: { label: 'Sole Proprietor trust bundle' },
+  businessProfile: { label: 'Secondary Business Profile', rejectedAction: BUSINESS_ACTIONS.businessProfile },
+  shakenStir: { label: 'SHAKEN/STIR Trust Product', rejectedAction: BUSINESS_ACTIONS.shakenStir },
+} as const satisfies Record<string, BundleRole>;
+
+function defaultRole(kind: Kind): BundleRole {
+  return kind === 'customerProfile' ? BUNDLE_ROLES.starterProfile : BUNDLE_ROLES.soleProprietorBundle;
+}
+
+/** Where the customer is, as both flows send it: the Address and its `customer_profile_address` document. */
+export interface AddressInput {
+  customerName: string;
+  street: string;
+  streetSecondary?: string | undefined;
+  city: string;
+  region: string;
+  postalCode: string;
+  isoCountry: string;
+}
+
+/** The customer's Address (corrected in place when the data changes) and the supporting document pointing at it. */
+export async function ensureAddressDocument(ctx: StageContext, stage: StageName, a: AddressInput): Promise<{ address: string; document: string }> {
+  const { gateway, customerId } = ctx;
+  const addressName = friendlyName(customerId, 'Address');
+  const { isoCountry, ...fields } = a;
+  const address = await ensure(
+    ctx, stage, 'address',
+    () => gateway.createAddress({ friendlyName: addressName, ...fields, isoCountry }),
+    () => gateway.findAddressByFriendlyName(addressName),
+    // The country is not part of the fingerprint: Twilio cannot change it on an existing address.
+    { data: fields, update: (sid) => gateway.updateAddress(sid, fields) },
+  );
+  const documentName = friendlyName(customerId, 'Address Document');
+  const document = await ensure(
+    ctx, stage, 'addressDocument',
+    () => gateway.createSupportingDocument({ friendlyName: documentName, type: 'customer_profile_address', attributes: { address_sids: address } }),
+    () => gateway.findSupportingDocumentByFriendlyName(documentName),
+  );
+  return { address, document };
+}
+
+/** Assign a phone number (PN SID) to a bundle once, by the same ensure() guard as every create. */
+export async function assignEndpointOnce(ctx: StageContext, stage: StageName, kind: Kind, bundleSid: string, phoneNumberSid: string): Promise<void> {
+  await ensure(
+    ctx,
+    stage,
+    `${kind === 'customerProfile' ? 'profileEndpoint' : 'productEndpoint'}.${phoneNumberSid}`,
+    () => ctx.gateway.assignChannelEndpoint(kind, bundleSid, phoneNumberSid),
+    () => ctx.gateway.findChannelEndpointAssignment(kind, bundleSid, phoneNumberSid),
+  );
+}
 
 export async function assignOnce(ctx: StageContext, stage: StageName, kind: Kind, bundleSid: string, name: SidName, objectSid: string): Promise<void> {
   await ensure(
@@ -17,37 +82,81 @@ export async function assignOnce(ctx: StageContext, stage: StageName, kind: Kind
   );
 }
 
-/** An evaluation must be compliant before submitting; otherwise say what Twilio found missing. */
-export async function evaluateOrReject(ctx: StageContext, kind: Kind, bundleSid: string, policySid: string): Promise<Evaluation> {
+/**
+ * Make the bundle's phone numbers exactly `phoneNumberSids`: assign the missing ones, and take off
+ * the ones an earlier generation assigned that the corrected data no longer lists.
+ */
+export async function syncEndpoints(ctx: StageContext, stage: StageName, kind: Kind, bundleSid: string, phoneNumberSids: readonly string[]): Promise<void> {
+  const prefix = kind === 'customerProfile' ? 'profileEndpoint' : 'productEndpoint';
+  const rec = await ctx.ledger.get(ctx.customerId);
+  const sids = (rec?.sids ?? {}) as Record<string, string | undefined>;
+  for (const [name, assignment] of Object.entries(sids)) {
+    const pn = name.startsWith(`${prefix}.`) ? name.slice(prefix.length + 1) : null;
+    if (!pn || !assignment || phoneNumberSids.includes(pn)) continue;
+    await ctx.gateway.removeChannelEndpointAssignment(kind, bundleSid, assignment);
+    await ctx.ledger.clearSid(ctx.customerId, `${prefix}.${pn}`, stage);
+    ctx.log.info({ sidName: name, sid: assignment }, 'phone number no longer listed: taken off the bundle');
+  }
+  for (const pn of phoneNumberSids) await assignEndpointOnce(ctx, stage, kind, bundleSid, pn);
+}
+
+/**
+ * An evaluation must be compliant before submitting; otherwise say what Twilio found missing.
+ * With `assembled` (what the stage put into the bundle), the bundle is first checked against the
+ * policy's current requirements, locally: a missing requirement costs no evaluation call.
+ */
+export async function evaluateOrReject(ctx: StageContext, kind: Kind, bundleSid: string, policySid: string, assembled?: AssembledBundle, role: BundleRole = defaultRole(kind)): Promise<Evaluation> {
+  if (assembled) await checkPolicy(ctx, role.label, bundleSid, policySid, assembled);
   const evaluation = await ctx.gateway.evaluate(kind, bundleSid, policySid);
   if (evaluation.status !== 'compliant') {
-    throw new RejectedError(`${label(kind)} ${bundleSid} evaluation is noncompliant: ${describeEvaluation(evaluation)}`, {
-      evaluationSid: evaluation.sid,
-      results: evaluation.results,
-    });
+    throw new RejectedError(
+      `${role.label} ${bundleSid} evaluation is noncompliant: ${describeEvaluation(evaluation)}`,
+      { evaluationSid: evaluation.sid, results: evaluation.results },
+    );
   }
   return evaluation;
 }
 
-/** Submit for review unless a previous try already did. */
-export async function submitOnce(ctx: StageContext, kind: Kind, bundleSid: string): Promise<BundleStatus> {
+/**
+ * Submit for review unless a previous try already did. A twilio-rejected bundle is resubmitted
+ * once per generation of the customer (a redrive or corrected data from `ingest --update`),
+ * never again for the same data. `submitted` says whether this call submitted it.
+ */
+export async function submitOnce(ctx: StageContext, kind: Kind, bundleSid: string, role: BundleRole = defaultRole(kind)): Promise<{ status: BundleStatus; submitted: boolean }> {
   const current = await ctx.gateway.fetchBundle(kind, bundleSid);
-  rejectIfRejected(kind, current);
-  if (current.status !== 'draft') return current.status;
-  return ctx.gateway.submit(kind, bundleSid);
-}
-
-export function rejectIfRejected(kind: Kind, bundle: Bundle): void {
-  if (bundle.status === 'twilio-rejected') {
-    throw new RejectedError(`${label(kind)} ${bundle.sid} was rejected by Twilio: ${describeErrors(bundle.errors) || 'no reason given'}`, {
-      bundleSid: bundle.sid,
-      errors: bundle.errors,
-    });
+  const key = `${kind}SubmittedGen`;
+  const rec = await ctx.ledger.get(ctx.customerId);
+  const submittedGen = Number(rec?.status[key] ?? 1);
+  const resubmit = current.status === 'twilio-rejected' && ctx.gen > submittedGen;
+  if (!resubmit) rejectIfRejected(kind, current, role);
+  if (current.status !== 'draft' && !resubmit) return { status: current.status, submitted: false };
+  let status: BundleStatus;
+  try {
+    status = await ctx.gateway.submit(kind, bundleSid);
+  } catch (err) {
+    // Another try of this job (running at once) may have submitted it between our fetch and our
+    // submit: Twilio then refuses ours. That is the outcome we wanted, not the customer's failure.
+    if (!(err instanceof RejectedError)) throw err;
+    const now = await ctx.gateway.fetchBundle(kind, bundleSid);
+    if (now.status === 'draft' || (now.status === 'twilio-rejected' && resubmit)) throw err;
+    rejectIfRejected(kind, now);
+    ctx.log.info({ bundleSid, kind, status: now.status }, 'submitted meanwhile by another try');
+    // Just submitted all the same: keep the validation wait that follows a submission.
+    return { status: now.status, submitted: true };
   }
+  await ctx.ledger.setStatus(ctx.customerId, { [key]: String(ctx.gen) });
+  if (resubmit) ctx.log.info({ bundleSid, kind }, 'resubmitted a rejected bundle with corrected data');
+  return { status, submitted: true };
 }
 
-function label(kind: Kind): string {
-  return kind === 'customerProfile' ? 'Starter customer profile' : 'Sole Proprietor trust bundle';
+export function rejectIfRejected(kind: Kind, bundle: Bundle, role: BundleRole = defaultRole(kind)): void {
+  if (bundle.status === 'twilio-rejected') {
+    throw new RejectedError(
+      `${role.label} ${bundle.sid} was rejected by Twilio: ${describeErrors(bundle.errors) || 'no reason given'}`,
+      { bundleSid: bundle.sid, errors: bundle.errors },
+      role.rejectedAction,
+    );
+  }
 }
 
 export function describeEvaluation(e: Evaluation): string {
@@ -68,6 +177,7 @@ export function describeEvaluation(e: Evaluation): string {
 }
 
 export function describeErrors(errors: unknown[]): string {
+  // Twilio's campaign errors carry error_code/description/fields; bundles carry code/failure_reason.
   return errors
     .map((e) => {
       if (typeof e === 'string') return e;
@@ -75,7 +185,8 @@ export function describeErrors(errors: unknown[]): string {
         const o = e as Record<string, unknown>;
         const msg = str(o['message']) ?? str(o['failure_reason']) ?? str(o['description']) ?? str(o['detail']) ?? JSON.stringify(o);
         const code = o['code'] ?? o['error_code'];
-        return code ? `${msg} (error ${String(code)})` : msg;
+        const fields = Array.isArray(o['fields']) && o['fields'].length ? ` [fields: ${(o['fields'] as unknown[]).map(String).join(', ')}]` : '';
+        return `${code ? `${msg} (error ${String(code)})` : msg}${fields}`;
       }
       return String(e);
     })

@@ -5,8 +5,12 @@ import type { StageFn, StageName } from './context.js';
 import { otp } from './otp.js';
 import { starterProfile } from './starter-profile.js';
 import { trustBundle } from './trust-bundle.js';
+import { businessProfile } from './business-profile.js';
+import { shakenStir } from './shaken-stir.js';
 
 export * from './context.js';
+export { recheck } from './recheck.js';
+export { PolicyCache, policyCache, usedPolicies } from './policies.js';
 
 export const STAGE_FUNCTIONS: Record<StageName, StageFn> = {
   'starter-profile': starterProfile,
@@ -15,4 +19,6 @@ export const STAGE_FUNCTIONS: Record<StageName, StageFn> = {
   'brand-status': brandStatus,
   otp,
   campaign,
+  'business-profile': businessProfile,
+  'shaken-stir': shakenStir,
 };

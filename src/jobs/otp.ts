@@ -1,9 +1,12 @@
 import { requireSid, type StageContext, type StageOutcome } from './context.js';
 
-/** Section 3.2: ask Twilio to text the customer a fresh OTP (10 per second per account). */
+/**
+ * Section 3.2: ask Twilio to text the customer a fresh OTP (10 per second per account).
+ * The slot was claimed in the ledger by whoever queued this job; this only sends it.
+ */
 export async function otp(ctx: StageContext): Promise<StageOutcome> {
   const brandSid = await requireSid(ctx, 'brand');
   await ctx.gateway.requestBrandOtp(brandSid);
-  await ctx.ledger.transition(ctx.customerId, 'brand-status', 'awaiting_otp', `fresh OTP requested for brand ${brandSid}`);
+  ctx.log.info({ brandSid }, 'fresh OTP requested');
   return { kind: 'done' };
 }

@@ -1,4 +1,4 @@
-import { assignOnce, evaluateOrReject, submitOnce } from './bundle.js';
+import { assignOnce, ensureAddressDocument, evaluateOrReject, submitOnce } from './bundle.js';
 import { ensure, friendlyName, type StageContext, type StageOutcome } from './context.js';
 
 const STAGE = 'starter-profile';
@@ -22,49 +22,40 @@ export async function starterProfile(ctx: StageContext): Promise<StageOutcome> {
       statusCallback: settings.statusCallbackUrl,
     }),
     () => gateway.findBundleByFriendlyName('customerProfile', friendlyName(customerId, 'Starter Customer Profile')),
+    { data: { email: c.email }, update: (sid) => gateway.updateBundle('customerProfile', sid, { email: c.email }) },
   );
 
   const endUserName = friendlyName(customerId, 'Starter Profile End User');
+  const endUserAttributes = { first_name: c.firstName, last_name: c.lastName, email: c.email, phone_number: c.phoneNumber };
   const endUser = await ensure(
     ctx, STAGE, 'starterEndUser',
-    () => gateway.createEndUser({
-      friendlyName: endUserName,
-      type: 'starter_customer_profile_information',
-      attributes: { first_name: c.firstName, last_name: c.lastName, email: c.email, phone_number: c.phoneNumber },
-    }),
+    () => gateway.createEndUser({ friendlyName: endUserName, type: 'starter_customer_profile_information', attributes: endUserAttributes }),
     () => gateway.findEndUserByFriendlyName(endUserName),
+    { data: endUserAttributes, update: (sid) => gateway.updateEndUser(sid, endUserAttributes) },
   );
 
-  const addressName = friendlyName(customerId, 'Address');
-  const address = await ensure(
-    ctx, STAGE, 'address',
-    () => gateway.createAddress({
-      friendlyName: addressName,
-      customerName: `${c.firstName} ${c.lastName}`,
-      street: c.street,
-      streetSecondary: c.streetSecondary,
-      city: c.city,
-      region: c.region,
-      postalCode: c.postalCode,
-      isoCountry: c.isoCountry,
-    }),
-    () => gateway.findAddressByFriendlyName(addressName),
-  );
-
-  const documentName = friendlyName(customerId, 'Address Document');
-  const document = await ensure(
-    ctx, STAGE, 'addressDocument',
-    () => gateway.createSupportingDocument({ friendlyName: documentName, type: 'customer_profile_address', attributes: { address_sids: address } }),
-    () => gateway.findSupportingDocumentByFriendlyName(documentName),
-  );
+  const { address, document } = await ensureAddressDocument(ctx, STAGE, {
+    customerName: `${c.firstName} ${c.lastName}`,
+    street: c.street,
+    streetSecondary: c.streetSecondary,
+    city: c.city,
+    region: c.region,
+    postalCode: c.postalCode,
+    isoCountry: c.isoCountry,
+  });
 
   await assignOnce(ctx, STAGE, 'customerProfile', profile, 'profileAssignEndUser', endUser);
   await assignOnce(ctx, STAGE, 'customerProfile', profile, 'profileAssignDocument', document);
   await assignOnce(ctx, STAGE, 'customerProfile', profile, 'profileAssignPrimary', settings.isvPrimaryProfileSid);
 
-  await evaluateOrReject(ctx, 'customerProfile', profile, settings.starterPolicySid);
-  const status = await submitOnce(ctx, 'customerProfile', profile);
+  await evaluateOrReject(ctx, 'customerProfile', profile, settings.starterPolicySid, {
+    endUsers: [{ type: 'starter_customer_profile_information', attributes: endUserAttributes }],
+    documents: [{ type: 'customer_profile_address', attributes: { address_sids: address } }],
+    customerProfiles: ['primary_customer_profile_type_business'],
+  });
+  const { status, submitted } = await submitOnce(ctx, 'customerProfile', profile);
   await ctx.ledger.setStatus(customerId, { customerProfile: status });
-  await ctx.ledger.transition(customerId, STAGE, 'in_progress', `starter profile ${profile} submitted (${status})`);
-  return { kind: 'next', stage: 'trust-bundle', delayMs: settings.validationWaitMs };
+  await ctx.ledger.transition(customerId, STAGE, 'in_progress', `starter profile ${profile} ${submitted ? 'submitted' : 'already submitted'} (${status})`);
+  // The 30 s wait is for rejections of what was just submitted; nothing submitted, nothing to wait for.
+  return { kind: 'next', stage: 'trust-bundle', delayMs: submitted ? settings.validationWaitMs : 0 };
 }

@@ -28,6 +28,7 @@ export async function trustBundle(ctx: StageContext): Promise<StageOutcome> {
       statusCallback: settings.statusCallbackUrl,
     }),
     () => gateway.findBundleByFriendlyName('trustProduct', bundleName),
+    { data: { email: c.email }, update: (sid) => gateway.updateBundle('trustProduct', sid, { email: c.email }) },
   );
 
   const endUserName = friendlyName(customerId, 'Sole Proprietor End User');
@@ -37,14 +38,19 @@ export async function trustBundle(ctx: StageContext): Promise<StageOutcome> {
     ctx, STAGE, 'soleProprietorEndUser',
     () => gateway.createEndUser({ friendlyName: endUserName, type: 'sole_proprietor_information', attributes }),
     () => gateway.findEndUserByFriendlyName(endUserName),
+    { data: attributes, update: (sid) => gateway.updateEndUser(sid, attributes) },
   );
 
   await assignOnce(ctx, STAGE, 'trustProduct', bundle, 'bundleAssignEndUser', endUser);
   await assignOnce(ctx, STAGE, 'trustProduct', bundle, 'bundleAssignProfile', profileSid);
 
-  await evaluateOrReject(ctx, 'trustProduct', bundle, settings.soleProprietorPolicySid);
-  const status = await submitOnce(ctx, 'trustProduct', bundle);
+  await evaluateOrReject(ctx, 'trustProduct', bundle, settings.soleProprietorPolicySid, {
+    endUsers: [{ type: 'sole_proprietor_information', attributes }],
+    documents: [],
+    customerProfiles: ['starter_customer_profile_type_business'],
+  });
+  const { status, submitted } = await submitOnce(ctx, 'trustProduct', bundle);
   await ctx.ledger.setStatus(customerId, { trustProduct: status });
-  await ctx.ledger.transition(customerId, STAGE, 'in_progress', `trust bundle ${bundle} submitted (${status})`);
-  return { kind: 'next', stage: 'brand', delayMs: settings.validationWaitMs };
+  await ctx.ledger.transition(customerId, STAGE, 'in_progress', `trust bundle ${bundle} ${submitted ? 'submitted' : 'already submitted'} (${status})`);
+  return { kind: 'next', stage: 'brand', delayMs: submitted ? settings.validationWaitMs : 0 };
 }

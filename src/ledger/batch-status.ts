@@ -1,4 +1,4 @@
-import type { CustomerState, Ledger } from './ledger.js';
+import { STATES, type CustomerState, type Ledger } from './ledger.js';
 
 /** A batch as operators see it: every row accounted for, accepted customers and rows refused at ingest. */
 
@@ -8,7 +8,10 @@ export interface CustomerStatus {
   stage: string;
   state: CustomerState;
   reason: string | null;
+  action: string | null;
   sids: Record<string, string>;
+  /** Twilio's statuses last seen: customerProfile, trustProduct, brand, brandIdentity, campaign. */
+  twilio: Record<string, string>;
   updatedAt: string | null;
 }
 
@@ -21,7 +24,8 @@ export interface BatchStatus {
   customers: CustomerStatus[];
 }
 
-export const TERMINAL: readonly CustomerState[] = ['completed', 'failed', 'invalid'];
+/** Nothing left for the pipeline to do right now: `wait` returns once every row is here. */
+export const TERMINAL: readonly CustomerState[] = ['completed', 'live', 'failed', 'expired', 'invalid'];
 
 export async function batchStatus(ledger: Ledger, batch: string): Promise<BatchStatus> {
   const exists = await ledger.batchExists(batch);
@@ -32,16 +36,38 @@ export async function batchStatus(ledger: Ledger, batch: string): Promise<BatchS
     const recs = await ledger.getMany(ids);
     recs.forEach((r, i) => {
       if (!r) return;
-      customers.push({ customerId: ids[i]!, row: r.row, stage: r.stage, state: r.state, reason: r.reason, sids: { ...r.sids }, updatedAt: r.updatedAt });
+      customers.push({ customerId: ids[i]!, row: r.row, stage: r.stage, state: r.state, reason: r.reason, action: r.action, sids: { ...r.sids }, twilio: twilioStatuses(r.status), updatedAt: r.updatedAt });
     });
     if (ids.length < 1000) break;
   }
   for (const inv of await ledger.invalidRows(batch)) {
-    customers.push({ customerId: inv.customerId, row: inv.row, stage: 'ingest', state: 'invalid', reason: inv.reason, sids: {}, updatedAt: null });
+    customers.push({ customerId: inv.customerId, row: inv.row, stage: 'ingest', state: 'invalid', reason: inv.reason, action: 'fix the row in the CSV and ingest it again', sids: {}, twilio: {}, updatedAt: null });
   }
   customers.sort((a, b) => a.row - b.row);
-  const counts: Record<CustomerState, number> = { invalid: 0, in_progress: 0, awaiting_otp: 0, completed: 0, failed: 0 };
+  const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<CustomerState, number>;
   for (const c of customers) counts[c.state] += 1;
   const done = customers.filter((c) => TERMINAL.includes(c.state)).length;
   return { batch, exists, counts, total: customers.length, done, customers };
+}
+
+const TWILIO_STATUS_KEYS = ['customerProfile', 'trustProduct', 'brand', 'brandIdentity', 'campaign'] as const;
+
+function twilioStatuses(status: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of TWILIO_STATUS_KEYS) if (status[k]) out[k] = status[k];
+  return out;
+}
+
+/** Customers per stage and state: the table `status` prints and the funnel pages draw. */
+export function countsByStage(s: BatchStatus): Map<string, Record<CustomerState, number>> {
+  const out = new Map<string, Record<CustomerState, number>>();
+  for (const c of s.customers) {
+    let row = out.get(c.stage);
+    if (!row) {
+      row = Object.fromEntries(STATES.map((st) => [st, 0])) as Record<CustomerState, number>;
+      out.set(c.stage, row);
+    }
+    row[c.state] += 1;
+  }
+  return out;
 }

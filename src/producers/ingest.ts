@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Customer } from '../customers/customer.js';
-import { readCustomerCsv } from '../customers/csv-reader.js';
+import { readCustomerRows } from '../customers/csv-reader.js';
+import { FIRST_STAGE, type StageName } from '../jobs/context.js';
 import { CsvFileError } from '../customers/errors.js';
+import { maskPhone } from '../customers/phone.js';
 import { loadCampaignTemplate, type CampaignTemplate } from '../customers/template.js';
-import { REUSE_LIMITS, reuseHash, type InvalidRow, type Ledger } from '../ledger/ledger.js';
+import { REDRIVABLE_STATES, REUSE_LIMITS, isBusiness, reuseHash, type AnyCustomer, type InvalidRow, type Ledger } from '../ledger/ledger.js';
+import { redriveCustomer } from './redrive.js';
 import type { Logger } from '../log.js';
 import { stageJobId, type Queues, type StageJob } from '../workers/queues.js';
 
@@ -20,7 +24,33 @@ export interface IngestOptions {
   batchId?: string | undefined;
   templatePath?: string | undefined;
   dryRun?: boolean;
+  /**
+   * Corrected rows for customers that already exist (in any batch): a failed or expired
+   * customer whose data changed is updated and redriven; the same data is left alone.
+   */
+  update?: boolean;
+  /** Called every few hundred rows and at the end of each pass (progress bars). */
+  onProgress?: (p: IngestProgress) => void;
+  /**
+   * When Twilio credentials are configured: does the account own this number (an IncomingPhoneNumber)?
+   * A business row naming a number it does not own is refused at ingest instead of failing in the
+   * worker. Without it (or when Twilio cannot be asked), the worker checks.
+   */
+  ownsPhoneNumber?: ((e164: string) => Promise<boolean>) | undefined;
 }
+
+export interface IngestProgress {
+  /** `checking`: the first pass, which reads the whole file and writes nothing; `enqueuing`: the second. */
+  phase: 'checking' | 'enqueuing';
+  rows: number;
+  bytesRead: number;
+  totalBytes: number;
+  accepted: number;
+  rejected: number;
+  done: boolean;
+}
+
+const PROGRESS_EVERY = 250;
 
 export interface IngestReport {
   batch: string;
@@ -28,6 +58,9 @@ export interface IngestReport {
   rejected: InvalidRow[];
   dryRun: boolean;
   unknownColumns: string[];
+  /** With `update`: existing customers corrected and redriven, and existing customers whose row had no change. */
+  updated: number;
+  unchanged: number;
 }
 
 export interface IngestDeps {
@@ -53,34 +86,61 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
   const template: CampaignTemplate | undefined = opts.templatePath ? await loadCampaignTemplate(opts.templatePath) : undefined;
   const dryRun = opts.dryRun ?? false;
 
-  const report: IngestReport = { batch, accepted: 0, rejected: [], dryRun, unknownColumns: [] };
+  const report: IngestReport = { batch, accepted: 0, rejected: [], dryRun, unknownColumns: [], updated: 0, unchanged: 0 };
+  // Duplicate ids: a real run asks Redis per chunk (a million ids never sit in this process);
+  // a dry run writes nothing, so it remembers them here.
   const seenInFile = new Map<string, number>();
+  const runId = randomUUID();
+  const owned = new Map<string, boolean>();
+  // Business rows only (a few per file): which row listed each phone number first.
+  const numbersInFile = new Map<string, number>();
   // For dry runs only: reuse counted in this file (a real run counts in Redis, atomically).
   const reuseInFile = { mobile: new Map<string, number>(), email: new Map<string, number>() };
-  let pending: { row: number; customer: Customer }[] = [];
+  let pending: { row: number; customer: AnyCustomer }[] = [];
 
   if (!dryRun) {
     // A file that breaks mid-way (an unbalanced quote at row 90,000) must not leave half a
-    // batch enqueued: read it through once, writing nothing, before the pass that enqueues.
+    // batch enqueued: read it through once, checking its syntax and writing nothing, before the
+    // pass that validates and enqueues.
     const check = createReadStream(file);
+    let rows = 0;
+    const progress = (done: boolean) =>
+      opts.onProgress?.({ phase: 'checking', rows, bytesRead: done ? info.size : check.bytesRead, totalBytes: info.size, accepted: 0, rejected: 0, done });
     try {
-      for await (const _ of readCustomerCsv(check, { template })) void _;
+      const onCheckedRow = () => {
+        if (++rows % PROGRESS_EVERY === 0) progress(false);
+      };
+      for await (const _ of readCustomerRows(check, { template, checkOnly: true, onCheckedRow })) void _;
+      progress(true);
     } finally {
       check.destroy();
     }
     await deps.ledger.createBatch(batch, { source: basename(file) });
   }
 
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const chunk = pending;
-    pending = [];
-    const jobs: { name: string; data: StageJob; opts: { jobId: string } }[] = [];
-    for (const { row, customer } of chunk) {
-      const res = await deps.ledger.register(batch, row, customer);
+  const flush = async (chunk: { row: number; customer: AnyCustomer }[]) => {
+    if (chunk.length === 0) return;
+    const firstRows = await deps.ledger.firstRows(runId, chunk.map(({ row, customer }) => ({ id: customer.customerId, row })));
+    const fresh: { row: number; customer: AnyCustomer }[] = [];
+    chunk.forEach((c, i) => {
+      const firstRow = firstRows[i];
+      if (firstRow == null) fresh.push(c);
+      else report.rejected.push({ row: c.row, customerId: c.customer.customerId, reason: `customer_id: duplicate of row ${firstRow}; customer ids must be unique` });
+    });
+    const jobs = new Map<StageName, { name: string; data: StageJob; opts: { jobId: string } }[]>();
+    // One round trip for the whole chunk: ioredis pipelines the scripts, and Redis runs them
+    // in row order, so reuse limits count exactly as they would one row at a time.
+    const results = await Promise.all(fresh.map(({ row, customer }) => deps.ledger.register(batch, row, customer, firstStageOf(customer))));
+    for (const [i, { row, customer }] of fresh.entries()) {
+      const res = results[i]!;
+      const first = firstStageOf(customer);
       if (res.ok) {
         report.accepted += 1;
       } else if (res.kind === 'exists') {
+        if (opts.update) {
+          await applyUpdate(deps, report, row, customer);
+          continue;
+        }
         if (res.batchId !== batch) {
           report.rejected.push({
             row,
@@ -90,53 +150,137 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
           continue;
         }
         report.accepted += 1;
-        if (res.stage !== 'starter-profile') continue; // already on its way
+        if (res.stage !== first) continue; // already on its way
       } else {
         report.rejected.push({ row, customerId: customer.customerId, reason: reuseReason(res.kind, res.count) });
         continue;
       }
       const data: StageJob = { customerId: customer.customerId, batchId: batch, gen: 1 };
-      jobs.push({ name: 'starter-profile', data, opts: { jobId: stageJobId('starter-profile', customer.customerId, 1) } });
+      if (!jobs.has(first)) jobs.set(first, []);
+      jobs.get(first)!.push({ name: first, data, opts: { jobId: stageJobId(first, customer.customerId, 1) } });
     }
-    if (jobs.length) await deps.queues['starter-profile'].addBulk(jobs);
+    for (const [stage, list] of jobs) await deps.queues[stage].addBulk(list);
+  };
+
+  // One chunk is written to Redis while the next is read and validated; never more than one.
+  let inFlight: Promise<void> = Promise.resolve();
+  const startFlush = async () => {
+    await inFlight;
+    const chunk = pending;
+    pending = [];
+    inFlight = flush(chunk);
+    inFlight.catch(() => undefined); // awaited below; this only keeps Node from calling it unhandled meanwhile
   };
 
   const input = createReadStream(file);
+  let rows = 0;
+  const progress = (done: boolean) =>
+    opts.onProgress?.({ phase: dryRun ? 'checking' : 'enqueuing', rows, bytesRead: done ? info.size : input.bytesRead, totalBytes: info.size, accepted: report.accepted, rejected: report.rejected.length, done });
   try {
-    for await (const r of readCustomerCsv(input, {
+    for await (const r of readCustomerRows(input, {
       template,
       onHeader: (h) => {
         report.unknownColumns = h.unknown;
       },
     })) {
+      if (++rows % PROGRESS_EVERY === 0) progress(false);
       if (!r.ok) {
         report.rejected.push({ row: r.row, customerId: r.customerId, reason: r.problems.map((p) => `${p.column}: ${p.reason}`).join('; ') });
         continue;
       }
       const id = r.customer.customerId;
-      const firstRow = seenInFile.get(id);
-      if (firstRow !== undefined) {
-        report.rejected.push({ row: r.row, customerId: id, reason: `customer_id: duplicate of row ${firstRow}; customer ids must be unique` });
-        continue;
+      if (isBusiness(r.customer)) {
+        // A number carries one regulatory bundle (an IncomingPhoneNumber has one bundle_sid): one business per number.
+        const taken = r.customer.phoneNumbers.map((n, i) => [i, n, numbersInFile.get(n)] as const).filter(([, , at]) => at !== undefined);
+        if (taken.length) {
+          report.rejected.push({ row: r.row, customerId: id, reason: `phone_numbers: ${taken.map(([i, n, at]) => `number ${i + 1} (${maskPhone(n)}) is also listed on row ${at!}`).join('; ')}; a phone number belongs to one business` });
+          continue;
+        }
+        for (const n of r.customer.phoneNumbers) numbersInFile.set(n, r.row);
+        if (opts.ownsPhoneNumber) {
+          const problem = await unownedNumbers(r.customer.phoneNumbers, opts.ownsPhoneNumber, owned, deps.log);
+          if (problem) {
+            report.rejected.push({ row: r.row, customerId: id, reason: problem });
+            continue;
+          }
+        }
       }
-      seenInFile.set(id, r.row);
       if (dryRun) {
-        const problem = await dryRunReuse(deps.ledger, reuseInFile, r.customer);
+        const firstRow = seenInFile.get(id);
+        if (firstRow !== undefined) {
+          report.rejected.push({ row: r.row, customerId: id, reason: `customer_id: duplicate of row ${firstRow}; customer ids must be unique` });
+          continue;
+        }
+        seenInFile.set(id, r.row);
+        const problem = isBusiness(r.customer) ? null : await dryRunReuse(deps.ledger, reuseInFile, r.customer);
         if (problem) report.rejected.push({ row: r.row, customerId: id, reason: problem });
         else report.accepted += 1;
         continue;
       }
       pending.push({ row: r.row, customer: r.customer });
-      if (pending.length >= CHUNK) await flush();
+      if (pending.length >= CHUNK) await startFlush();
     }
-    await flush();
+    await startFlush();
+    await inFlight;
+    progress(true);
   } finally {
     input.destroy();
+    await inFlight.catch(() => undefined);
+    if (!dryRun) await deps.ledger.endRun(runId).catch(() => undefined);
   }
   report.rejected.sort((a, b) => a.row - b.row);
   if (!dryRun) await deps.ledger.setInvalidRows(batch, report.rejected);
   deps.log.info({ batch, accepted: report.accepted, rejected: report.rejected.length, dryRun }, 'ingest finished');
   return report;
+}
+
+/** `ingest --update` for one existing customer: redrive with the corrected data, or say why not. */
+async function applyUpdate(deps: IngestDeps, report: IngestReport, row: number, customer: AnyCustomer): Promise<void> {
+  const id = customer.customerId;
+  if ((await deps.ledger.rawData(id)) === JSON.stringify(customer)) {
+    report.unchanged += 1;
+    return;
+  }
+  const rec = await deps.ledger.get(id);
+  if (rec && !REDRIVABLE_STATES.includes(rec.state)) {
+    report.rejected.push({
+      row,
+      customerId: id,
+      reason: `customer_id: ${id} is ${rec.state} at ${rec.stage}; --update corrects failed or expired customers only (a registration Twilio is reviewing or has approved cannot be changed here)`,
+    });
+    return;
+  }
+  if (rec && rec.flow !== (isBusiness(customer) ? 'business' : 'sole-proprietor')) {
+    report.rejected.push({ row, customerId: id, reason: `flow: ${id} was registered with the ${rec.flow} flow; --update cannot move a customer to another flow (use a new customer_id)` });
+    return;
+  }
+  const res = await redriveCustomer(deps, id, { customer, event: `corrected data from batch ${report.batch}, row ${row}; restarting at ${firstStageOf(customer)}` });
+  if (res.ok) report.updated += 1;
+  else report.rejected.push({ row, customerId: id, reason: res.reason });
+}
+
+/** The reason a business row's numbers cannot be used (the account does not own one), or null. Twilio errors leave it to the worker. */
+async function unownedNumbers(numbers: string[], owns: (e164: string) => Promise<boolean>, memo: Map<string, boolean>, log: Logger): Promise<string | null> {
+  const bad: string[] = [];
+  for (const [i, n] of numbers.entries()) {
+    let ok = memo.get(n);
+    if (ok === undefined) {
+      try {
+        ok = await owns(n);
+      } catch (err) {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not check a phone number at ingest; the worker will');
+        continue;
+      }
+      memo.set(n, ok);
+    }
+    if (!ok) bad.push(`number ${i + 1} (${maskPhone(n)})`);
+  }
+  return bad.length ? `phone_numbers: ${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a phone number of this Twilio account (no IncomingPhoneNumber); buy or port it into the account, or correct the column` : null;
+}
+
+/** The first stage of the customer's flow. */
+export function firstStageOf(c: AnyCustomer): StageName {
+  return FIRST_STAGE[isBusiness(c) ? 'business' : 'sole-proprietor'];
 }
 
 function reuseReason(kind: 'mobile' | 'email', count: number): string {

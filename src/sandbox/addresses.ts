@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { rfc2822 } from './clock.js';
 import type { SandboxContext } from './context.js';
 import { notFound } from './errors.js';
-import { parseForm, pathSid, zBool, zNonEmpty } from './forms.js';
-import { v2010Page } from './paging.js';
-import type { ApiRequest, Route } from './routes.js';
+import { fields, zNonEmpty } from './forms.js';
+import { collectionRoutes, type ApiRequest, type Route } from './routes.js';
 import { newSid, type Address } from './store.js';
 
 function renderAddress(ctx: SandboxContext, a: Address): Record<string, unknown> {
@@ -39,18 +38,32 @@ const createSchema = z.object({
   City: zNonEmpty,
   Region: zNonEmpty,
   PostalCode: zNonEmpty,
-  IsoCountry: z.string().regex(/^[A-Za-z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 country code' }),
+  IsoCountry: z.string(),
   FriendlyName: z.string().optional(),
-  EmergencyEnabled: zBool.optional(),
-  AutoCorrectAddress: zBool.optional(),
+  EmergencyEnabled: z.boolean().optional(),
+  AutoCorrectAddress: z.boolean().optional(),
   StreetSecondary: z.string().optional(),
 });
+
+const updateSchema = z.object({
+  CustomerName: zNonEmpty.optional(),
+  FriendlyName: z.string().optional(),
+  Street: zNonEmpty.optional(),
+  StreetSecondary: z.string().optional(),
+  City: zNonEmpty.optional(),
+  Region: zNonEmpty.optional(),
+  PostalCode: zNonEmpty.optional(),
+  EmergencyEnabled: z.boolean().optional(),
+  AutoCorrectAddress: z.boolean().optional(),
+});
+
+const ADDRESSES = '/2010-04-01/Accounts/{AccountSid}/Addresses';
 
 export const addressRoutes: Route[] = [
   {
     method: 'GET',
     product: 'api',
-    pattern: '/2010-04-01/Accounts/:Sid.json',
+    path: '/2010-04-01/Accounts/{Sid}.json',
     operation: 'account.fetch',
     handle(req, ctx) {
       checkAccount(req, ctx, 'Sid');
@@ -77,15 +90,39 @@ export const addressRoutes: Route[] = [
       };
     },
   },
+  ...collectionRoutes<Address>({
+    product: 'api',
+    name: 'address',
+    list: `${ADDRESSES}.json`,
+    item: `${ADDRESSES}/{Sid}.json`,
+    key: 'addresses',
+    paging: '2010',
+    items(ctx, req) {
+      checkAccount(req, ctx, 'AccountSid');
+      return ctx.store.addresses.values();
+    },
+    get(ctx, req, sid) {
+      checkAccount(req, ctx, 'AccountSid');
+      return ctx.store.addresses.get(sid);
+    },
+    render: (ctx, a) => renderAddress(ctx, a),
+    filters: {
+      CustomerName: (a, v) => a.customerName === v,
+      FriendlyName: (a, v) => a.friendlyName === v,
+      EmergencyEnabled: (a, v) => String(a.emergencyEnabled) === v.toLowerCase(),
+      IsoCountry: (a, v) => a.isoCountry === v.toUpperCase(),
+    },
+    remove: (ctx, a) => void ctx.store.addresses.delete(a.sid),
+  }),
   {
     method: 'POST',
     product: 'api',
-    pattern: '/2010-04-01/Accounts/:AccountSid/Addresses.json',
+    path: `${ADDRESSES}.json`,
     operation: 'address.create',
     creates: true,
     handle(req, ctx) {
       checkAccount(req, ctx, 'AccountSid');
-      const f = parseForm(req.form, createSchema);
+      const f = fields(req, createSchema);
       const now = Date.now();
       const a: Address = {
         sid: newSid('AD'),
@@ -106,38 +143,25 @@ export const addressRoutes: Route[] = [
     },
   },
   {
-    method: 'GET',
+    // UpdateAddress has no IsoCountry: an address cannot move to another country.
+    method: 'POST',
     product: 'api',
-    pattern: '/2010-04-01/Accounts/:AccountSid/Addresses.json',
-    operation: 'address.list',
+    path: `${ADDRESSES}/{Sid}.json`,
+    operation: 'address.update',
     handle(req, ctx) {
       checkAccount(req, ctx, 'AccountSid');
-      const customerName = req.query.get('CustomerName');
-      const friendlyName = req.query.get('FriendlyName');
-      const isoCountry = req.query.get('IsoCountry');
-      const filters: Array<[string, string]> = [];
-      if (customerName !== null) filters.push(['CustomerName', customerName]);
-      if (friendlyName !== null) filters.push(['FriendlyName', friendlyName]);
-      if (isoCountry !== null) filters.push(['IsoCountry', isoCountry]);
-      const items = [...ctx.store.addresses.values()].filter(
-        (a) =>
-          (customerName === null || a.customerName === customerName) &&
-          (friendlyName === null || a.friendlyName === friendlyName) &&
-          (isoCountry === null || a.isoCountry === isoCountry.toUpperCase()),
-      );
-      const base = `/2010-04-01/Accounts/${ctx.options.accountSid}/Addresses.json`;
-      return { status: 200, body: v2010Page(items, req.query, base, 'addresses', filters, (a) => renderAddress(ctx, a)) };
-    },
-  },
-  {
-    method: 'GET',
-    product: 'api',
-    pattern: '/2010-04-01/Accounts/:AccountSid/Addresses/:Sid.json',
-    operation: 'address.fetch',
-    handle(req, ctx) {
-      checkAccount(req, ctx, 'AccountSid');
-      const a = ctx.store.addresses.get(pathSid(req.params, 'Sid', 'AD', req.twilioPath));
+      const a = ctx.store.addresses.get(req.params['Sid'] ?? '');
       if (!a) throw notFound(req.twilioPath);
+      const f = fields(req, updateSchema);
+      if (f.CustomerName !== undefined) a.customerName = f.CustomerName;
+      if (f.FriendlyName !== undefined) a.friendlyName = f.FriendlyName;
+      if (f.Street !== undefined) a.street = f.Street;
+      if (f.StreetSecondary !== undefined) a.streetSecondary = f.StreetSecondary === '' ? null : f.StreetSecondary;
+      if (f.City !== undefined) a.city = f.City;
+      if (f.Region !== undefined) a.region = f.Region;
+      if (f.PostalCode !== undefined) a.postalCode = f.PostalCode;
+      if (f.EmergencyEnabled !== undefined) a.emergencyEnabled = f.EmergencyEnabled;
+      a.dateUpdated = Date.now();
       return { status: 200, body: renderAddress(ctx, a) };
     },
   },

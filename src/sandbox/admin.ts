@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import type { SandboxContext } from './context.js';
+import { countFaults } from './faults.js';
 import { normaliseEmail, normaliseMobile } from './store.js';
+import { POLICIES } from './policies.js';
+import { addPhoneNumber } from './phone-numbers.js';
+import { policyRequirementsSchema } from '../twilio/policy.js';
 
 export interface AdminResult {
   status: number;
@@ -11,6 +15,12 @@ const tcrUsageSchema = z
   .object({ mobile: z.string().min(1).optional(), email: z.string().min(1).optional(), count: z.number().int().min(0) })
   .refine((v) => v.mobile !== undefined || v.email !== undefined, { message: 'mobile or email is required' });
 const neverReplySchema = z.object({ mobile: z.string().min(1) });
+/** A policy change: new requirements as a whole, or one field added to an end-user type's requirement. */
+const policyChangeSchema = z.union([
+  z.object({ requirements: z.record(z.string(), z.unknown()) }),
+  z.object({ addField: z.object({ endUserType: z.string().min(1), field: z.string().regex(/^[a-z0-9_]+$/) }) }),
+]);
+const phoneNumberSchema = z.object({ phoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'phoneNumber must be E.164') });
 
 function parseJson(body: string): unknown {
   if (body.trim() === '') return {};
@@ -27,7 +37,9 @@ function invalid(error: z.ZodError | string): AdminResult {
 
 /**
  * Test/demo controls under /_sandbox/ (no Twilio auth, loopback only, outside every budget and fault):
- * GET health, GET requests, POST brands/{BN}/otp-reply, POST tcr-usage, POST never-reply.
+ * GET health, GET requests, GET faults (counts by kind), POST brands/{BN}/otp-reply, POST tcr-usage, POST never-reply,
+ * GET/POST/DELETE policies/{RN} (change a policy as Twilio may, or restore the documented one),
+ * POST phone-numbers (the account buys a number).
  */
 export function handleAdmin(ctx: SandboxContext, method: string, path: string, body: string): AdminResult {
   const store = ctx.store;
@@ -36,6 +48,9 @@ export function handleAdmin(ctx: SandboxContext, method: string, path: string, b
   }
   if (method === 'GET' && path === '/_sandbox/requests') {
     return { status: 200, body: store.requestLog };
+  }
+  if (method === 'GET' && path === '/_sandbox/faults') {
+    return { status: 200, body: countFaults(store.requestLog) };
   }
   const otp = /^\/_sandbox\/brands\/(BN[0-9a-fA-F]{32})\/otp-reply$/.exec(path);
   if (method === 'POST' && otp) {
@@ -64,6 +79,47 @@ export function handleAdmin(ctx: SandboxContext, method: string, path: string, b
     if (!r.success) return invalid(r.error);
     store.neverReply.add(normaliseMobile(r.data.mobile));
     return { status: 200, body: { ok: true } };
+  }
+  const policy = /^\/_sandbox\/policies\/(RN[0-9a-fA-F]{32})$/.exec(path);
+  if (policy) {
+    const sid = policy[1]!;
+    const current = store.policies.get(sid);
+    if (!current) return { status: 404, body: { error: `policy ${sid} not found` } };
+    if (method === 'GET') return { status: 200, body: current };
+    if (method === 'DELETE') {
+      const original = POLICIES.get(sid);
+      if (original) store.policies.set(sid, structuredClone(original));
+      return { status: 200, body: store.policies.get(sid) };
+    }
+    if (method === 'POST') {
+      const json = parseJson(body);
+      if (json === undefined) return invalid('body must be JSON');
+      const r = policyChangeSchema.safeParse(json);
+      if (!r.success) return invalid(r.error);
+      let requirements: Record<string, unknown>;
+      if ('requirements' in r.data) requirements = r.data.requirements;
+      else {
+        const { endUserType, field } = r.data.addField;
+        requirements = structuredClone(current.requirements);
+        const endUsers = Array.isArray(requirements['end_user']) ? (requirements['end_user'] as Array<Record<string, unknown>>) : [];
+        const target = endUsers.find((e) => e['type'] === endUserType);
+        if (!target) return invalid(`policy ${sid} has no end_user requirement of type ${endUserType}`);
+        const fields = Array.isArray(target['fields']) ? (target['fields'] as unknown[]) : [];
+        if (!fields.includes(field)) target['fields'] = [...fields, field];
+      }
+      const shape = policyRequirementsSchema.safeParse(requirements);
+      if (!shape.success) return invalid(shape.error);
+      store.policies.set(sid, { ...current, requirements });
+      return { status: 200, body: store.policies.get(sid) };
+    }
+  }
+  if (method === 'POST' && path === '/_sandbox/phone-numbers') {
+    const json = parseJson(body);
+    if (json === undefined) return invalid('body must be JSON');
+    const r = phoneNumberSchema.safeParse(json);
+    if (!r.success) return invalid(r.error);
+    const n = addPhoneNumber(store, r.data.phoneNumber);
+    return { status: 200, body: { sid: n.sid, phone_number: n.phoneNumber } };
   }
   return { status: 404, body: { error: `no admin endpoint ${method} ${path}` } };
 }

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { Timers } from './clock.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { SandboxOptions } from './options.js';
@@ -12,4 +13,6 @@ export interface SandboxContext {
   readonly lifecycle: Lifecycle;
   readonly otpLimiter: SlidingWindowLimiter;
   readonly isvPrimaryProfileSid: string;
+  /** Test hooks (see Sandbox.events): `created` fires when a create succeeded, before its answer is sent. */
+  readonly events?: EventEmitter;
 }

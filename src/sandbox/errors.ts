@@ -38,12 +38,17 @@ export function notFound(twilioPath: string): TwilioApiError {
   return new TwilioApiError(404, 20404, `The requested resource ${twilioPath} was not found`);
 }
 
-export function missingParam(name: string): TwilioApiError {
-  return new TwilioApiError(400, 20001, `Missing required parameter ${name} in the post body`);
+/**
+ * 400 / 20001, Twilio's answer to a missing required parameter: "Missing required parameter X in the post body"
+ * (the message twilio-go issue 112 quotes for A2PProfileBundleSid on BrandRegistrations).
+ */
+export function missingParam(name: string, where: 'form' | 'query' = 'form'): TwilioApiError {
+  return new TwilioApiError(400, 20001, where === 'form' ? `Missing required parameter ${name} in the post body` : `Missing required parameter ${name}`);
 }
 
+/** 400 / 20001 for a parameter whose value the contract or a rule refuses. `why` may already start with "Invalid parameter". */
 export function invalidParam(name: string, why: string): TwilioApiError {
-  return new TwilioApiError(400, 20001, `Invalid parameter ${name}: ${why}`);
+  return new TwilioApiError(400, 20001, why.startsWith('Invalid parameter') ? why : `Invalid parameter ${name}: ${why}`);
 }
 
 /** A 400 for a request that is well-formed but not allowed in the resource's current state. */

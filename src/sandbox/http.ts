@@ -3,7 +3,8 @@ import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { handleAdmin } from './admin.js';
 import type { SandboxContext } from './context.js';
-import { TwilioApiError, notFound, tooManyRequests, unauthorized } from './errors.js';
+import type { Contract } from './contract.js';
+import { TwilioApiError, invalidParam, missingParam, notFound, tooManyRequests, unauthorized } from './errors.js';
 import { TIMEOUT_FAULT_HOLD_MS, pickFault } from './faults.js';
 import type { SlidingWindowLimiter } from './rate-limit.js';
 import { matchRoute, type CompiledRoute, type Product } from './routes.js';
@@ -16,8 +17,15 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 export interface ServerDeps {
   ctx: SandboxContext;
   routes: readonly CompiledRoute[];
+  contract: Contract;
   budget: SlidingWindowLimiter;
   rng?: () => number;
+}
+
+/** What the `created` test hook carries: the request and the client's port (which process asked). */
+export interface CreatedEvent {
+  entry: RequestLogEntry;
+  remotePort: number;
 }
 
 export interface SandboxServer {
@@ -56,6 +64,11 @@ function authenticated(req: http.IncomingMessage, accountSid: string, authToken:
 
 function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.writableEnded || res.destroyed) return;
+  if (status === 204) {
+    res.writeHead(204, { 'Twilio-Request-Id': `RQ${randomBytes(16).toString('hex')}`, ...headers });
+    res.end();
+    return;
+  }
   const payload = JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
@@ -67,7 +80,7 @@ function send(res: http.ServerResponse, status: number, body: unknown, headers: 
 }
 
 export function createSandboxServer(deps: ServerDeps): SandboxServer {
-  const { ctx, routes, budget } = deps;
+  const { ctx, routes, budget, contract } = deps;
   const rng = deps.rng ?? Math.random;
   const { options, store, timers } = ctx;
   const sockets = new Set<Socket>();
@@ -108,12 +121,15 @@ export function createSandboxServer(deps: ServerDeps): SandboxServer {
     const firstSeg = path.split('/')[1] ?? '';
     const product = (PRODUCTS as readonly string[]).includes(firstSeg) ? (firstSeg as Product) : null;
     const twilioPath = product ? path.slice(product.length + 1) || '/' : path;
-    const entry: RequestLogEntry = { at, method, path, product: product ?? firstSeg, status: 0 };
+    const entry: RequestLogEntry = { at, method, path, product: product ?? firstSeg, status: 0, query: url.search.replace(/^\?/, '') };
+    const form = new URLSearchParams(method === 'POST' ? bodyText : '');
+    if (options.recordBodies) entry.form = [...form.entries()];
     store.requestLog.push(entry);
 
     const answer = async (status: number, body: unknown, headers: Record<string, string> = {}) => {
       await timers.sleep(options.latencyMs);
       entry.status = status;
+      if (options.recordBodies && status !== 204) entry.responseBody = body;
       send(res, status, body, headers);
     };
     const answerError = (e: TwilioApiError) => answer(e.status, e.body(), e.status === 401 ? { ...e.headers, 'WWW-Authenticate': 'Basic realm="Twilio API"' } : e.headers);
@@ -121,13 +137,17 @@ export function createSandboxServer(deps: ServerDeps): SandboxServer {
     try {
       if (!authenticated(req, options.accountSid, options.authToken)) throw unauthorized();
       const match = product ? matchRoute(routes, product, method, twilioPath) : { route: null, pathMatched: false };
-      if (match.route) entry.operation = match.route.operation;
+      if (match.route) {
+        entry.operation = match.route.operation;
+        entry.operationId = match.route.spec.operationId;
+      }
       if (!budget.tryAcquire(options.accountSid)) throw tooManyRequests(options.retryAfterSeconds);
 
       const fault = pickFault(options, rng);
       const isCreate = match.route !== null && match.route.creates === true && method === 'POST';
       if (fault && (fault !== 'reset-after-create' || isCreate)) {
-        entry.fault = fault;
+        // A reset is recorded only once it happens (the create must succeed first).
+        if (fault !== 'reset-after-create') entry.fault = fault;
         switch (fault) {
           case '500':
             return await answerError(new TwilioApiError(500, 20500, 'Internal Server Error'));
@@ -150,10 +170,22 @@ export function createSandboxServer(deps: ServerDeps): SandboxServer {
         if (match.pathMatched) throw new TwilioApiError(405, 20004, 'Method not allowed');
         throw notFound(twilioPath);
       }
-      const form = new URLSearchParams(method === 'POST' ? bodyText : '');
-      const result = match.route.handle({ method, twilioPath, params: match.params, query: url.searchParams, form }, ctx);
-      if (entry.fault === 'reset-after-create' && result.status >= 200 && result.status < 300) {
+      // The contract first: what Twilio's OpenAPI file rejects never reaches a handler.
+      const problem = contract.checkRequest(match.route.spec, { params: match.params, query: url.searchParams, form });
+      if (problem) {
+        // A path SID that does not match its pattern cannot name a resource: Twilio answers 404.
+        if (problem.where === 'path') throw notFound(twilioPath);
+        if (problem.kind === 'missing') throw missingParam(problem.name, problem.where);
+        throw invalidParam(problem.name, problem.message);
+      }
+      const body = contract.formObject(match.route.spec, form);
+      const result = match.route.handle({ method, twilioPath, params: match.params, query: url.searchParams, form, body }, ctx);
+      const created = isCreate && result.status >= 200 && result.status < 300;
+      // Chaos tests aim kills here: the resource exists, its answer is not sent yet.
+      if (created) ctx.events?.emit('created', { entry, remotePort: req.socket.remotePort ?? 0 } satisfies CreatedEvent);
+      if (fault === 'reset-after-create' && created) {
         // the resource now exists, but the client never learns it
+        entry.fault = fault;
         await timers.sleep(options.latencyMs);
         req.socket.destroy();
         return;

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { addressRoutes } from './addresses.js';
 import { StatusCallbacks } from './callbacks.js';
@@ -6,15 +7,21 @@ import type { SandboxContext } from './context.js';
 import { createSandboxServer } from './http.js';
 import { Lifecycle } from './lifecycle.js';
 import { messagingRoutes } from './messaging.js';
-import { resolveSandboxOptions, type SandboxOptions } from './options.js';
+import { resolveSandboxOptions, type FaultKind, type SandboxOptions } from './options.js';
+import { countFaults } from './faults.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
+import { loadContract } from './contract.js';
 import { compileRoute } from './routes.js';
 import { POLICY_SECONDARY_BUSINESS, Store, newSid, type RequestLogEntry } from './store.js';
 import { trusthubRoutes } from './trusthub.js';
+import { addPhoneNumber, phoneNumberRoutes } from './phone-numbers.js';
+import { defaultPolicies } from './policies.js';
 
 export { FAULT_KINDS, SANDBOX_DEFAULTS, sandboxOptionsFromEnv, type FaultKind, type SandboxOptions } from './options.js';
 export type { RequestLogEntry } from './store.js';
-export { POLICY_SECONDARY_BUSINESS, POLICY_SOLE_PROPRIETOR, POLICY_STARTER } from './store.js';
+export type { CreatedEvent } from './http.js';
+export { POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER } from './store.js';
+export { DEFAULT_PHONE_NUMBERS } from './options.js';
 
 export interface SandboxCounts {
   customerProfiles: number;
@@ -26,6 +33,8 @@ export interface SandboxCounts {
   otps: number;
 }
 
+export type FaultCounts = Record<FaultKind, number> & { total: number };
+
 export interface Sandbox {
   /** `http://127.0.0.1:PORT` — pass as `apiBase` to createTwilioClient. */
   url: string;
@@ -36,19 +45,38 @@ export interface Sandbox {
   /** Every API request (admin calls excluded), oldest first. */
   requestLog(): RequestLogEntry[];
   counts(): SandboxCounts;
+  /** Change the fault rate or latency of a running sandbox (tests: faults during a batch, none during the audit). */
+  tune(changes: Partial<Pick<SandboxOptions, 'faultRate' | 'latencyMs'>>): void;
+  /** Faults injected so far, by kind (also GET /_sandbox/faults). */
+  faultCounts(): FaultCounts;
+  /**
+   * Test hooks. `created` (a CreatedEvent) fires when a create succeeded, before the answer
+   * leaves: a chaos harness kills the asking worker there, between Twilio's create and the ledger write.
+   */
+  events: EventEmitter;
   /** Stops the server, clears every timer and destroys open sockets. */
   close(): Promise<void>;
 }
 
-const ROUTES = [...trusthubRoutes, ...messagingRoutes, ...addressRoutes].map(compileRoute);
+const ROUTES = [...trusthubRoutes, ...messagingRoutes, ...addressRoutes, ...phoneNumberRoutes];
+
+/** What the sandbox serves: Twilio's product, method and OpenAPI path template of each route (for docs and contract tests). */
+export function sandboxRoutes(): Array<{ product: string; method: string; path: string; operation: string }> {
+  return ROUTES.map((r) => ({ product: r.product, method: r.method, path: r.path, operation: r.operation }));
+}
 
 export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<Sandbox> {
   const options = resolveSandboxOptions(opts);
+  // Twilio's OpenAPI files are the contract: every route is bound to its operation, every request checked against it.
+  const contract = loadContract(options.openapiDir);
+  const routes = ROUTES.map((r) => compileRoute(r, contract));
   const store = new Store();
   const timers = new Timers();
   const callbacks = new StatusCallbacks(options.authToken);
   const lifecycle = new Lifecycle(options, store, timers, callbacks);
 
+  for (const [sid, p] of defaultPolicies()) store.policies.set(sid, p);
+  for (const n of options.phoneNumbers) addPhoneNumber(store, n);
   const now = Date.now();
   const isvPrimaryProfileSid = newSid('BU');
   store.customerProfiles.set(isvPrimaryProfileSid, {
@@ -74,8 +102,9 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
     lifecycle,
     otpLimiter: new SlidingWindowLimiter(options.otpRps),
     isvPrimaryProfileSid,
+    events: new EventEmitter(),
   };
-  const { server, destroySockets } = createSandboxServer({ ctx, routes: ROUTES, budget: new SlidingWindowLimiter(options.maxRps) });
+  const { server, destroySockets } = createSandboxServer({ ctx, routes, contract, budget: new SlidingWindowLimiter(options.maxRps) });
   server.keepAliveTimeout = 5000;
 
   await new Promise<void>((resolve, reject) => {
@@ -95,6 +124,12 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
     options: { ...options, port },
     isvPrimaryProfileSid,
     requestLog: () => store.requestLog.map((e) => ({ ...e })),
+    faultCounts: () => countFaults(store.requestLog),
+    tune(changes) {
+      if (changes.faultRate !== undefined) options.faultRate = Math.min(1, Math.max(0, changes.faultRate));
+      if (changes.latencyMs !== undefined) options.latencyMs = Math.max(0, Math.round(changes.latencyMs));
+    },
+    events: ctx.events!,
     counts: () => ({
       customerProfiles: store.customerProfiles.size,
       trustProducts: store.trustProducts.size,

@@ -12,6 +12,8 @@ import {
   emailRejection,
 } from './rules.js';
 import {
+  POLICY_SECONDARY_BUSINESS,
+  POLICY_SHAKEN_STIR,
   POLICY_STARTER,
   normaliseEmail,
   normaliseMobile,
@@ -23,6 +25,12 @@ import {
   type Store,
 } from './store.js';
 
+/** Twilio error 30899: "Campaign registration failed due to carrier rejection(s)". */
+export const CAMPAIGN_ERROR_CODE = 30899;
+export const CAMPAIGN_REJECTIONS = {
+  samplesWithoutBrand: 'Campaign registration failed due to carrier rejection(s): the sample messages do not identify the brand by name.',
+} as const;
+
 /** Error codes placed in a rejected bundle's `errors` entries (the spec only shows `{code}`). */
 export const REVIEW_CODES = { email: 22215, address: 22219, supportingProfile: 22218 } as const;
 
@@ -32,6 +40,10 @@ function tcrId(prefix: string): string {
   let s = prefix;
   for (const b of bytes) s += TCR_ALNUM[b % TCR_ALNUM.length];
   return s;
+}
+
+function profileLabel(p: Bundle): string {
+  return p.policySid === POLICY_STARTER ? 'Starter Customer Profile' : 'Secondary Customer Profile';
 }
 
 /** The time-driven state machine: bundle review, brand registration, OTP replies, campaign vetting. */
@@ -85,12 +97,15 @@ export class Lifecycle {
     }
     b.reviewPassed = true;
     b.dateUpdated = Date.now();
+    // Sole Proprietor bundles are approved with the brand's OTP verification; a Secondary Business
+    // Profile and a SHAKEN/STIR Trust Product are approved by the review itself.
+    if (b.policySid === POLICY_SECONDARY_BUSINESS || b.policySid === POLICY_SHAKEN_STIR) this.setBundleStatus(b, 'twilio-approved');
   }
 
-  /** The documented asynchronous validations of a Starter Customer Profile: email and address. */
+  /** The documented asynchronous validations of a Starter Customer Profile (email and address); the address ones of a Secondary Business Profile too. */
   profileProblems(b: Bundle): BundleError[] {
     const errors: BundleError[] = [];
-    if (b.policySid !== POLICY_STARTER) return errors;
+    if (b.policySid !== POLICY_STARTER && b.policySid !== POLICY_SECONDARY_BUSINESS) return errors;
     const emails = new Set<string>([b.email]);
     for (const eu of this.store.assignedEndUsers(b.sid, 'starter_customer_profile_information')) {
       const e = eu.attributes['email'];
@@ -111,12 +126,12 @@ export class Lifecycle {
   }
 
   private trustProductProblems(b: Bundle): BundleError[] | 'wait' {
-    const starters = this.store.assignedProfiles(b.sid).filter((p) => p.policySid === POLICY_STARTER);
-    const rejected = starters.find((p) => p.status === 'twilio-rejected' || p.status === 'draft');
+    const supporting = this.store.assignedProfiles(b.sid).filter((p) => p.policySid === POLICY_STARTER || p.policySid === POLICY_SECONDARY_BUSINESS);
+    const rejected = supporting.find((p) => p.status === 'twilio-rejected' || p.status === 'draft');
     if (rejected) {
-      return [{ code: REVIEW_CODES.supportingProfile, object_field: 'customer_profile', failure_reason: `The Starter Customer Profile ${rejected.sid} is ${rejected.status}.` }];
+      return [{ code: REVIEW_CODES.supportingProfile, object_field: 'customer_profile', failure_reason: `The ${profileLabel(rejected)} ${rejected.sid} is ${rejected.status}.` }];
     }
-    if (starters.some((p) => p.status === 'in-review' && !p.reviewPassed)) return 'wait';
+    if (supporting.some((p) => p.status === 'in-review' && !p.reviewPassed)) return 'wait';
     return [];
   }
 
@@ -129,7 +144,7 @@ export class Lifecycle {
       for (const tp of this.store.bundlesAssigning(b.sid)) {
         if (tp.kind !== 'trustProduct') continue;
         if (tp.status !== 'in-review' && tp.status !== 'pending-review' && tp.status !== 'twilio-approved') continue;
-        this.reject(tp, [{ code: REVIEW_CODES.supportingProfile, object_field: 'customer_profile', failure_reason: `The Starter Customer Profile ${b.sid} is twilio-rejected.` }]);
+        this.reject(tp, [{ code: REVIEW_CODES.supportingProfile, object_field: 'customer_profile', failure_reason: `The ${profileLabel(b)} ${b.sid} is twilio-rejected.` }]);
       }
     } else {
       // a brand built on a rejected bundle cannot succeed
@@ -232,18 +247,49 @@ export class Lifecycle {
   // ---------------------------------------------------------------- campaigns
 
   campaignCreated(c: Campaign): void {
+    const vetting = c.vetting = (c.vetting ?? 0) + 1;
     this.timers.after(this.options.campaignDelayMs, () => {
-      if (c.campaignStatus !== 'IN_PROGRESS') return;
+      if (c.campaignStatus !== 'IN_PROGRESS' || c.vetting !== vetting) return;
       const brand = this.store.brands.get(c.brandRegistrationSid);
+      const problems = brand && brand.status === 'APPROVED' ? this.campaignProblems(c, brand) : [];
       if (!brand || brand.status !== 'APPROVED') {
         c.campaignStatus = 'FAILED';
+        c.errors = [{ error_code: CAMPAIGN_ERROR_CODE, description: `The brand ${c.brandRegistrationSid} is not APPROVED.`, fields: ['brand_registration_sid'] }];
+      } else if (problems.length > 0) {
+        c.campaignStatus = 'FAILED';
+        c.errors = problems;
       } else {
         c.campaignStatus = 'VERIFIED';
         c.campaignId = tcrId('C');
+        c.errors = [];
         const svc = this.store.services.get(c.messagingServiceSid);
         if (svc) svc.dateUpdated = Date.now();
       }
       c.dateUpdated = Date.now();
     });
   }
+
+  /**
+   * Carrier vetting, reduced to what the walkthrough (step 4, message_samples) asks for:
+   * "In the message, be sure to identify your Brand by name". A campaign none of whose samples
+   * names the brand fails with error 30899 (carrier rejection), naming the field.
+   */
+  private campaignProblems(c: Campaign, brand: Brand): Record<string, unknown>[] {
+    const brandName = this.store.assignedEndUsers(brand.a2pProfileBundleSid, 'sole_proprietor_information')[0]?.attributes['brand_name'];
+    if (typeof brandName !== 'string' || brandName.trim() === '') return [];
+    const named = c.messageSamples.some((m) => m.toLowerCase().includes(brandName.trim().toLowerCase()));
+    if (named) return [];
+    return [{ error_code: CAMPAIGN_ERROR_CODE, description: CAMPAIGN_REJECTIONS.samplesWithoutBrand, fields: ['message_samples'] }];
+  }
+
+  /** Update of a FAILED campaign (UpdateUsAppToPerson): back to IN_PROGRESS and vetted again. */
+  campaignUpdated(c: Campaign): void {
+    if (c.campaignStatus !== 'FAILED') return;
+    c.campaignStatus = 'IN_PROGRESS';
+    c.errors = [];
+    c.dateUpdated = Date.now();
+    this.campaignCreated(c);
+  }
+
+
 }

@@ -2,13 +2,12 @@ import { z } from 'zod';
 import { iso8601 } from './clock.js';
 import type { SandboxContext } from './context.js';
 import { TwilioApiError, badRequest, invalidParam, notFound, tooManyRequests } from './errors.js';
-import { parseForm, pathSid, zBool, zNonEmpty, zSid, zUri } from './forms.js';
-import { v1Page } from './paging.js';
-import type { Route } from './routes.js';
+import { fields, zNonEmpty } from './forms.js';
+import { collectionRoutes, type ApiRequest, type Route } from './routes.js';
 import { newSid, type Brand, type Campaign, type MessagingService } from './store.js';
 
-const BASE = 'https://messaging.twilio.com/v1';
-const BRAND_TYPES = ['STANDARD', 'SOLE_PROPRIETOR', 'LOW_VOLUME_STANDARD'] as const;
+const HOST = 'https://messaging.twilio.com';
+const BASE = `${HOST}/v1`;
 
 function renderBrand(ctx: SandboxContext, b: Brand): Record<string, unknown> {
   const url = `${BASE}/a2p/BrandRegistrations/${b.sid}`;
@@ -113,45 +112,39 @@ function renderCampaign(ctx: SandboxContext, c: Campaign): Record<string, unknow
 }
 
 const brandCreateSchema = z.object({
-  CustomerProfileBundleSid: zSid('BU'),
-  A2PProfileBundleSid: zSid('BU'),
-  BrandType: z.enum(BRAND_TYPES, { message: `must be one of ${BRAND_TYPES.join(', ')}` }).optional(),
-  Mock: zBool.optional(),
-  SkipAutomaticSecVet: zBool.optional(),
+  CustomerProfileBundleSid: z.string(),
+  A2PProfileBundleSid: z.string(),
+  BrandType: z.string().optional(),
+  Mock: z.boolean().optional(),
+  SkipAutomaticSecVet: z.boolean().optional(),
 });
 
-const httpMethod = z.enum(['GET', 'POST'], { message: 'must be GET or POST' });
 const serviceCreateSchema = z.object({
   FriendlyName: zNonEmpty,
-  InboundRequestUrl: zUri.optional(),
-  InboundMethod: httpMethod.optional(),
-  FallbackUrl: zUri.optional(),
-  FallbackMethod: httpMethod.optional(),
-  StatusCallback: zUri.optional(),
-  StickySender: zBool.optional(),
-  MmsConverter: zBool.optional(),
-  SmartEncoding: zBool.optional(),
-  ScanMessageContent: z.enum(['inherit', 'enable', 'disable'], { message: 'must be inherit, enable or disable' }).optional(),
-  FallbackToLongCode: zBool.optional(),
-  AreaCodeGeomatch: zBool.optional(),
-  ValidityPeriod: z
-    .string()
-    .regex(/^\d+$/, { message: 'must be an integer' })
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 36000, { message: 'must be between 1 and 36000' })
-    .optional(),
-  SynchronousValidation: zBool.optional(),
+  InboundRequestUrl: z.string().optional(),
+  InboundMethod: z.enum(['GET', 'POST'], { message: 'must be GET or POST' }).optional(),
+  FallbackUrl: z.string().optional(),
+  FallbackMethod: z.enum(['GET', 'POST'], { message: 'must be GET or POST' }).optional(),
+  StatusCallback: z.string().optional(),
+  StickySender: z.boolean().optional(),
+  MmsConverter: z.boolean().optional(),
+  SmartEncoding: z.boolean().optional(),
+  ScanMessageContent: z.enum(['inherit', 'enable', 'disable']).optional(),
+  FallbackToLongCode: z.boolean().optional(),
+  AreaCodeGeomatch: z.boolean().optional(),
+  ValidityPeriod: z.number().int().min(1, { message: 'must be between 1 and 36000' }).max(36000, { message: 'must be between 1 and 36000' }).optional(),
+  SynchronousValidation: z.boolean().optional(),
   Usecase: z.string().optional(),
-  UseInboundWebhookOnNumber: zBool.optional(),
+  UseInboundWebhookOnNumber: z.boolean().optional(),
 });
 
+// Lengths and counts the spec gives only in prose ("Min length: 40 characters. Max length: 4096 characters.").
 const len = (min: number, max: number) => z.string().min(min, { message: `must be at least ${min} characters` }).max(max, { message: `must be at most ${max} characters` });
 const keywords = z.array(
   z.string().regex(/^[A-Za-z0-9]+$/, { message: 'keywords must be alphanumeric' }).max(255, { message: 'keywords must be at most 255 characters' }),
 );
-const CAMPAIGN_ARRAYS = ['MessageSamples', 'OptInKeywords', 'OptOutKeywords', 'HelpKeywords'] as const;
 const campaignCreateSchema = z.object({
-  BrandRegistrationSid: zSid('BN'),
+  BrandRegistrationSid: z.string(),
   Description: len(40, 4096),
   MessageFlow: len(40, 2048),
   MessageSamples: z
@@ -159,40 +152,56 @@ const campaignCreateSchema = z.object({
     .min(2, { message: 'at least 2 message samples are required' })
     .max(5, { message: 'at most 5 message samples are allowed' }),
   UsAppToPersonUsecase: zNonEmpty,
-  HasEmbeddedLinks: zBool,
-  HasEmbeddedPhone: zBool,
+  HasEmbeddedLinks: z.boolean(),
+  HasEmbeddedPhone: z.boolean(),
   OptInMessage: len(20, 320).optional(),
   OptOutMessage: len(20, 320).optional(),
   HelpMessage: len(20, 320).optional(),
   OptInKeywords: keywords.optional(),
   OptOutKeywords: keywords.optional(),
   HelpKeywords: keywords.optional(),
-  SubscriberOptIn: zBool.optional(),
-  AgeGated: zBool.optional(),
-  DirectLending: zBool.optional(),
+  SubscriberOptIn: z.boolean().optional(),
+  AgeGated: z.boolean().optional(),
+  DirectLending: z.boolean().optional(),
 });
 
-function getBrand(ctx: SandboxContext, params: Record<string, string>, name: string, twilioPath: string): Brand {
-  const b = ctx.store.brands.get(pathSid(params, name, 'BN', twilioPath));
-  if (!b) throw notFound(twilioPath);
-  return b;
-}
+/** UpdateUsAppToPersonRequest: every field is required (the spec's `required` list); lengths as for create. */
+const campaignUpdateSchema = z.object({
+  HasEmbeddedLinks: z.boolean(),
+  HasEmbeddedPhone: z.boolean(),
+  MessageSamples: campaignCreateSchema.shape.MessageSamples,
+  MessageFlow: len(40, 2048),
+  Description: len(40, 4096),
+  AgeGated: z.boolean(),
+  DirectLending: z.boolean(),
+});
 
-function getService(ctx: SandboxContext, params: Record<string, string>, name: string, twilioPath: string): MessagingService {
-  const s = ctx.store.services.get(pathSid(params, name, 'MG', twilioPath));
-  if (!s) throw notFound(twilioPath);
+function getService(ctx: SandboxContext, req: ApiRequest, name: string): MessagingService {
+  const s = ctx.store.services.get(req.params[name] ?? '');
+  if (!s) throw notFound(req.twilioPath);
   return s;
 }
 
 export const messagingRoutes: Route[] = [
+  ...collectionRoutes<Brand>({
+    product: 'messaging',
+    name: 'brand',
+    list: '/v1/a2p/BrandRegistrations',
+    key: 'data',
+    paging: 'v1',
+    host: HOST,
+    items: (ctx) => ctx.store.brands.values(),
+    get: (ctx, _req, sid) => ctx.store.brands.get(sid),
+    render: (ctx, b) => renderBrand(ctx, b),
+  }),
   {
     method: 'POST',
     product: 'messaging',
-    pattern: '/v1/a2p/BrandRegistrations',
+    path: '/v1/a2p/BrandRegistrations',
     operation: 'brand.create',
     creates: true,
     handle(req, ctx) {
-      const f = parseForm(req.form, brandCreateSchema);
+      const f = fields(req, brandCreateSchema);
       const brandType = f.BrandType ?? 'STANDARD';
       if (brandType !== 'SOLE_PROPRIETOR') {
         throw invalidParam('BrandType', `the sandbox only registers SOLE_PROPRIETOR brands (got ${brandType})`);
@@ -228,31 +237,32 @@ export const messagingRoutes: Route[] = [
     },
   },
   {
-    method: 'GET',
+    // Resubmission of a FAILED brand (after its bundles or data were fixed): back to PENDING and registered again.
+    method: 'POST',
     product: 'messaging',
-    pattern: '/v1/a2p/BrandRegistrations',
-    operation: 'brand.list',
+    path: '/v1/a2p/BrandRegistrations/{Sid}',
+    operation: 'brand.update',
     handle(req, ctx) {
-      return { status: 200, body: v1Page([...ctx.store.brands.values()], req.query, `${BASE}/a2p/BrandRegistrations`, 'data', [], (b) => renderBrand(ctx, b)) };
-    },
-  },
-  {
-    method: 'GET',
-    product: 'messaging',
-    pattern: '/v1/a2p/BrandRegistrations/:Sid',
-    operation: 'brand.fetch',
-    handle(req, ctx) {
-      return { status: 200, body: renderBrand(ctx, getBrand(ctx, req.params, 'Sid', req.twilioPath)) };
+      const b = ctx.store.brands.get(req.params['Sid'] ?? '');
+      if (!b) throw notFound(req.twilioPath);
+      if (b.status !== 'FAILED') throw badRequest(`Brand ${b.sid} is ${b.status}; only a FAILED brand can be resubmitted.`);
+      b.status = 'PENDING';
+      b.failureReason = null;
+      b.errors = [];
+      b.dateUpdated = Date.now();
+      ctx.lifecycle.brandCreated(b);
+      return { status: 202, body: renderBrand(ctx, b) };
     },
   },
   {
     method: 'POST',
     product: 'messaging',
-    pattern: '/v1/a2p/BrandRegistrations/:BrandSid/SmsOtp',
+    path: '/v1/a2p/BrandRegistrations/{BrandRegistrationSid}/SmsOtp',
     operation: 'otp.create',
     creates: true,
     handle(req, ctx) {
-      const b = getBrand(ctx, req.params, 'BrandSid', req.twilioPath);
+      const b = ctx.store.brands.get(req.params['BrandRegistrationSid'] ?? '');
+      if (!b) throw notFound(req.twilioPath);
       if (!ctx.otpLimiter.tryAcquire(ctx.options.accountSid)) throw tooManyRequests(ctx.options.retryAfterSeconds);
       if (b.brandType !== 'SOLE_PROPRIETOR' || b.status !== 'APPROVED') {
         throw badRequest(`An OTP can only be sent for an APPROVED SOLE_PROPRIETOR brand; brand ${b.sid} is ${b.brandType} ${b.status}.`);
@@ -261,14 +271,30 @@ export const messagingRoutes: Route[] = [
       return { status: 201, body: { account_sid: ctx.options.accountSid, brand_registration_sid: b.sid } };
     },
   },
+  ...collectionRoutes<MessagingService>({
+    product: 'messaging',
+    name: 'service',
+    list: '/v1/Services',
+    key: 'services',
+    paging: 'v1',
+    host: HOST,
+    items: (ctx) => ctx.store.services.values(),
+    get: (ctx, _req, sid) => ctx.store.services.get(sid),
+    render: (ctx, s) => renderService(ctx, s),
+    remove(ctx, s) {
+      // Deleting a Messaging Service deletes its campaign with it.
+      ctx.store.services.delete(s.sid);
+      for (const c of [...ctx.store.campaigns.values()]) if (c.messagingServiceSid === s.sid) ctx.store.campaigns.delete(c.sid);
+    },
+  }),
   {
     method: 'POST',
     product: 'messaging',
-    pattern: '/v1/Services',
+    path: '/v1/Services',
     operation: 'service.create',
     creates: true,
     handle(req, ctx) {
-      const f = parseForm(req.form, serviceCreateSchema);
+      const f = fields(req, serviceCreateSchema);
       const now = Date.now();
       const s: MessagingService = {
         sid: newSid('MG'),
@@ -295,33 +321,34 @@ export const messagingRoutes: Route[] = [
       return { status: 201, body: renderService(ctx, s) };
     },
   },
-  {
-    method: 'GET',
+  ...collectionRoutes<Campaign>({
     product: 'messaging',
-    pattern: '/v1/Services',
-    operation: 'service.list',
-    handle(req, ctx) {
-      return { status: 200, body: v1Page([...ctx.store.services.values()], req.query, `${BASE}/Services`, 'services', [], (s) => renderService(ctx, s)) };
+    name: 'campaign',
+    list: '/v1/Services/{MessagingServiceSid}/Compliance/Usa2p',
+    key: 'compliance',
+    paging: 'v1',
+    host: HOST,
+    items(ctx, req) {
+      const svc = getService(ctx, req, 'MessagingServiceSid');
+      return [...ctx.store.campaigns.values()].filter((c) => c.messagingServiceSid === svc.sid);
     },
-  },
-  {
-    method: 'GET',
-    product: 'messaging',
-    pattern: '/v1/Services/:Sid',
-    operation: 'service.fetch',
-    handle(req, ctx) {
-      return { status: 200, body: renderService(ctx, getService(ctx, req.params, 'Sid', req.twilioPath)) };
+    get(ctx, req, sid) {
+      const svc = getService(ctx, req, 'MessagingServiceSid');
+      const c = ctx.store.campaigns.get(sid);
+      return c && c.messagingServiceSid === svc.sid ? c : undefined;
     },
-  },
+    render: (ctx, c) => renderCampaign(ctx, c),
+    remove: (ctx, c) => void ctx.store.campaigns.delete(c.sid),
+  }),
   {
     method: 'POST',
     product: 'messaging',
-    pattern: '/v1/Services/:ServiceSid/Compliance/Usa2p',
+    path: '/v1/Services/{MessagingServiceSid}/Compliance/Usa2p',
     operation: 'campaign.create',
     creates: true,
     handle(req, ctx) {
-      const svc = getService(ctx, req.params, 'ServiceSid', req.twilioPath);
-      const f = parseForm(req.form, campaignCreateSchema, CAMPAIGN_ARRAYS);
+      const svc = getService(ctx, req, 'MessagingServiceSid');
+      const f = fields(req, campaignCreateSchema);
       const brand = ctx.store.brands.get(f.BrandRegistrationSid);
       if (!brand) throw invalidParam('BrandRegistrationSid', `Brand ${f.BrandRegistrationSid} was not found`);
       if (brand.status !== 'APPROVED') {
@@ -337,6 +364,7 @@ export const messagingRoutes: Route[] = [
       }
       const existing = [...ctx.store.campaigns.values()].find((c) => c.messagingServiceSid === svc.sid);
       if (existing) {
+        // 20409 is Twilio's generic "conflict" code (used e.g. by Studio for an execution that is already active).
         throw new TwilioApiError(409, 20409, `Messaging Service ${svc.sid} already has a US A2P campaign (${existing.sid}); a Messaging Service can have only one.`);
       }
       const now = Date.now();
@@ -371,25 +399,25 @@ export const messagingRoutes: Route[] = [
     },
   },
   {
-    method: 'GET',
+    // UpdateUsAppToPerson: correct a campaign's content; a FAILED campaign goes back to IN_PROGRESS and is vetted again.
+    method: 'POST',
     product: 'messaging',
-    pattern: '/v1/Services/:ServiceSid/Compliance/Usa2p',
-    operation: 'campaign.list',
+    path: '/v1/Services/{MessagingServiceSid}/Compliance/Usa2p/{Sid}',
+    operation: 'campaign.update',
     handle(req, ctx) {
-      const svc = getService(ctx, req.params, 'ServiceSid', req.twilioPath);
-      const items = [...ctx.store.campaigns.values()].filter((c) => c.messagingServiceSid === svc.sid);
-      return { status: 200, body: v1Page(items, req.query, `${BASE}/Services/${svc.sid}/Compliance/Usa2p`, 'compliance', [], (c) => renderCampaign(ctx, c)) };
-    },
-  },
-  {
-    method: 'GET',
-    product: 'messaging',
-    pattern: '/v1/Services/:ServiceSid/Compliance/Usa2p/:Sid',
-    operation: 'campaign.fetch',
-    handle(req, ctx) {
-      const svc = getService(ctx, req.params, 'ServiceSid', req.twilioPath);
-      const c = ctx.store.campaigns.get(pathSid(req.params, 'Sid', 'QE', req.twilioPath));
+      const svc = getService(ctx, req, 'MessagingServiceSid');
+      const c = ctx.store.campaigns.get(req.params['Sid'] ?? '');
       if (!c || c.messagingServiceSid !== svc.sid) throw notFound(req.twilioPath);
+      const f = fields(req, campaignUpdateSchema);
+      c.hasEmbeddedLinks = f.HasEmbeddedLinks;
+      c.hasEmbeddedPhone = f.HasEmbeddedPhone;
+      c.messageSamples = f.MessageSamples;
+      c.messageFlow = f.MessageFlow;
+      c.description = f.Description;
+      c.ageGated = f.AgeGated;
+      c.directLending = f.DirectLending;
+      c.dateUpdated = Date.now();
+      ctx.lifecycle.campaignUpdated(c);
       return { status: 200, body: renderCampaign(ctx, c) };
     },
   },

@@ -29,7 +29,16 @@ export interface SandboxOptions {
   faultKinds: FaultKind[];
   /** When set, 429 answers carry a Retry-After header with this many seconds. */
   retryAfterSeconds?: number;
+  /** Keep each request's form body and each answer's body in the request log (contract tests). Off: the log stays small. */
+  recordBodies: boolean;
+  /** Folder with Twilio's OpenAPI files; unset = the installed `@twilio-alpha/mcp` package. */
+  openapiDir?: string;
+  /** The numbers the account owns (IncomingPhoneNumbers), E.164. */
+  phoneNumbers: string[];
 }
+
+/** The numbers examples/businesses.csv uses: the sandbox account owns them unless SANDBOX_PHONE_NUMBERS says otherwise. */
+export const DEFAULT_PHONE_NUMBERS: readonly string[] = ['+14155550170', '+14155550171', '+12125550172', '+13125550173', '+15125550174', '+16175550175'];
 
 export const SANDBOX_DEFAULTS: SandboxOptions = Object.freeze({
   port: 0,
@@ -45,6 +54,8 @@ export const SANDBOX_DEFAULTS: SandboxOptions = Object.freeze({
   latencyMs: 0,
   faultRate: 0,
   faultKinds: [...FAULT_KINDS],
+  recordBodies: false,
+  phoneNumbers: [...DEFAULT_PHONE_NUMBERS],
 }) as SandboxOptions;
 
 const faultKindSchema = z.enum(FAULT_KINDS);
@@ -64,14 +75,17 @@ export const sandboxOptionsSchema = z.object({
   faultRate: z.number().min(0).max(1),
   faultKinds: z.array(faultKindSchema),
   retryAfterSeconds: z.number().int().min(0).optional(),
+  recordBodies: z.boolean(),
+  openapiDir: z.string().min(1).optional(),
+  phoneNumbers: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'phone numbers must be E.164 (+14155550100)')),
 });
 
 /** Merges a partial over the defaults and validates the result (throws a ZodError when invalid). */
 export function resolveSandboxOptions(opts: Partial<SandboxOptions> = {}): SandboxOptions {
   const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
-  const merged: unknown = { ...SANDBOX_DEFAULTS, faultKinds: [...SANDBOX_DEFAULTS.faultKinds], ...defined };
+  const merged: unknown = { ...SANDBOX_DEFAULTS, faultKinds: [...SANDBOX_DEFAULTS.faultKinds], phoneNumbers: [...SANDBOX_DEFAULTS.phoneNumbers], ...defined };
   const parsed = sandboxOptionsSchema.parse(merged);
-  const out: SandboxOptions = { ...parsed, faultKinds: [...parsed.faultKinds] };
+  const out: SandboxOptions = { ...parsed, faultKinds: [...parsed.faultKinds], phoneNumbers: [...parsed.phoneNumbers] };
   if (parsed.retryAfterSeconds === undefined) delete out.retryAfterSeconds;
   return out;
 }
@@ -107,6 +121,17 @@ const envSchema = z.object({
     .pipe(z.array(faultKindSchema))
     .optional(),
   SANDBOX_RETRY_AFTER_SECONDS: intFromEnv('SANDBOX_RETRY_AFTER_SECONDS').optional(),
+  SANDBOX_RECORD_BODIES: z
+    .string()
+    .trim()
+    .regex(/^(true|false|1|0)$/i, 'SANDBOX_RECORD_BODIES must be true or false')
+    .transform((s) => /^(true|1)$/i.test(s))
+    .optional(),
+  SANDBOX_OPENAPI_DIR: z.string().trim().min(1).optional(),
+  SANDBOX_PHONE_NUMBERS: z
+    .string()
+    .transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n.length > 0))
+    .optional(),
 });
 
 /** Reads SANDBOX_* variables (empty values count as unset); missing ones take SANDBOX_DEFAULTS. Throws on invalid values. */
@@ -130,5 +155,8 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv): SandboxOptions {
     faultRate: e.SANDBOX_FAULT_RATE,
     faultKinds: e.SANDBOX_FAULT_KINDS,
     retryAfterSeconds: e.SANDBOX_RETRY_AFTER_SECONDS,
+    recordBodies: e.SANDBOX_RECORD_BODIES,
+    openapiDir: e.SANDBOX_OPENAPI_DIR,
+    phoneNumbers: e.SANDBOX_PHONE_NUMBERS,
   });
 }

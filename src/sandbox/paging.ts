@@ -29,6 +29,20 @@ function qs(filters: ReadonlyArray<readonly [string, string]>, extra: Array<[str
   return p.toString();
 }
 
+/**
+ * Where a page starts. Twilio's next/previous links carry a PageToken (`PA{last sid}` = after it, `PB{first sid}` =
+ * before it), and Page "is simply for client state"; the token keeps paging right while items are deleted
+ * between two pages. Without a (known) token, the page starts at Page × PageSize.
+ */
+function pageStart<T extends { sid: string }>(all: readonly T[], p: PageParams): number {
+  const token = p.pageToken;
+  if (token && /^P[AB]/.test(token)) {
+    const i = all.findIndex((t) => t.sid === token.slice(2));
+    if (i >= 0) return token.startsWith('PA') ? i + 1 : Math.max(0, i - p.pageSize);
+  }
+  return p.page * p.pageSize;
+}
+
 /** One page of `all` and the links around it; the v1 and 2010 shapes differ only in how they print these. */
 function paginate<T extends { sid: string }>(
   all: readonly T[],
@@ -36,8 +50,9 @@ function paginate<T extends { sid: string }>(
   base: string,
   filters: ReadonlyArray<readonly [string, string]>,
 ) {
-  const { page, pageSize, pageToken } = pageParams(query);
-  const start = page * pageSize;
+  const params = pageParams(query);
+  const { page, pageSize, pageToken } = params;
+  const start = pageStart(all, params);
   const slice = all.slice(start, start + pageSize);
   const size: [string, string] = ['PageSize', String(pageSize)];
   const self: Array<[string, string]> = [size, ['Page', String(page)]];
@@ -50,7 +65,7 @@ function paginate<T extends { sid: string }>(
     start,
     slice,
     first: `${base}?${qs(filters, [size, ['Page', '0']])}`,
-    previous: page > 0 && prevAnchor ? `${base}?${qs(filters, [size, ['Page', String(page - 1)], ['PageToken', `PB${prevAnchor.sid}`]])}` : null,
+    previous: page > 0 && start > 0 && prevAnchor ? `${base}?${qs(filters, [size, ['Page', String(page - 1)], ['PageToken', `PB${prevAnchor.sid}`]])}` : null,
     self: `${base}?${qs(filters, self)}`,
     next: start + pageSize < all.length && last ? `${base}?${qs(filters, [size, ['Page', String(page + 1)], ['PageToken', `PA${last.sid}`]])}` : null,
   };

@@ -1,22 +1,23 @@
 import {
   POLICY_SECONDARY_BUSINESS,
+  POLICY_SHAKEN_STIR,
   POLICY_SOLE_PROPRIETOR,
   POLICY_STARTER,
   type Bundle,
   type EvaluationResult,
   type EvaluationResultItem,
+  type PolicyDoc,
   type Store,
 } from './store.js';
 import { NANP_MOBILE_RE, PHONE_RE, SOLE_PROPRIETOR_VERTICALS } from './rules.js';
+import { BUSINESS_IDENTITIES, BUSINESS_INDUSTRIES, BUSINESS_TYPES, JOB_POSITIONS, REGIONS_OF_OPERATION, normalizeUrl } from '../customers/business.js';
+import { OPTIONAL_END_USERS, OPTIONAL_FIELDS, policyRequirementsSchema, type PolicyRequirements } from '../twilio/policy.js';
 
-export interface PolicyDoc {
-  sid: string;
-  friendly_name: string;
-  requirements: Record<string, unknown>;
-}
+export type { PolicyDoc } from './store.js';
 
 const businessRepFields = ['first_name', 'last_name', 'email', 'phone_number', 'business_title', 'job_position'];
 
+/** The policies as the documents show them (000, 002, 003/004); each sandbox starts with a copy (store.policies). */
 export const POLICIES: ReadonlyMap<string, PolicyDoc> = new Map<string, PolicyDoc>([
   [
     POLICY_STARTER,
@@ -99,8 +100,8 @@ export const POLICIES: ReadonlyMap<string, PolicyDoc> = new Map<string, PolicyDo
             name: 'Business Information',
             requirement_name: 'customer_profile_business_information',
           },
-          { url: '/EndUserTypes/authorized_representative_1', fields: businessRepFields, type: 'authorized_representative_1', name: 'Authorized Representative 1', requirement_name: 'authorized_representative_1' },
-          { url: '/EndUserTypes/authorized_representative_2', fields: businessRepFields, type: 'authorized_representative_2', name: 'Authorized Representative 2', requirement_name: 'authorized_representative_2' },
+          { url: '/EndUserTypes/authorized_representative_1', fields: businessRepFields, type: 'authorized_representative_1', name: 'Authorized Representative #1', requirement_name: 'authorized_representative_1' },
+          { url: '/EndUserTypes/authorized_representative_2', fields: businessRepFields, type: 'authorized_representative_2', name: 'Authorized Representative #2', requirement_name: 'authorized_representative_2' },
         ],
         supporting_trust_products: [],
         supporting_document: [
@@ -122,7 +123,28 @@ export const POLICIES: ReadonlyMap<string, PolicyDoc> = new Map<string, PolicyDo
       },
     },
   ],
+  [
+    // The guide (003) assigns only the Secondary Business Profile (and phone numbers) to it.
+    POLICY_SHAKEN_STIR,
+    {
+      sid: POLICY_SHAKEN_STIR,
+      friendly_name: 'SHAKEN/STIR Trust Product',
+      requirements: {
+        end_user: [],
+        supporting_trust_products: [],
+        supporting_document: [[]],
+        supporting_customer_profiles: [
+          { type: 'secondary_customer_profile_type_business', name: 'Secondary Customer Profile Bundle', requirement_name: 'customer_profile' },
+        ],
+      },
+    },
+  ],
 ]);
+
+/** A fresh, deep copy of the documented policies for one sandbox. */
+export function defaultPolicies(): Map<string, PolicyDoc> {
+  return new Map([...POLICIES].map(([sid, p]) => [sid, structuredClone(p)]));
+}
 
 /**
  * Evaluation error codes, as in the documents' noncompliant example:
@@ -166,108 +188,140 @@ function str(v: unknown): string | null {
   return null;
 }
 
-function endUserRequirement(
-  store: Store,
-  bundle: Bundle,
-  type: string,
-  reqFriendly: string,
-  fields: { field: string; name: string; required: boolean; check?: (v: string) => string | null }[],
-): EvaluationResult {
-  const eu = store.assignedEndUsers(bundle.sid, type)[0];
+/** How a field is named in failure reasons (Twilio's words where the documents show them). */
+const FIELD_NAMES: Record<string, string> = { email: 'Email Address', phone_number: 'Phone Number', website_url: 'Website URL' };
+function fieldName(field: string): string {
+  return FIELD_NAMES[field] ?? field.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+}
+
+const oneOf = (values: readonly string[], what: string) => (v: string) => (values.includes(v) ? null : `The ${what} ${v} is not one of the accepted values.`);
+
+/** Field rules the evaluations apply, by field name (any end-user type holding the field). */
+const FIELD_CHECKS: Record<string, (v: string) => string | null> = {
+  email: (v) => (/^[^@\s]+@[^@\s]+$/.test(v) ? null : 'The Email Address is not a well formatted email address.'),
+  phone_number: (v) => (PHONE_RE.test(v) ? null : 'The Phone Number is not a valid E.164 phone number.'),
+  mobile_phone_number: (v) => (NANP_MOBILE_RE.test(v) ? null : 'The Mobile Phone Number must be a US or Canadian mobile number in E.164 format (+1XXXXXXXXXX).'),
+  vertical: (v) => (SOLE_PROPRIETOR_VERTICALS.has(v) ? null : `The Vertical ${v} is not one of the accepted values.`),
+  business_type: oneOf(BUSINESS_TYPES, 'Business Type'),
+  business_identity: oneOf(BUSINESS_IDENTITIES, 'Business Identity'),
+  business_industry: oneOf(BUSINESS_INDUSTRIES, 'Business Industry'),
+  business_registration_identifier: oneOf(['EIN', 'DUNS', 'CCN', 'CBN', 'CN', 'ACN', 'CIN', 'VAT', 'VATRN', 'RN', 'Other'], 'Business Registration Identifier'),
+  business_registration_number: (v) => (/^[0-9A-Za-z-]{2,}$/.test(v) ? null : 'The Business Registration Number is not valid.'),
+  business_regions_of_operation: (v) => {
+    const bad = v.split(',').map((x) => x.trim()).find((x) => !(REGIONS_OF_OPERATION as readonly string[]).includes(x));
+    return bad === undefined ? null : `The Business Regions Of Operation ${bad} is not one of the accepted values.`;
+  },
+  website_url: (v) => (normalizeUrl(v) ? null : 'The Website URL is not a valid URL.'),
+  job_position: oneOf(JOB_POSITIONS, 'Job Position'),
+};
+
+function endUserResult(store: Store, bundle: Bundle, r: PolicyRequirements['end_user'][number]): EvaluationResult | null {
+  const reqFriendly = r.name ?? fieldName(r.type);
+  const eu = store.assignedEndUsers(bundle.sid, r.type)[0];
+  if (!eu && OPTIONAL_END_USERS.has(r.type)) return null;
   const valid: EvaluationResultItem[] = [];
   const invalid: EvaluationResultItem[] = [];
-  for (const f of fields) {
-    const v = eu ? str(eu.attributes[f.field]) : null;
+  for (const field of r.fields) {
+    const name = fieldName(field);
+    const v = eu ? str(eu.attributes[field]) : null;
     if (v === null) {
-      if (f.required) invalid.push(bad(f.field, f.name, `The ${f.name} is missing. Please enter in a ${f.name} on the ${reqFriendly}.`, EVAL_CODES.endUserField));
+      if (!OPTIONAL_FIELDS.has(field)) invalid.push(bad(field, name, `The ${name} is missing. Please enter in a ${name} on the ${reqFriendly}.`, EVAL_CODES.endUserField));
       continue;
     }
-    const problem = f.check?.(v) ?? null;
-    if (problem) invalid.push(bad(f.field, f.name, problem, EVAL_CODES.endUserField));
-    else valid.push(ok(f.field, f.name));
+    const problem = FIELD_CHECKS[field]?.(v) ?? null;
+    if (problem) invalid.push(bad(field, name, problem, EVAL_CODES.endUserField));
+    else valid.push(ok(field, name));
   }
   const missing = eu ? null : { reason: `A ${reqFriendly} End-User is missing. Please add one to the regulatory bundle.`, code: EVAL_CODES.endUserMissing };
-  return requirement({ object_type: type, friendly_name: 'Information', requirement_friendly_name: reqFriendly, requirement_name: type }, valid, invalid, missing);
+  return requirement({ object_type: r.type, friendly_name: 'Information', requirement_friendly_name: reqFriendly, requirement_name: r.requirement_name ?? r.type }, valid, invalid, missing);
 }
 
-function starterResults(store: Store, bundle: Bundle): EvaluationResult[] {
-  const results: EvaluationResult[] = [];
-  results.push(
-    endUserRequirement(store, bundle, 'starter_customer_profile_information', 'Starter Customer Profile Information', [
-      { field: 'first_name', name: 'First Name', required: true },
-      { field: 'last_name', name: 'Last Name', required: true },
-      { field: 'email', name: 'Email Address', required: true, check: (v) => (/^[^@\s]+@[^@\s]+$/.test(v) ? null : 'The Email Address is not a well formatted email address.') },
-      { field: 'phone_number', name: 'Phone Number', required: true, check: (v) => (PHONE_RE.test(v) ? null : 'The Phone Number is not a valid E.164 phone number.') },
-    ]),
-  );
-
-  // customer_profile_address: a supporting document whose address_sids names an existing Address.
-  const doc = store.assignedDocuments(bundle.sid, 'customer_profile_address')[0];
-  {
-    const valid: EvaluationResultItem[] = [];
-    const invalid: EvaluationResultItem[] = [];
-    if (doc) {
-      const sids = addressSidsOf(doc.attributes);
-      if (sids.length === 0) invalid.push(bad('address_sids', 'address sids', 'The Address is missing. Please enter in the address on the Customer Profile Address.', EVAL_CODES.address));
-      else {
-        const unknown = sids.find((s) => !store.addresses.has(s));
-        if (unknown) invalid.push(bad('address_sids', 'address sids', `Address not found with sid ${unknown}`, EVAL_CODES.address));
-        else valid.push(ok('address_sids', 'address sids'));
-      }
+function documentResult(store: Store, bundle: Bundle, r: PolicyRequirements['supporting_document'][number][number]): EvaluationResult {
+  const types = r.accepted_documents.map((d) => d.type);
+  const reqFriendly = r.name ?? fieldName(types[0] ?? 'document');
+  const doc = types.map((t) => store.assignedDocuments(bundle.sid, t)[0]).find((d) => d !== undefined);
+  const accepted = r.accepted_documents.find((d) => d.type === doc?.type);
+  const valid: EvaluationResultItem[] = [];
+  const invalid: EvaluationResultItem[] = [];
+  if (doc) {
+    for (const field of accepted?.fields ?? []) {
+      if (field === 'address_sids') {
+        const sids = addressSidsOf(doc.attributes);
+        if (sids.length === 0) invalid.push(bad('address_sids', 'address sids', `The Address is missing. Please enter in the address on the ${reqFriendly}.`, EVAL_CODES.address));
+        else {
+          const unknown = sids.find((s) => !store.addresses.has(s));
+          if (unknown) invalid.push(bad('address_sids', 'address sids', `Address not found with sid ${unknown}`, EVAL_CODES.address));
+          else valid.push(ok('address_sids', 'address sids'));
+        }
+      } else if (str(doc.attributes[field]) === null && !OPTIONAL_FIELDS.has(field)) {
+        invalid.push(bad(field, fieldName(field), `The ${fieldName(field)} is missing. Please enter in a ${fieldName(field)} on the ${reqFriendly}.`, EVAL_CODES.documentField));
+      } else valid.push(ok(field, fieldName(field)));
     }
-    const missing = doc ? null : { reason: 'A Customer Profile Address is missing. Please add one to the regulatory bundle.', code: EVAL_CODES.documentMissing };
-    results.push(
-      requirement({ object_type: 'customer_profile_address', friendly_name: 'Legal Company Address', requirement_friendly_name: 'Customer Profile Address', requirement_name: 'customer_profile_address' }, valid, invalid, missing),
-    );
   }
-
-  // primary_customer_profile: the ISV's primary profile, twilio-approved.
-  {
-    const profiles = store.assignedProfiles(bundle.sid).filter((p) => p.policySid !== POLICY_STARTER && p.sid !== bundle.sid);
-    const approved = profiles.find((p) => p.status === 'twilio-approved');
-    const valid: EvaluationResultItem[] = [];
-    const invalid: EvaluationResultItem[] = [];
-    if (approved) valid.push(ok('bundle_sid', 'Supporting Bundle Status'));
-    else if (profiles.length > 0)
-      invalid.push(bad('bundle_sid', 'Supporting Bundle Status', 'The Primary Customer Profile is not in twilio-approved status.', EVAL_CODES.supportingProfile));
-    const missing = profiles.length === 0 ? { reason: 'A Primary Customer Profile is missing. Please add one to the regulatory bundle.', code: EVAL_CODES.documentMissing } : null;
-    results.push(
-      requirement({ object_type: 'primary_customer_profile_type_business', friendly_name: 'Primary Customer Profile Bundle', requirement_friendly_name: 'Primary Customer Profile', requirement_name: 'primary_customer_profile' }, valid, invalid, missing),
-    );
-  }
-  return results;
+  const missing = doc ? null : { reason: `A ${reqFriendly} is missing. Please add one to the regulatory bundle.`, code: EVAL_CODES.documentMissing };
+  return requirement({ object_type: types[0] ?? 'document', friendly_name: accepted?.name ?? reqFriendly, requirement_friendly_name: reqFriendly, requirement_name: r.requirement_name ?? types[0] ?? 'document' }, valid, invalid, missing);
 }
 
-function soleProprietorResults(store: Store, bundle: Bundle): EvaluationResult[] {
-  const results: EvaluationResult[] = [];
-  results.push(
-    endUserRequirement(store, bundle, 'sole_proprietor_information', 'Sole Proprietor Information', [
-      { field: 'brand_name', name: 'Brand Name', required: true },
-      { field: 'mobile_phone_number', name: 'Mobile Phone Number', required: true, check: (v) => (NANP_MOBILE_RE.test(v) ? null : 'The Mobile Phone Number must be a US or Canadian mobile number in E.164 format (+1XXXXXXXXXX).') },
-      { field: 'vertical', name: 'Vertical', required: false, check: (v) => (SOLE_PROPRIETOR_VERTICALS.has(v) ? null : `The Vertical ${v} is not one of the accepted values.`) },
-    ]),
-  );
-  {
-    const profiles = store.assignedProfiles(bundle.sid);
-    const starter = profiles.find((p) => p.policySid === POLICY_STARTER);
-    const valid: EvaluationResultItem[] = [];
-    const invalid: EvaluationResultItem[] = [];
-    if (starter) valid.push(ok('bundle_sid', 'Supporting Bundle Status'));
-    else if (profiles.length > 0)
-      invalid.push(bad('bundle_sid', 'Supporting Bundle Status', 'The assigned Customer Profile is not a Starter Customer Profile.', EVAL_CODES.supportingProfile));
-    const missing = profiles.length === 0 ? { reason: 'A Starter Customer Profile is missing. Please add one to the regulatory bundle.', code: EVAL_CODES.documentMissing } : null;
-    results.push(
-      requirement({ object_type: 'starter_customer_profile_type_business', friendly_name: 'Starter Customer Profile Bundle', requirement_friendly_name: 'Starter Customer Profile', requirement_name: 'customer_profile' }, valid, invalid, missing),
-    );
+/**
+ * The supporting-profile types a customer profile counts as. A business-policy profile with another
+ * business profile assigned is a secondary profile; one without (the ISV's own) is a primary profile.
+ */
+export function profileTypes(store: Store, p: Bundle): string[] {
+  if (p.policySid === POLICY_STARTER) return ['starter_customer_profile_type_business', 'starter_customer_profile_type_direct_long_tail'];
+  if (p.policySid === POLICY_SECONDARY_BUSINESS) {
+    const secondary = store.assignedProfiles(p.sid).some((q) => q.sid !== p.sid && q.policySid === POLICY_SECONDARY_BUSINESS);
+    return [secondary ? 'secondary_customer_profile_type_business' : 'primary_customer_profile_type_business'];
   }
-  return results;
+  return [];
 }
 
-/** The results of evaluating `bundle` against `policySid`. Unknown/other policies evaluate compliant with no results. */
+const TYPE_FRIENDLY: Record<string, string> = {
+  primary_customer_profile_type_business: 'Primary Customer Profile',
+  secondary_customer_profile_type_business: 'Secondary Customer Profile',
+  starter_customer_profile_type_business: 'Starter Customer Profile',
+  starter_customer_profile_type_direct_long_tail: 'Starter Customer Profile',
+};
+
+function profileResults(store: Store, bundle: Bundle, list: PolicyRequirements['supporting_customer_profiles']): EvaluationResult[] {
+  const groups = new Map<string, string[]>();
+  for (const r of list) groups.set(r.requirement_name ?? r.type, [...(groups.get(r.requirement_name ?? r.type) ?? []), r.type]);
+  const out: EvaluationResult[] = [];
+  for (const [reqName, types] of groups) {
+    const friendly = TYPE_FRIENDLY[types[0]!] ?? fieldName(types[0]!);
+    // A primary profile must be approved to support another bundle (the ISV's vetted identity).
+    const mustBeApproved = types.some((t) => t.startsWith('primary_'));
+    const candidates = store.assignedProfiles(bundle.sid).filter((p) => p.sid !== bundle.sid);
+    const matching = candidates.filter((p) => profileTypes(store, p).some((t) => types.includes(t)));
+    const valid: EvaluationResultItem[] = [];
+    const invalid: EvaluationResultItem[] = [];
+    let missing: { reason: string; code: number } | null = null;
+    if (matching.some((p) => !mustBeApproved || p.status === 'twilio-approved')) valid.push(ok('bundle_sid', 'Supporting Bundle Status'));
+    else if (matching.length > 0) invalid.push(bad('bundle_sid', 'Supporting Bundle Status', `The ${friendly} is not in twilio-approved status.`, EVAL_CODES.supportingProfile));
+    else if (candidates.length > 0) invalid.push(bad('bundle_sid', 'Supporting Bundle Status', `The assigned Customer Profile is not a ${friendly}.`, EVAL_CODES.supportingProfile));
+    else missing = { reason: `A ${friendly} is missing. Please add one to the regulatory bundle.`, code: EVAL_CODES.documentMissing };
+    out.push(requirement({ object_type: types[0]!, friendly_name: `${friendly} Bundle`, requirement_friendly_name: friendly, requirement_name: reqName }, valid, invalid, missing));
+  }
+  return out;
+}
+
+/**
+ * The results of evaluating `bundle` against the sandbox's current copy of `policySid`: one result per
+ * requirement the policy lists (end users, supporting documents, supporting customer profiles), so a
+ * changed policy changes the evaluation. Unknown policies evaluate compliant with no results.
+ */
 export function evaluateBundle(store: Store, bundle: Bundle, policySid: string): { status: 'compliant' | 'noncompliant'; results: EvaluationResult[] } {
-  let results: EvaluationResult[] = [];
-  if (policySid === POLICY_STARTER) results = starterResults(store, bundle);
-  else if (policySid === POLICY_SOLE_PROPRIETOR) results = soleProprietorResults(store, bundle);
+  const doc = store.policies.get(policySid);
+  const parsed = doc ? policyRequirementsSchema.safeParse(doc.requirements) : null;
+  const results: EvaluationResult[] = [];
+  if (parsed?.success) {
+    const req = parsed.data;
+    for (const r of req.end_user) {
+      const res = endUserResult(store, bundle, r);
+      if (res) results.push(res);
+    }
+    for (const group of req.supporting_document) for (const r of group) results.push(documentResult(store, bundle, r));
+    results.push(...profileResults(store, bundle, req.supporting_customer_profiles));
+  }
   return { status: results.every((r) => r.passed) ? 'compliant' : 'noncompliant', results };
 }
 

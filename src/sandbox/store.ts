@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 export const POLICY_STARTER = 'RN806dd6cd175f314e1f96a9727ee271f4';
 export const POLICY_SOLE_PROPRIETOR = 'RN670d5d2e282a6130ae063b234b6019c8';
 export const POLICY_SECONDARY_BUSINESS = 'RNdfbf3fae0e1107f8aded0e7cead80bf5';
+export const POLICY_SHAKEN_STIR = 'RN7a97559effdf62d00f4298208492a5ea';
 
-export type SidPrefix = 'BU' | 'IT' | 'RD' | 'AD' | 'BV' | 'EL' | 'RN' | 'BN' | 'MG' | 'QE';
+export type SidPrefix = 'BU' | 'IT' | 'RD' | 'AD' | 'BV' | 'EL' | 'RN' | 'BN' | 'MG' | 'QE' | 'PN' | 'RA';
 
 /** prefix + 32 lowercase hex. */
 export function newSid(prefix: SidPrefix): string {
@@ -47,6 +48,30 @@ export interface Assignment {
   bundleSid: string;
   objectSid: string;
   dateCreated: number;
+}
+
+/** A phone number to a bundle (CustomerProfiles/TrustProducts ChannelEndpointAssignments). */
+export interface ChannelEndpointAssignment {
+  sid: string;
+  bundleSid: string;
+  channelEndpointSid: string;
+  channelEndpointType: string;
+  dateCreated: number;
+}
+
+/** A number the sandbox account owns (IncomingPhoneNumbers), from SANDBOX_PHONE_NUMBERS. */
+export interface PhoneNumber {
+  sid: string;
+  phoneNumber: string;
+  friendlyName: string;
+  dateCreated: number;
+}
+
+/** A Policies resource: what a bundle needs (reference 004). */
+export interface PolicyDoc {
+  sid: string;
+  friendly_name: string;
+  requirements: Record<string, unknown>;
 }
 
 export interface EvaluationResultItem {
@@ -180,6 +205,8 @@ export interface Campaign {
   optOutKeywords: string[] | null;
   helpKeywords: string[] | null;
   errors: JsonObject[];
+  /** Bumped on each vetting, so a stale timer from an earlier one does nothing. */
+  vetting?: number;
   dateCreated: number;
   dateUpdated: number;
 }
@@ -194,7 +221,15 @@ export interface RequestLogEntry {
   /** HTTP status answered; 0 when no answer was sent (timeout / reset faults, sandbox closed). */
   status: number;
   operation?: string;
+  /** The operation of Twilio's OpenAPI files the request was routed to. */
+  operationId?: string;
+  /** The query string, without `?` ('' when none). */
+  query: string;
   fault?: string;
+  /** With `recordBodies`: the form body as sent, in order, repeated keys kept (`Attributes` stays a JSON string). */
+  form?: Array<[string, string]>;
+  /** With `recordBodies`: the JSON answered (undefined for 204 and unanswered requests). */
+  responseBody?: unknown;
 }
 
 /** The whole in-memory state of one sandbox. Maps keep insertion order = creation order. */
@@ -209,6 +244,10 @@ export class Store {
   readonly brands = new Map<string, Brand>();
   readonly services = new Map<string, MessagingService>();
   readonly campaigns = new Map<string, Campaign>();
+  readonly channelEndpointAssignments = new Map<string, ChannelEndpointAssignment>();
+  readonly phoneNumbers = new Map<string, PhoneNumber>();
+  /** This sandbox's policies: the documented four, changeable through /_sandbox/policies/{RN} ("policies can and do change"). */
+  readonly policies = new Map<string, PolicyDoc>();
   /** Registrations other vendors already made with TCR (admin seeded), keyed by normalised mobile / email. */
   readonly tcrMobileUsage = new Map<string, number>();
   readonly tcrEmailUsage = new Map<string, number>();
@@ -246,6 +285,10 @@ export class Store {
     return this.assignmentsOf(bundleSid)
       .map((a) => this.supportingDocuments.get(a.objectSid))
       .filter((d): d is SupportingDocument => d !== undefined && d.type === type);
+  }
+
+  endpointsOf(bundleSid: string): ChannelEndpointAssignment[] {
+    return [...this.channelEndpointAssignments.values()].filter((a) => a.bundleSid === bundleSid);
   }
 
   assignedProfiles(bundleSid: string): Bundle[] {

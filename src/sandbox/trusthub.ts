@@ -2,16 +2,17 @@ import { z } from 'zod';
 import { iso8601 } from './clock.js';
 import type { SandboxContext } from './context.js';
 import { badRequest, invalidParam, notFound } from './errors.js';
-import { parseForm, pathSid, zAttributes, zNonEmpty, zSid, zUri } from './forms.js';
-import { v1Page } from './paging.js';
-import { POLICIES, evaluateBundle } from './policies.js';
-import type { ApiRequest, ApiResponse, Route } from './routes.js';
+import { fields, zAttributes, zNonEmpty } from './forms.js';
+import { evaluateBundle, type PolicyDoc } from './policies.js';
+import { collectionRoutes, type ApiRequest, type Route } from './routes.js';
 import {
   POLICY_SECONDARY_BUSINESS,
+  POLICY_SHAKEN_STIR,
   POLICY_SOLE_PROPRIETOR,
   POLICY_STARTER,
   newSid,
   type Assignment,
+  type ChannelEndpointAssignment,
   type Bundle,
   type BundleKind,
   type BundleStatus,
@@ -20,12 +21,14 @@ import {
   type SupportingDocument,
 } from './store.js';
 
-const BASE = 'https://trusthub.twilio.com/v1';
-const BUNDLE_STATUSES = ['draft', 'pending-review', 'in-review', 'twilio-rejected', 'twilio-approved'] as const;
+const HOST = 'https://trusthub.twilio.com';
+const BASE = `${HOST}/v1`;
 
 interface KindInfo {
   kind: BundleKind;
   collection: 'CustomerProfiles' | 'TrustProducts';
+  /** The parent's path parameter in Twilio's templates. */
+  param: 'CustomerProfileSid' | 'TrustProductSid';
   sidField: 'customer_profile_sid' | 'trust_product_sid';
   linkPrefix: 'customer_profiles' | 'trust_products';
   name: 'customerProfile' | 'trustProduct';
@@ -35,6 +38,7 @@ interface KindInfo {
 const CUSTOMER_PROFILES: KindInfo = {
   kind: 'customerProfile',
   collection: 'CustomerProfiles',
+  param: 'CustomerProfileSid',
   sidField: 'customer_profile_sid',
   linkPrefix: 'customer_profiles',
   name: 'customerProfile',
@@ -43,10 +47,11 @@ const CUSTOMER_PROFILES: KindInfo = {
 const TRUST_PRODUCTS: KindInfo = {
   kind: 'trustProduct',
   collection: 'TrustProducts',
+  param: 'TrustProductSid',
   sidField: 'trust_product_sid',
   linkPrefix: 'trust_products',
   name: 'trustProduct',
-  policies: [POLICY_SOLE_PROPRIETOR],
+  policies: [POLICY_SOLE_PROPRIETOR, POLICY_SHAKEN_STIR],
 };
 
 function mapOf(ctx: SandboxContext, k: KindInfo): Map<string, Bundle> {
@@ -85,6 +90,18 @@ function renderAssignment(ctx: SandboxContext, k: KindInfo, a: Assignment): Reco
     object_sid: a.objectSid,
     date_created: iso8601(a.dateCreated),
     url: `${BASE}/${k.collection}/${a.bundleSid}/EntityAssignments/${a.sid}`,
+  };
+}
+
+function renderEndpointAssignment(ctx: SandboxContext, k: KindInfo, a: ChannelEndpointAssignment): Record<string, unknown> {
+  return {
+    sid: a.sid,
+    [k.sidField]: a.bundleSid,
+    account_sid: ctx.options.accountSid,
+    channel_endpoint_type: a.channelEndpointType,
+    channel_endpoint_sid: a.channelEndpointSid,
+    date_created: iso8601(a.dateCreated),
+    url: `${BASE}/${k.collection}/${a.bundleSid}/ChannelEndpointAssignments/${a.sid}`,
   };
 }
 
@@ -129,38 +146,73 @@ function renderDocument(ctx: SandboxContext, d: SupportingDocument): Record<stri
   };
 }
 
+function renderPolicy(p: PolicyDoc): Record<string, unknown> {
+  return { sid: p.sid, friendly_name: p.friendly_name, requirements: p.requirements, url: `${BASE}/Policies/${p.sid}` };
+}
+
 const bundleCreateSchema = z.object({
   FriendlyName: zNonEmpty,
   Email: zNonEmpty,
-  PolicySid: zSid('RN'),
-  StatusCallback: zUri.optional(),
+  PolicySid: z.string(),
+  StatusCallback: z.string().optional(),
 });
 
 const bundleUpdateSchema = z.object({
-  Status: z.enum(BUNDLE_STATUSES, { message: `must be one of ${BUNDLE_STATUSES.join(', ')}` }).optional(),
-  StatusCallback: zUri.optional(),
+  Status: z.string().optional(),
+  StatusCallback: z.string().optional(),
   FriendlyName: zNonEmpty.optional(),
   Email: zNonEmpty.optional(),
 });
 
-function getBundle(ctx: SandboxContext, k: KindInfo, req: ApiRequest, param: string): Bundle {
-  const sid = pathSid(req.params, param, 'BU', req.twilioPath);
-  const b = mapOf(ctx, k).get(sid);
+/** Items can be assigned to, or removed from, a bundle only while the customer can still edit it. */
+const EDITABLE: readonly BundleStatus[] = ['draft', 'twilio-rejected'];
+
+function parentBundle(ctx: SandboxContext, k: KindInfo, req: ApiRequest): Bundle {
+  const b = mapOf(ctx, k).get(req.params[k.param] ?? '');
   if (!b) throw notFound(req.twilioPath);
   return b;
 }
 
+/** Removes a bundle, item or address and every assignment that names it. */
+function dropAssignments(ctx: SandboxContext, pred: (a: Assignment) => boolean): void {
+  for (const a of [...ctx.store.assignments.values()]) if (pred(a)) ctx.store.assignments.delete(a.sid);
+}
+
 function bundleRoutes(k: KindInfo): Route[] {
   const coll = `/v1/${k.collection}`;
+  const sub = `${coll}/{${k.param}}`;
   return [
+    ...collectionRoutes<Bundle>({
+      product: 'trusthub',
+      name: k.name,
+      list: coll,
+      key: 'results',
+      paging: 'v1',
+      host: HOST,
+      items: (ctx) => mapOf(ctx, k).values(),
+      get: (ctx, _req, sid) => mapOf(ctx, k).get(sid),
+      render: (ctx, b) => renderBundle(ctx, b),
+      filters: {
+        Status: (b, v) => b.status === v,
+        FriendlyName: (b, v) => b.friendlyName === v,
+        PolicySid: (b, v) => b.policySid === v,
+      },
+      remove(ctx, b) {
+        mapOf(ctx, k).delete(b.sid);
+        b.submission += 1; // a pending review timer finds nothing to do
+        dropAssignments(ctx, (a) => a.bundleSid === b.sid || a.objectSid === b.sid);
+        for (const e of [...ctx.store.evaluations.values()]) if (e.bundleSid === b.sid) ctx.store.evaluations.delete(e.sid);
+        for (const a of ctx.store.endpointsOf(b.sid)) ctx.store.channelEndpointAssignments.delete(a.sid);
+      },
+    }),
     {
       method: 'POST',
       product: 'trusthub',
-      pattern: coll,
+      path: coll,
       operation: `${k.name}.create`,
       creates: true,
-      handle(req, ctx): ApiResponse {
-        const f = parseForm(req.form, bundleCreateSchema);
+      handle(req, ctx) {
+        const f = fields(req, bundleCreateSchema);
         if (!k.policies.includes(f.PolicySid)) throw invalidParam('PolicySid', `policy ${f.PolicySid} cannot be used for ${k.collection}`);
         const now = Date.now();
         const b: Bundle = {
@@ -183,48 +235,20 @@ function bundleRoutes(k: KindInfo): Route[] {
       },
     },
     {
-      method: 'GET',
-      product: 'trusthub',
-      pattern: coll,
-      operation: `${k.name}.list`,
-      handle(req, ctx): ApiResponse {
-        const status = req.query.get('Status');
-        const friendlyName = req.query.get('FriendlyName');
-        const policySid = req.query.get('PolicySid');
-        if (status !== null && !(BUNDLE_STATUSES as readonly string[]).includes(status)) throw invalidParam('Status', `must be one of ${BUNDLE_STATUSES.join(', ')}`);
-        if (policySid !== null && !/^RN[0-9a-fA-F]{32}$/.test(policySid)) throw invalidParam('PolicySid', 'must match ^RN[0-9a-fA-F]{32}$');
-        const filters: Array<[string, string]> = [];
-        if (status !== null) filters.push(['Status', status]);
-        if (friendlyName !== null) filters.push(['FriendlyName', friendlyName]);
-        if (policySid !== null) filters.push(['PolicySid', policySid]);
-        const items = [...mapOf(ctx, k).values()].filter(
-          (b) => (status === null || b.status === status) && (friendlyName === null || b.friendlyName === friendlyName) && (policySid === null || b.policySid === policySid),
-        );
-        return { status: 200, body: v1Page(items, req.query, `${BASE}/${k.collection}`, 'results', filters, (b) => renderBundle(ctx, b)) };
-      },
-    },
-    {
-      method: 'GET',
-      product: 'trusthub',
-      pattern: `${coll}/:Sid`,
-      operation: `${k.name}.fetch`,
-      handle(req, ctx): ApiResponse {
-        return { status: 200, body: renderBundle(ctx, getBundle(ctx, k, req, 'Sid')) };
-      },
-    },
-    {
       method: 'POST',
       product: 'trusthub',
-      pattern: `${coll}/:Sid`,
+      path: `${coll}/{Sid}`,
       operation: `${k.name}.update`,
-      handle(req, ctx): ApiResponse {
-        const b = getBundle(ctx, k, req, 'Sid');
-        const f = parseForm(req.form, bundleUpdateSchema);
+      handle(req, ctx) {
+        const b = mapOf(ctx, k).get(req.params['Sid'] ?? '');
+        if (!b) throw notFound(req.twilioPath);
+        const f = fields(req, bundleUpdateSchema);
         if (f.Status !== undefined) {
+          // The enum lists every status, but a client may only submit: the others are Twilio's to set.
           if (f.Status !== 'pending-review') {
             throw invalidParam('Status', `a bundle's status can only be set to pending-review; ${f.Status} is maintained by Twilio`);
           }
-          if (b.status !== 'draft' && b.status !== 'twilio-rejected') {
+          if (!EDITABLE.includes(b.status)) {
             throw badRequest(`Bundle ${b.sid} cannot be submitted for review from status ${b.status}; only draft or twilio-rejected bundles can be set to pending-review.`);
           }
           const ev = evaluateBundle(ctx.store, b, b.policySid);
@@ -242,16 +266,41 @@ function bundleRoutes(k: KindInfo): Route[] {
       },
     },
     // ---- entity assignments
+    ...collectionRoutes<Assignment>({
+      product: 'trusthub',
+      name: `${k.name}.entityAssignment`,
+      list: `${sub}/EntityAssignments`,
+      key: 'results',
+      paging: 'v1',
+      host: HOST,
+      items: (ctx, req) => ctx.store.assignmentsOf(parentBundle(ctx, k, req).sid),
+      get(ctx, req, sid) {
+        const b = parentBundle(ctx, k, req);
+        const a = ctx.store.assignments.get(sid);
+        return a && a.bundleSid === b.sid ? a : undefined;
+      },
+      render: (ctx, a) => renderAssignment(ctx, k, a),
+      filters: {
+        ObjectType: (a, v, ctx) => ctx.store.endUsers.get(a.objectSid)?.type === v || ctx.store.supportingDocuments.get(a.objectSid)?.type === v,
+      },
+      remove(ctx, a) {
+        const b = ctx.store.bundle(a.bundleSid);
+        if (b && !EDITABLE.includes(b.status)) {
+          throw badRequest(`Bundle ${b.sid} is ${b.status}; items can only be removed while it is draft or twilio-rejected.`);
+        }
+        ctx.store.assignments.delete(a.sid);
+        if (b) b.dateUpdated = Date.now();
+      },
+    }),
     {
       method: 'POST',
       product: 'trusthub',
-      pattern: `${coll}/:BundleSid/EntityAssignments`,
+      path: `${sub}/EntityAssignments`,
       operation: `${k.name}.entityAssignment.create`,
       creates: true,
-      handle(req, ctx): ApiResponse {
-        const b = getBundle(ctx, k, req, 'BundleSid');
-        const f = parseForm(req.form, z.object({ ObjectSid: z.string().regex(/^[a-zA-Z]{2}[0-9a-fA-F]{32}$/, { message: 'must match ^[a-zA-Z]{2}[0-9a-fA-F]{32}$' }) }));
-        const obj = f.ObjectSid;
+      handle(req, ctx) {
+        const b = parentBundle(ctx, k, req);
+        const obj = fields(req, z.object({ ObjectSid: z.string() })).ObjectSid;
         const exists =
           ctx.store.endUsers.has(obj) ||
           ctx.store.supportingDocuments.has(obj) ||
@@ -259,7 +308,7 @@ function bundleRoutes(k: KindInfo): Route[] {
           (k.kind === 'trustProduct' && ctx.store.trustProducts.has(obj));
         if (!exists) throw invalidParam('ObjectSid', `object ${obj} was not found`);
         if (obj === b.sid) throw invalidParam('ObjectSid', 'a bundle cannot be assigned to itself');
-        if (b.status !== 'draft' && b.status !== 'twilio-rejected') {
+        if (!EDITABLE.includes(b.status)) {
           throw badRequest(`Bundle ${b.sid} is ${b.status}; items can only be assigned while it is draft or twilio-rejected.`);
         }
         if (ctx.store.assignmentsOf(b.sid).some((a) => a.objectSid === obj)) {
@@ -271,168 +320,178 @@ function bundleRoutes(k: KindInfo): Route[] {
         return { status: 201, body: renderAssignment(ctx, k, a) };
       },
     },
-    {
-      method: 'GET',
+    // ---- channel endpoint assignments: the customer's phone numbers (003)
+    ...collectionRoutes<ChannelEndpointAssignment>({
       product: 'trusthub',
-      pattern: `${coll}/:BundleSid/EntityAssignments`,
-      operation: `${k.name}.entityAssignment.list`,
-      handle(req, ctx): ApiResponse {
-        const b = getBundle(ctx, k, req, 'BundleSid');
-        const objectType = req.query.get('ObjectType');
-        const filters: Array<[string, string]> = objectType !== null ? [['ObjectType', objectType]] : [];
-        const items = ctx.store.assignmentsOf(b.sid).filter((a) => {
-          if (objectType === null) return true;
-          const eu = ctx.store.endUsers.get(a.objectSid);
-          const doc = ctx.store.supportingDocuments.get(a.objectSid);
-          return eu?.type === objectType || doc?.type === objectType;
-        });
-        return { status: 200, body: v1Page(items, req.query, `${BASE}/${k.collection}/${b.sid}/EntityAssignments`, 'results', filters, (a) => renderAssignment(ctx, k, a)) };
+      name: `${k.name}.channelEndpointAssignment`,
+      list: `${sub}/ChannelEndpointAssignments`,
+      key: 'results',
+      paging: 'v1',
+      host: HOST,
+      items: (ctx, req) => ctx.store.endpointsOf(parentBundle(ctx, k, req).sid),
+      get(ctx, req, sid) {
+        const b = parentBundle(ctx, k, req);
+        const a = ctx.store.channelEndpointAssignments.get(sid);
+        return a && a.bundleSid === b.sid ? a : undefined;
       },
-    },
-    {
-      method: 'GET',
-      product: 'trusthub',
-      pattern: `${coll}/:BundleSid/EntityAssignments/:Sid`,
-      operation: `${k.name}.entityAssignment.fetch`,
-      handle(req, ctx): ApiResponse {
-        const b = getBundle(ctx, k, req, 'BundleSid');
-        const sid = pathSid(req.params, 'Sid', 'BV', req.twilioPath);
-        const a = ctx.store.assignments.get(sid);
-        if (!a || a.bundleSid !== b.sid) throw notFound(req.twilioPath);
-        return { status: 200, body: renderAssignment(ctx, k, a) };
+      render: (ctx, a) => renderEndpointAssignment(ctx, k, a),
+      filters: {
+        ChannelEndpointSid: (a, v) => a.channelEndpointSid === v,
+        ChannelEndpointSids: (a, v) => v.split(',').map((x) => x.trim()).includes(a.channelEndpointSid),
       },
-    },
-    // ---- evaluations
+      remove(ctx, a) {
+        ctx.store.channelEndpointAssignments.delete(a.sid);
+        const b = ctx.store.bundle(a.bundleSid);
+        if (b) b.dateUpdated = Date.now();
+      },
+    }),
     {
       method: 'POST',
       product: 'trusthub',
-      pattern: `${coll}/:BundleSid/Evaluations`,
+      path: `${sub}/ChannelEndpointAssignments`,
+      operation: `${k.name}.channelEndpointAssignment.create`,
+      creates: true,
+      handle(req, ctx) {
+        const b = parentBundle(ctx, k, req);
+        const f = fields(req, z.object({ ChannelEndpointType: z.string(), ChannelEndpointSid: z.string() }));
+        if (f.ChannelEndpointType !== 'phone-number') throw invalidParam('ChannelEndpointType', `must be phone-number, not ${f.ChannelEndpointType}`);
+        if (!ctx.store.phoneNumbers.has(f.ChannelEndpointSid)) throw invalidParam('ChannelEndpointSid', `phone number ${f.ChannelEndpointSid} was not found on this account`);
+        if (ctx.store.endpointsOf(b.sid).some((a) => a.channelEndpointSid === f.ChannelEndpointSid)) {
+          throw badRequest(`Phone number ${f.ChannelEndpointSid} is already assigned to bundle ${b.sid}.`);
+        }
+        // 003: "Only those phone numbers already assigned to your Secondary Business Profile are eligible".
+        if (k.kind === 'trustProduct' && !ctx.store.assignedProfiles(b.sid).some((p) => ctx.store.endpointsOf(p.sid).some((a) => a.channelEndpointSid === f.ChannelEndpointSid))) {
+          throw badRequest(`Phone number ${f.ChannelEndpointSid} is not assigned to a customer profile of trust product ${b.sid}; assign it to the Secondary Customer Profile first.`);
+        }
+        const a: ChannelEndpointAssignment = { sid: newSid('RA'), bundleSid: b.sid, channelEndpointSid: f.ChannelEndpointSid, channelEndpointType: f.ChannelEndpointType, dateCreated: Date.now() };
+        ctx.store.channelEndpointAssignments.set(a.sid, a);
+        b.dateUpdated = Date.now();
+        return { status: 201, body: renderEndpointAssignment(ctx, k, a) };
+      },
+    },
+    // ---- evaluations
+    ...collectionRoutes<Evaluation>({
+      product: 'trusthub',
+      name: `${k.name}.evaluation`,
+      list: `${sub}/Evaluations`,
+      key: 'results',
+      paging: 'v1',
+      host: HOST,
+      items(ctx, req) {
+        const b = parentBundle(ctx, k, req);
+        return [...ctx.store.evaluations.values()].filter((e) => e.bundleSid === b.sid);
+      },
+      get(ctx, req, sid) {
+        const b = parentBundle(ctx, k, req);
+        const e = ctx.store.evaluations.get(sid);
+        return e && e.bundleSid === b.sid ? e : undefined;
+      },
+      render: (ctx, e) => renderEvaluation(ctx, k, e),
+    }),
+    {
+      method: 'POST',
+      product: 'trusthub',
+      path: `${sub}/Evaluations`,
       operation: `${k.name}.evaluation.create`,
       creates: true,
-      handle(req, ctx): ApiResponse {
-        const b = getBundle(ctx, k, req, 'BundleSid');
-        const f = parseForm(req.form, z.object({ PolicySid: zSid('RN') }));
-        if (!POLICIES.has(f.PolicySid)) throw invalidParam('PolicySid', `policy ${f.PolicySid} was not found`);
+      handle(req, ctx) {
+        const b = parentBundle(ctx, k, req);
+        const f = fields(req, z.object({ PolicySid: z.string() }));
+        if (!ctx.store.policies.has(f.PolicySid)) throw invalidParam('PolicySid', `policy ${f.PolicySid} was not found`);
         const r = evaluateBundle(ctx.store, b, f.PolicySid);
         const e: Evaluation = { sid: newSid('EL'), bundleSid: b.sid, policySid: f.PolicySid, status: r.status, results: r.results, dateCreated: Date.now() };
         ctx.store.evaluations.set(e.sid, e);
         return { status: 201, body: renderEvaluation(ctx, k, e) };
       },
     },
-    {
-      method: 'GET',
+  ];
+}
+
+type Item = EndUser | SupportingDocument;
+interface ItemKind {
+  name: 'endUser' | 'supportingDocument';
+  collection: 'EndUsers' | 'SupportingDocuments';
+  prefix: 'IT' | 'RD';
+  map(ctx: SandboxContext): Map<string, Item>;
+  render(ctx: SandboxContext, i: Item): Record<string, unknown>;
+}
+
+const ITEM_KINDS: readonly ItemKind[] = [
+  { name: 'endUser', collection: 'EndUsers', prefix: 'IT', map: (ctx) => ctx.store.endUsers, render: renderEndUser },
+  { name: 'supportingDocument', collection: 'SupportingDocuments', prefix: 'RD', map: (ctx) => ctx.store.supportingDocuments, render: renderDocument },
+];
+
+const itemCreateSchema = z.object({ FriendlyName: zNonEmpty, Type: zNonEmpty, Attributes: zAttributes.optional() });
+const itemUpdateSchema = z.object({ FriendlyName: zNonEmpty.optional(), Attributes: zAttributes.optional() });
+
+/** End users and supporting documents: the same shape, the same operations. */
+function itemRoutes(k: ItemKind): Route[] {
+  const coll = `/v1/${k.collection}`;
+  return [
+    ...collectionRoutes<Item>({
       product: 'trusthub',
-      pattern: `${coll}/:BundleSid/Evaluations`,
-      operation: `${k.name}.evaluation.list`,
-      handle(req, ctx): ApiResponse {
-        const b = getBundle(ctx, k, req, 'BundleSid');
-        const items = [...ctx.store.evaluations.values()].filter((e) => e.bundleSid === b.sid);
-        return { status: 200, body: v1Page(items, req.query, `${BASE}/${k.collection}/${b.sid}/Evaluations`, 'results', [], (e) => renderEvaluation(ctx, k, e)) };
+      name: k.name,
+      list: coll,
+      key: 'results',
+      paging: 'v1',
+      host: HOST,
+      items: (ctx) => k.map(ctx).values(),
+      get: (ctx, _req, sid) => k.map(ctx).get(sid),
+      render: (ctx, i) => k.render(ctx, i),
+      remove(ctx, i) {
+        const locked = ctx.store.bundlesAssigning(i.sid).find((b) => !EDITABLE.includes(b.status));
+        if (locked) throw badRequest(`${i.sid} is assigned to bundle ${locked.sid}, which is ${locked.status}; it cannot be deleted.`);
+        k.map(ctx).delete(i.sid);
+        dropAssignments(ctx, (a) => a.objectSid === i.sid);
+      },
+    }),
+    {
+      method: 'POST',
+      product: 'trusthub',
+      path: coll,
+      operation: `${k.name}.create`,
+      creates: true,
+      handle(req, ctx) {
+        const f = fields(req, itemCreateSchema);
+        const now = Date.now();
+        const i: Item = { sid: newSid(k.prefix), friendlyName: f.FriendlyName, type: f.Type, attributes: f.Attributes ?? {}, dateCreated: now, dateUpdated: now };
+        k.map(ctx).set(i.sid, i);
+        return { status: 201, body: k.render(ctx, i) };
       },
     },
     {
-      method: 'GET',
+      method: 'POST',
       product: 'trusthub',
-      pattern: `${coll}/:BundleSid/Evaluations/:Sid`,
-      operation: `${k.name}.evaluation.fetch`,
-      handle(req, ctx): ApiResponse {
-        const b = getBundle(ctx, k, req, 'BundleSid');
-        const sid = pathSid(req.params, 'Sid', 'EL', req.twilioPath);
-        const e = ctx.store.evaluations.get(sid);
-        if (!e || e.bundleSid !== b.sid) throw notFound(req.twilioPath);
-        return { status: 200, body: renderEvaluation(ctx, k, e) };
+      path: `${coll}/{Sid}`,
+      operation: `${k.name}.update`,
+      handle(req, ctx) {
+        const i = k.map(ctx).get(req.params['Sid'] ?? '');
+        if (!i) throw notFound(req.twilioPath);
+        const f = fields(req, itemUpdateSchema);
+        if (f.FriendlyName !== undefined) i.friendlyName = f.FriendlyName;
+        if (f.Attributes !== undefined) i.attributes = f.Attributes;
+        i.dateUpdated = Date.now();
+        return { status: 200, body: k.render(ctx, i) };
       },
     },
   ];
 }
 
-const itemCreateSchema = z.object({ FriendlyName: zNonEmpty, Type: zNonEmpty, Attributes: zAttributes.optional() });
-
 export const trusthubRoutes: Route[] = [
   ...bundleRoutes(CUSTOMER_PROFILES),
   ...bundleRoutes(TRUST_PRODUCTS),
-  {
-    method: 'POST',
+  ...ITEM_KINDS.flatMap(itemRoutes),
+  ...collectionRoutes<PolicyDoc>({
     product: 'trusthub',
-    pattern: '/v1/EndUsers',
-    operation: 'endUser.create',
-    creates: true,
-    handle(req, ctx) {
-      const f = parseForm(req.form, itemCreateSchema);
-      const now = Date.now();
-      const e: EndUser = { sid: newSid('IT'), friendlyName: f.FriendlyName, type: f.Type, attributes: f.Attributes ?? {}, dateCreated: now, dateUpdated: now };
-      ctx.store.endUsers.set(e.sid, e);
-      return { status: 201, body: renderEndUser(ctx, e) };
-    },
-  },
-  {
-    method: 'GET',
-    product: 'trusthub',
-    pattern: '/v1/EndUsers',
-    operation: 'endUser.list',
-    handle(req, ctx) {
-      return { status: 200, body: v1Page([...ctx.store.endUsers.values()], req.query, `${BASE}/EndUsers`, 'results', [], (e) => renderEndUser(ctx, e)) };
-    },
-  },
-  {
-    method: 'GET',
-    product: 'trusthub',
-    pattern: '/v1/EndUsers/:Sid',
-    operation: 'endUser.fetch',
-    handle(req, ctx) {
-      const e = ctx.store.endUsers.get(pathSid(req.params, 'Sid', 'IT', req.twilioPath));
-      if (!e) throw notFound(req.twilioPath);
-      return { status: 200, body: renderEndUser(ctx, e) };
-    },
-  },
-  {
-    method: 'POST',
-    product: 'trusthub',
-    pattern: '/v1/SupportingDocuments',
-    operation: 'supportingDocument.create',
-    creates: true,
-    handle(req, ctx) {
-      const f = parseForm(req.form, itemCreateSchema);
-      const now = Date.now();
-      const d: SupportingDocument = { sid: newSid('RD'), friendlyName: f.FriendlyName, type: f.Type, attributes: f.Attributes ?? {}, dateCreated: now, dateUpdated: now };
-      ctx.store.supportingDocuments.set(d.sid, d);
-      return { status: 201, body: renderDocument(ctx, d) };
-    },
-  },
-  {
-    method: 'GET',
-    product: 'trusthub',
-    pattern: '/v1/SupportingDocuments',
-    operation: 'supportingDocument.list',
-    handle(req, ctx) {
-      return {
-        status: 200,
-        body: v1Page([...ctx.store.supportingDocuments.values()], req.query, `${BASE}/SupportingDocuments`, 'results', [], (d) => renderDocument(ctx, d)),
-      };
-    },
-  },
-  {
-    method: 'GET',
-    product: 'trusthub',
-    pattern: '/v1/SupportingDocuments/:Sid',
-    operation: 'supportingDocument.fetch',
-    handle(req, ctx) {
-      const d = ctx.store.supportingDocuments.get(pathSid(req.params, 'Sid', 'RD', req.twilioPath));
-      if (!d) throw notFound(req.twilioPath);
-      return { status: 200, body: renderDocument(ctx, d) };
-    },
-  },
-  {
-    method: 'GET',
-    product: 'trusthub',
-    pattern: '/v1/Policies/:Sid',
-    operation: 'policy.fetch',
-    handle(req) {
-      const p = POLICIES.get(pathSid(req.params, 'Sid', 'RN', req.twilioPath));
-      if (!p) throw notFound(req.twilioPath);
-      return { status: 200, body: { sid: p.sid, friendly_name: p.friendly_name, requirements: p.requirements, url: `${BASE}/Policies/${p.sid}` } };
-    },
-  },
+    name: 'policy',
+    list: '/v1/Policies',
+    key: 'results',
+    paging: 'v1',
+    host: HOST,
+    items: (ctx) => ctx.store.policies.values(),
+    get: (ctx, _req, sid) => ctx.store.policies.get(sid),
+    render: (_ctx, p) => renderPolicy(p),
+  }),
 ];
 
 export type { BundleStatus };

@@ -5,9 +5,20 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { Ledger } from '../ledger/ledger.js';
+import { bearerOk, newRegistry, registerStoreMetrics } from '../metrics/metrics.js';
 import type { Queues } from '../workers/queues.js';
+import { batchPages } from './batch-pages.js';
+import { html, page } from './html.js';
+import { statusWebhook, type StatusWebhookOptions } from './webhook.js';
 
-/** Bull Board for every queue at /admin/queues, behind HTTP basic auth. */
+/**
+ * The operator's web UI, behind HTTP basic auth: batch and customer pages at /batches and
+ * /customers (read-only), Bull Board for every queue at /admin/queues, Prometheus metrics
+ * at /metrics (basic auth, or Bearer METRICS_TOKEN for scrapers), /healthz without auth.
+ */
 
 export interface DashboardOptions {
   host: string;
@@ -15,6 +26,14 @@ export interface DashboardOptions {
   user: string;
   password: string | undefined;
   queues: Queues;
+  /** Twilio's status callbacks; served without basic auth (Twilio signs them instead). */
+  webhook?: Omit<StatusWebhookOptions, 'queues'> | undefined;
+  /** Default: a ledger on the queues' Redis connection and prefix. */
+  ledger?: Ledger;
+  /** Default: a registry with the store's gauges (and process metrics). Pass one to add this process's Twilio metrics too. */
+  metrics?: Registry;
+  /** Lets Prometheus scrape /metrics with `Authorization: Bearer <token>` instead of basic auth. */
+  metricsToken?: string | undefined;
 }
 
 export interface Dashboard {
@@ -47,6 +66,14 @@ export function basicAuth(user: string, password: string | undefined) {
   };
 }
 
+function ledgerOnQueues(connection: unknown, prefix: string | undefined): Ledger {
+  const c = connection as Partial<Redis> | undefined;
+  if (!c || typeof c.hgetall !== 'function' || typeof c.defineCommand !== 'function') {
+    throw new Error('startDashboard: pass `ledger` when the queues were not created on an ioredis connection');
+  }
+  return new Ledger(c as Redis, prefix ?? '{a2p}');
+}
+
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   if (!opts.password && !isLoopback(opts.host)) {
     throw new Error(`refusing to serve the dashboard on ${opts.host} without DASHBOARD_PASSWORD: set one, or bind to 127.0.0.1`);
@@ -58,14 +85,41 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     serverAdapter,
     options: { uiConfig: { boardTitle: 'a2p-onboard' } },
   });
+  const anyQueue = opts.queues['starter-profile'];
+  const ledger = opts.ledger ?? ledgerOnQueues(anyQueue.opts.connection, anyQueue.opts.prefix);
+  let registry = opts.metrics;
+  if (!registry) {
+    registry = newRegistry();
+    registerStoreMetrics(registry, { queues: opts.queues, ledger });
+  }
+  const metricsRegistry = registry;
+
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
-  app.use(basicAuth(opts.user, opts.password));
-  app.get('/', (_req, res) => res.redirect('/admin/queues'));
+  if (opts.webhook) app.use(statusWebhook({ ...opts.webhook, queues: opts.queues }));
+  const auth = basicAuth(opts.user, opts.password);
+  app.get('/metrics', (req, res, next) => {
+    const serve = () => {
+      metricsRegistry.metrics().then(
+        (body) => res.type(metricsRegistry.contentType).set('Cache-Control', 'no-store').send(body),
+        (err: unknown) => next(err),
+      );
+    };
+    if (opts.metricsToken && bearerOk(req.headers.authorization, opts.metricsToken)) return serve();
+    auth(req, res, serve);
+  });
+  app.use(auth);
+  app.get('/', (_req, res) => res.redirect('/batches'));
   app.use('/admin/queues', serverAdapter.getRouter() as express.Router);
+  app.use(batchPages({ ledger, queues: opts.queues }));
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    // The message only: a stack or a Redis error never reaches the page.
+    const msg = err instanceof Error ? err.message : String(err);
+    res.status(500).type('html').send(page('Error', html`<h1>Something went wrong</h1><p>${msg}</p>`));
+  });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(opts.port, opts.host, () => resolve(s));

@@ -44,6 +44,8 @@ export class RejectedError extends Error {
     /** What an operator reads: what Twilio said and what to do. */
     readonly reason: string,
     readonly details: TwilioDetails = {},
+    /** What to do about it; when absent the worker picks the stage's default action. */
+    readonly action?: string,
   ) {
     super(reason);
   }
@@ -95,6 +97,11 @@ export function classifyTwilioError(err: unknown, what: string, isCreate: boolea
   }
   if (/timeout|socket hang up|network|aborted/i.test(message)) {
     return new TransientError(`${what}: ${message}`, isCreate, { message });
+  }
+  // twilio-node refuses before sending when a required parameter is missing: nothing reached
+  // Twilio and a retry would refuse again, so do not spend eight attempts on it.
+  if (/^Required parameter .* missing/i.test(message)) {
+    return new RejectedError(`${what}: ${message}`, { message }, 'a2p-onboard built an incomplete request (a bug): report it with the logs, then redrive the customer once fixed');
   }
   return err instanceof Error ? err : new Error(message);
 }

@@ -1,7 +1,8 @@
 import type twilio from 'twilio';
 import { z } from 'zod';
-import type { Budget } from './budget.js';
+import { takeAll, type Budget } from './budget.js';
 import { classifyTwilioError, RejectedError } from './errors.js';
+import { policyRequirementsSchema, type Policy } from './policy.js';
 
 /**
  * The one place the pipeline calls Twilio. Every call takes a slot from the shared
@@ -118,8 +119,8 @@ export class TwilioGateway {
   ) {}
 
   private async call<T>(what: string, fn: () => Promise<T>, opts: { create?: boolean; extra?: Budget } = {}): Promise<T> {
-    await this.budgets.account.take();
-    if (opts.extra) await opts.extra.take();
+    // One reservation across the account and the call's own budget: no account slot is held while the narrow one waits.
+    await takeAll(opts.extra ? [this.budgets.account, opts.extra] : [this.budgets.account]);
     try {
       return await fn();
     } catch (err) {
@@ -210,6 +211,21 @@ export class TwilioGateway {
     return hit ? hit.sid : null;
   }
 
+  /** Take an item off a bundle (corrected data no longer has it); an assignment already gone is fine. */
+  async removeAssignment(kind: BundleKind, bundleSid: string, assignmentSid: string): Promise<void> {
+    const th = this.client.trusthub.v1;
+    try {
+      await this.call(`remove ${kind} assignment`, () =>
+        kind === 'customerProfile'
+          ? th.customerProfiles(bundleSid).customerProfilesEntityAssignments(assignmentSid).remove()
+          : th.trustProducts(bundleSid).trustProductsEntityAssignments(assignmentSid).remove(),
+      );
+    } catch (err) {
+      if (err instanceof RejectedError && err.details.status === 404) return;
+      throw err;
+    }
+  }
+
   async evaluate(kind: BundleKind, bundleSid: string, policySid: string): Promise<Evaluation> {
     const th = this.client.trusthub.v1;
     const raw: unknown = await this.call<unknown>(`evaluate ${kind}`, () =>
@@ -231,7 +247,93 @@ export class TwilioGateway {
     return bundleSchema.parse(raw).status;
   }
 
+  /** Correct a bundle's own fields (its email) before a resubmission. */
+  async updateBundle(kind: BundleKind, bundleSid: string, p: { email: string }): Promise<void> {
+    const th = this.client.trusthub.v1;
+    await this.call<unknown>(`update ${kind}`, () =>
+      kind === 'customerProfile' ? th.customerProfiles(bundleSid).update(p) : th.trustProducts(bundleSid).update(p),
+    );
+  }
+
+  // ---- policies and phone numbers (business flow) ----
+
+  /** A Policy and its requirements (what a bundle needs); "policies can and do change". */
+  async fetchPolicy(policySid: string): Promise<Policy> {
+    const raw: unknown = await this.call<unknown>('fetch policy', () => this.client.trusthub.v1.policies(policySid).fetch());
+    const res = z.object({ sid: sid('RN'), friendlyName: z.string().nullish(), requirements: policyRequirementsSchema }).passthrough().parse(raw);
+    return { sid: res.sid, friendlyName: res.friendlyName ?? res.sid, requirements: res.requirements };
+  }
+
+  /** The account's IncomingPhoneNumber for an E.164 number (its PN SID), or null when the account does not own it. */
+  async findIncomingPhoneNumber(e164: string): Promise<string | null> {
+    const list = await this.call('list incoming phone numbers', () =>
+      this.client.api.v2010.accounts(this.accountSid).incomingPhoneNumbers.list({ phoneNumber: e164, pageSize: 20, limit: 20 }),
+    );
+    const hit = list.find((n) => n.phoneNumber === e164);
+    return hit ? sid('PN').parse(hit.sid) : null;
+  }
+
+  /** Assign a phone number (PN SID) to a bundle as a channel endpoint. */
+  async assignChannelEndpoint(kind: BundleKind, bundleSid: string, channelEndpointSid: string): Promise<string> {
+    const th = this.client.trusthub.v1;
+    const p = { channelEndpointType: 'phone-number', channelEndpointSid };
+    const raw: unknown = await this.call<unknown>(
+      `assign phone number to ${kind}`,
+      () =>
+        kind === 'customerProfile'
+          ? th.customerProfiles(bundleSid).customerProfilesChannelEndpointAssignment.create(p)
+          : th.trustProducts(bundleSid).trustProductsChannelEndpointAssignment.create(p),
+      { create: true },
+    );
+    return created('RA').parse(raw).sid;
+  }
+
+  async findChannelEndpointAssignment(kind: BundleKind, bundleSid: string, channelEndpointSid: string): Promise<string | null> {
+    const th = this.client.trusthub.v1;
+    const q = { channelEndpointSid, pageSize: 20, limit: 20 };
+    const list: { sid: string; channelEndpointSid: string }[] = await this.call<{ sid: string; channelEndpointSid: string }[]>(`list ${kind} channel endpoint assignments`, () =>
+      kind === 'customerProfile'
+        ? th.customerProfiles(bundleSid).customerProfilesChannelEndpointAssignment.list(q)
+        : th.trustProducts(bundleSid).trustProductsChannelEndpointAssignment.list(q),
+    );
+    const hit = list.find((a) => a.channelEndpointSid === channelEndpointSid);
+    return hit ? hit.sid : null;
+  }
+
+  /** Take a phone number off a bundle (corrected phone_numbers); an assignment already gone is fine. */
+  async removeChannelEndpointAssignment(kind: BundleKind, bundleSid: string, assignmentSid: string): Promise<void> {
+    const th = this.client.trusthub.v1;
+    try {
+      await this.call(`remove ${kind} channel endpoint assignment`, () =>
+        kind === 'customerProfile'
+          ? th.customerProfiles(bundleSid).customerProfilesChannelEndpointAssignment(assignmentSid).remove()
+          : th.trustProducts(bundleSid).trustProductsChannelEndpointAssignment(assignmentSid).remove(),
+      );
+    } catch (err) {
+      if (err instanceof RejectedError && err.details.status === 404) return;
+      throw err;
+    }
+  }
+
   // ---- end users, addresses, supporting documents ----
+
+  async updateEndUser(endUserSid: string, attributes: Record<string, string>): Promise<void> {
+    await this.call('update end user', () => this.client.trusthub.v1.endUsers(endUserSid).update({ attributes }));
+  }
+
+  /** An Address's country cannot change (Twilio's update has no IsoCountry); the rest can. */
+  async updateAddress(addressSid: string, p: Omit<AddressParams, 'isoCountry' | 'friendlyName'>): Promise<void> {
+    await this.call('update address', () =>
+      this.client.api.v2010.accounts(this.accountSid).addresses(addressSid).update({
+        customerName: p.customerName,
+        street: p.street,
+        streetSecondary: p.streetSecondary ?? '',
+        city: p.city,
+        region: p.region,
+        postalCode: p.postalCode,
+      }),
+    );
+  }
 
   async createEndUser(p: { friendlyName: string; type: string; attributes: Record<string, string> }): Promise<string> {
     const res = await this.call('create end user', () => this.client.trusthub.v1.endUsers.create(p), { create: true });
@@ -295,6 +397,14 @@ export class TwilioGateway {
     return toBrand(brandSchema.parse(await this.call('fetch brand registration', () => this.client.messaging.v1.brandRegistrations(brandSid).fetch())));
   }
 
+  /** Resubmit a FAILED brand once what it relies on is fixed (Twilio re-runs the registration; no new brand). */
+  async resubmitBrand(brandSid: string): Promise<Brand> {
+    const res = await this.call('resubmit brand registration', () => this.client.messaging.v1.brandRegistrations(brandSid).update(), {
+      extra: this.budgets.registration,
+    });
+    return toBrand(brandSchema.parse(res));
+  }
+
   async requestBrandOtp(brandSid: string): Promise<void> {
     await this.call('request brand OTP', () => this.client.messaging.v1.brandRegistrations(brandSid).brandRegistrationOtps.create(), {
       extra: this.budgets.otp,
@@ -329,6 +439,30 @@ export class TwilioGateway {
       'create campaign (usAppToPerson)',
       () => this.client.messaging.v1.services(messagingServiceSid).usAppToPerson.create({ ...p, usAppToPersonUsecase: 'SOLE_PROPRIETOR' }),
       { create: true, extra: this.budgets.registration },
+    );
+    return toCampaign(campaignSchema.parse(res));
+  }
+
+  async fetchCampaign(messagingServiceSid: string, campaignSid: string): Promise<CampaignRegistration> {
+    const res = await this.call('fetch campaign (usAppToPerson)', () => this.client.messaging.v1.services(messagingServiceSid).usAppToPerson(campaignSid).fetch());
+    return toCampaign(campaignSchema.parse(res));
+  }
+
+  /** Correct and resubmit a FAILED campaign (Twilio allows editing these fields; the campaign keeps its SID). */
+  async updateCampaign(messagingServiceSid: string, campaignSid: string, p: CampaignParams): Promise<CampaignRegistration> {
+    const res = await this.call(
+      'update campaign (usAppToPerson)',
+      () =>
+        this.client.messaging.v1.services(messagingServiceSid).usAppToPerson(campaignSid).update({
+          hasEmbeddedLinks: p.hasEmbeddedLinks,
+          hasEmbeddedPhone: p.hasEmbeddedPhone,
+          messageSamples: p.messageSamples,
+          messageFlow: p.messageFlow,
+          description: p.description,
+          ageGated: false,
+          directLending: false,
+        }),
+      { extra: this.budgets.registration },
     );
     return toCampaign(campaignSchema.parse(res));
   }

@@ -1,17 +1,23 @@
-import type { Worker } from 'bullmq';
-import { STAGES } from '../jobs/context.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'bullmq';
+import { RECHECK, STAGES, SWEEP } from '../jobs/context.js';
 import type { AuthError } from '../twilio/errors.js';
 import type { Runtime } from './runtime.js';
 import { createStageWorker } from './stage-worker.js';
+import { processSweepJob, scheduleSweeps } from './sweep.js';
 
 export interface WorkerPool {
   workers: Worker[];
-  /** Let in-flight jobs finish for up to `deadlineMs`, then stop; cut-off jobs are retried later (they are idempotent). */
-  close(deadlineMs?: number): Promise<void>;
+  /**
+   * Let in-flight jobs finish for up to `deadlineMs`, then stop; cut-off jobs are retried later (they
+   * are idempotent). 'deadline' means jobs were cut off: their code still runs until the process exits,
+   * so the caller should exit promptly.
+   */
+  close(deadlineMs?: number): Promise<'done' | 'deadline'>;
   readonly paused: boolean;
 }
 
-/** One BullMQ Worker per stage, sharing the runtime. */
+/** One BullMQ Worker per stage, one for the sweeps' re-checks and one for the sweep scheduler, sharing the runtime. */
 export function startWorkers(rt: Runtime): WorkerPool {
   let paused = false;
   let nagTimer: NodeJS.Timeout | undefined;
@@ -28,12 +34,27 @@ export function startWorkers(rt: Runtime): WorkerPool {
     nagTimer.unref();
   };
 
-  for (const stage of STAGES) {
-    const w = createStageWorker(rt, stage, { onAuthError });
-    w.on('error', (err) => rt.log.error({ err: err.message, stage }, 'worker error'));
-    workers.push(w);
-    void w.run().catch((err: unknown) => rt.log.error({ err: String(err), stage }, 'worker stopped'));
+  for (const stage of [...STAGES, RECHECK] as const) workers.push(createStageWorker(rt, stage, { onAuthError }));
+  workers.push(
+    new Worker(SWEEP, (job) => processSweepJob(rt, job), {
+      connection: rt.redis,
+      prefix: rt.config.QUEUE_PREFIX,
+      concurrency: 1,
+      lockDuration: rt.config.WORKER_LOCK_MS,
+      stalledInterval: rt.config.WORKER_LOCK_MS,
+      autorun: false,
+    }),
+  );
+  for (const w of workers) {
+    w.on('error', (err) => rt.log.error({ err: err.message, queue: w.name }, 'worker error'));
+    void w.run().catch((err: unknown) => rt.log.error({ err: String(err), queue: w.name }, 'worker stopped'));
   }
+  const schedule = () => scheduleSweeps(rt).catch((err: unknown) => rt.log.error({ err: String(err) }, 'could not schedule the sweeps'));
+  void schedule();
+  // The scheduler lives in Redis: if its key is lost (a Redis restored from an older state, queues
+  // wiped), nothing would sweep again until a worker restarts. Upserting it again is idempotent.
+  const reschedule = setInterval(schedule, Math.min(Math.max(rt.config.SWEEP_INTERVAL_MS, 1_000) * 5, 300_000));
+  reschedule.unref();
 
   return {
     workers,
@@ -42,6 +63,7 @@ export function startWorkers(rt: Runtime): WorkerPool {
     },
     async close(deadlineMs = rt.config.SHUTDOWN_TIMEOUT_MS) {
       if (nagTimer) clearInterval(nagTimer);
+      clearInterval(reschedule);
       let timer: NodeJS.Timeout | undefined;
       const graceful = Promise.all(workers.map((w) => w.close())).then(() => 'done' as const);
       const deadline = new Promise<'deadline'>((resolve) => {
@@ -51,8 +73,10 @@ export function startWorkers(rt: Runtime): WorkerPool {
       if (timer) clearTimeout(timer);
       if (how === 'deadline') {
         rt.log.warn({ deadlineMs }, 'shutdown deadline reached: stopping with jobs in flight; they will be retried');
-        await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
+        // A forced close still waits on BullMQ's connections: bound it too, or the deadline means nothing.
+        await Promise.race([Promise.all(workers.map((w) => w.close(true).catch(() => undefined))), sleep(1_000, undefined, { ref: false })]);
       }
+      return how;
     },
   };
 }

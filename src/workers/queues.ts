@@ -1,9 +1,9 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import { z } from 'zod';
-import { DEAD_LETTER, STAGES, type StageName } from '../jobs/context.js';
+import { DEAD_LETTER, RECHECK, STAGES, SWEEP, type StageName } from '../jobs/context.js';
 
-/** Every queue a2p-onboard uses: one per stage, and the dead letter. */
-export const QUEUE_NAMES = [...STAGES, DEAD_LETTER] as const;
+/** Every queue a2p-onboard uses: one per stage, the dead letter, the sweeps' re-checks and the sweep scheduler. */
+export const QUEUE_NAMES = [...STAGES, DEAD_LETTER, RECHECK, SWEEP] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** What a stage job carries: just who. The customer's data lives in the ledger. */
@@ -17,6 +17,7 @@ export type StageJob = z.infer<typeof stageJobSchema>;
 export const deadLetterJobSchema = stageJobSchema.extend({
   stage: z.string(),
   reason: z.string(),
+  action: z.string().optional(),
   details: z.record(z.string(), z.unknown()).nullable(),
   failedAt: z.string(),
   attemptsMade: z.number().int(),
@@ -43,10 +44,16 @@ export function defaultJobOptions(attempts: number): DefaultJobOptions {
 
 export type Queues = Record<QueueName, Queue>;
 
+/** Re-checks and sweeps are cheap and repeat: keep only recent ones, and never dead-letter a customer for a failed look. */
+function housekeepingJobOptions(): DefaultJobOptions {
+  return { attempts: 3, backoff: { type: 'capped-jitter' }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } };
+}
+
 export function createQueues(connection: ConnectionOptions, prefix: string, attempts: number): Queues {
   const out = {} as Queues;
   for (const name of QUEUE_NAMES) {
-    out[name] = new Queue(name, { connection, prefix, defaultJobOptions: defaultJobOptions(attempts) });
+    const defaults = name === RECHECK || name === SWEEP ? housekeepingJobOptions() : defaultJobOptions(attempts);
+    out[name] = new Queue(name, { connection, prefix, defaultJobOptions: defaults });
   }
   return out;
 }
@@ -55,6 +62,7 @@ export async function closeQueues(queues: Queues): Promise<void> {
   await Promise.all(Object.values(queues).map((q) => q.close()));
 }
 
-export function isStage(name: string): name is StageName {
-  return (STAGES as readonly string[]).includes(name);
+/** A re-check job id: one per customer, generation and sweep run. */
+export function recheckJobId(customerId: string, gen: number, token: string | number): string {
+  return stageJobId(RECHECK, customerId, gen, token);
 }

@@ -1,18 +1,21 @@
-import type { Redis } from 'ioredis';
+import { connectRedis, type RedisClient } from '../redis.js';
 import { PRIMARY_PROFILE_POLICY_SID, requireTwilio, type Config, ConfigError } from '../config.js';
 import type { StageSettings } from '../jobs/context.js';
 import { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../log.js';
-import { createRedis } from '../redis.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Budget } from '../twilio/budget.js';
+import { RateLimitedError, TransientError } from '../twilio/errors.js';
 import { createTwilioClient, type CallInfo } from '../twilio/client.js';
 import { TwilioGateway } from '../twilio/gateway.js';
 import { createQueues, closeQueues, type Queues } from './queues.js';
+import { STATUS_WEBHOOK_PATH, type StatusWebhookOptions } from '../server/webhook.js';
+import { policyCache, usedPolicies } from '../jobs/policies.js';
 
 /** Everything a worker process shares: one Redis connection, the queues, the ledger, the gateway. */
 export interface Runtime {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   queues: Queues;
   ledger: Ledger;
   gateway: TwilioGateway;
@@ -25,14 +28,15 @@ export function budgetKey(prefix: string, accountSid: string, name: string): str
   return `${prefix}:budget:${accountSid}:${name}`;
 }
 
-export function createGateway(config: Config, redis: Redis, onCall?: (info: CallInfo) => void): TwilioGateway {
+export function createGateway(config: Config, redis: RedisClient, onCall?: (info: CallInfo) => void): TwilioGateway {
   const twilio = requireTwilio(config);
   const client = createTwilioClient({ ...twilio, timeoutMs: config.TWILIO_TIMEOUT_MS, onCall });
   const key = (name: string) => budgetKey(config.QUEUE_PREFIX, twilio.accountSid, name);
   return new TwilioGateway(client, twilio.accountSid, {
-    account: new Budget(redis, key('account'), config.TWILIO_MAX_RPS),
-    registration: new Budget(redis, key('registration'), config.REGISTRATION_RPS, 5_000),
-    otp: new Budget(redis, key('otp'), config.OTP_RPS),
+    account: new Budget(redis, key('account'), config.TWILIO_MAX_RPS, 5_000, config.BUDGET_JITTER_MS),
+    registration: new Budget(redis, key('registration'), config.REGISTRATION_RPS, 5_000, config.BUDGET_JITTER_MS),
+    // Twilio counts OTP requests as they arrive, and 10 a second is tight: at least 100 ms of margin per second.
+    otp: new Budget(redis, key('otp'), config.OTP_RPS, 5_000, Math.max(config.BUDGET_JITTER_MS, 100)),
   });
 }
 
@@ -52,26 +56,90 @@ export async function resolvePrimaryProfile(config: Config, gateway: TwilioGatew
   throw new ConfigError(`This account has ${found.length} approved primary profiles (${found.join(', ')}): set ISV_PRIMARY_PROFILE_SID to the one to use.`);
 }
 
+/** The webhook URL given to Twilio with every bundle, when the dashboard has a public address. */
+export function statusCallbackUrl(config: Config): string | undefined {
+  return config.PUBLIC_BASE_URL ? new URL(STATUS_WEBHOOK_PATH, config.PUBLIC_BASE_URL).toString() : undefined;
+}
+
+/** What the dashboard's status webhook needs; undefined without Twilio credentials (signatures cannot be checked). */
+export function webhookOptions(config: Config, ledger: Ledger, log: Logger): Omit<StatusWebhookOptions, 'queues'> | undefined {
+  if (!config.TWILIO_ACCOUNT_SID || !config.TWILIO_AUTH_TOKEN) return undefined;
+  return { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: statusCallbackUrl(config), ledger, log };
+}
+
+/** How long a customer may sit in a watched state before a sweep looks at it: one sweep interval. */
+export function watchDelay(config: Config): number {
+  return Math.max(config.SWEEP_INTERVAL_MS, 1);
+}
+
 export function stageSettings(config: Config, isvPrimaryProfileSid: string): StageSettings {
   return {
     isvPrimaryProfileSid,
     starterPolicySid: config.STARTER_PROFILE_POLICY_SID,
     soleProprietorPolicySid: config.SOLE_PROPRIETOR_POLICY_SID,
+    businessPolicySid: config.SECONDARY_BUSINESS_POLICY_SID,
+    shakenStirPolicySid: config.SHAKEN_STIR_POLICY_SID,
+    policyRefreshMs: config.POLICY_REFRESH_MS,
     validationWaitMs: config.VALIDATION_WAIT_MS,
     statusPollMaxMs: config.STATUS_POLL_MAX_MS,
     otpResendMs: config.OTP_RESEND_MS,
-    statusCallbackUrl: config.PUBLIC_BASE_URL ? new URL('/webhooks/twilio/status', config.PUBLIC_BASE_URL).toString() : undefined,
+    otpExpiryMs: config.OTP_EXPIRY_MS,
+    sweepIntervalMs: Math.max(config.SWEEP_INTERVAL_MS, 1),
+    sweepMaxIntervalMs: config.SWEEP_MAX_INTERVAL_MS,
+    statusCallbackUrl: statusCallbackUrl(config),
   };
 }
 
+/**
+ * A 429, a 5xx or a timeout while a worker starts is Twilio's hiccup, not a reason to exit:
+ * try again with capped backoff for about a minute before giving up. Auth and config errors are final.
+ */
+export async function retryTransient<T>(log: Logger, what: string, fn: () => Promise<T>, deadlineMs = 60_000): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof TransientError || err instanceof RateLimitedError) || Date.now() > until) throw err;
+      const wait = err instanceof RateLimitedError ? err.retryAfterMs : Math.min(5_000, 250 * 2 ** (attempt - 1));
+      log.warn({ err: err.message, retryInMs: wait }, `${what}: Twilio did not answer properly; trying again`);
+      await sleep(wait);
+    }
+  }
+}
+
 export async function createRuntime(config: Config, log: Logger, opts: { onCall?: (info: CallInfo) => void } = {}): Promise<Runtime> {
-  const redis = createRedis(config.REDIS_URL);
+  const redis = connectRedis(config.REDIS_URL);
   try {
     const gateway = createGateway(config, redis, opts.onCall);
-    await gateway.checkCredentials();
-    const settings = stageSettings(config, await resolvePrimaryProfile(config, gateway));
+    const primary = await retryTransient(log, 'start-up checks', async () => {
+      await gateway.checkCredentials();
+      return resolvePrimaryProfile(config, gateway);
+    });
+    const settings = stageSettings(config, primary);
+    // Every policy the stages use, fetched once at start, then again every POLICY_REFRESH_MS (and
+    // before a check whose copy is older than that).
+    const policies = policyCache(gateway, settings.policyRefreshMs);
+    await retryTransient(log, 'policy fetch', () => policies.prime(usedPolicies(settings), log));
+    const stopPolicyRefresh = policies.refreshEvery(usedPolicies(settings), log);
     const queues = createQueues(redis, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
-    const ledger = new Ledger(redis, config.QUEUE_PREFIX);
+    // A create's lease outlives the longest call: a budget wait (at most 5 s) plus the HTTP timeout.
+    const ledger = new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config), createLeaseMs: config.TWILIO_TIMEOUT_MS + 10_000 });
+    // On every (re)connect: did Redis restart, possibly losing its last second of writes?
+    const noteRun = () =>
+      ledger.noteRedisRun(config.LOOKUP_AFTER_RESTART_MS).then(
+        (restarted) => {
+          if (restarted) {
+            log.warn(
+              { lookupFirstMs: config.LOOKUP_AFTER_RESTART_MS },
+              'Redis restarted since the last look (its run id changed): its last writes may be lost, so every create first looks for an existing resource for a while',
+            );
+          }
+        },
+        (err: unknown) => log.warn({ err: String(err) }, 'could not check whether Redis restarted'),
+      );
+    await noteRun();
+    redis.on('ready', () => void noteRun());
     return {
       config,
       redis,
@@ -81,6 +149,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { onCall?
       settings,
       log,
       async close() {
+        stopPolicyRefresh();
         await closeQueues(queues);
         await redis.quit().catch(() => redis.disconnect());
       },

@@ -1,11 +1,16 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { STAGE_FUNCTIONS, type StageContext, type StageName, type StageOutcome } from '../jobs/index.js';
-import { BudgetExhaustedError } from '../twilio/budget.js';
+import { RECHECK, STAGE_FUNCTIONS, recheck, type StageContext, type StageFn, type StageName } from '../jobs/index.js';
+import { CreateInProgressError } from '../jobs/context.js';
+import { SETTLED_STATES } from '../ledger/ledger.js';
+import { BudgetExhaustedError, withBudgetPriority } from '../twilio/budget.js';
 import { AuthError, RateLimitedError, RejectedError, TransientError } from '../twilio/errors.js';
-import { stageJobId, stageJobSchema, type DeadLetterJob, type StageJob } from './queues.js';
+import { applyOutcome, deadLetter } from './outcomes.js';
+import { stageJobSchema } from './queues.js';
 import type { Runtime } from './runtime.js';
 
-/** BullMQ wiring for one stage: parse the payload, run the plain job function, act on its outcome or error. */
+export { deadLetter } from './outcomes.js';
+
+/** BullMQ wiring for one stage (or the sweeps' re-checks): parse the payload, run the plain job function, act on its outcome or error. */
 
 export interface StageWorkerHooks {
   /** Twilio refused the credentials: the caller pauses every worker. */
@@ -20,63 +25,34 @@ export function cappedJitterBackoff(baseMs: number, maxMs: number) {
   };
 }
 
-export async function deadLetter(rt: Runtime, data: StageJob, stage: string, reason: string, details: Record<string, unknown> | null, attemptsMade: number): Promise<void> {
-  const payload: DeadLetterJob = { ...data, stage, reason, details, failedAt: new Date().toISOString(), attemptsMade };
-  await rt.queues['dead-letter'].add('dead-letter', payload, { jobId: stageJobId('dead-letter', data.customerId, data.gen), attempts: 1 });
-  await rt.ledger.transition(data.customerId, stage, 'failed', `dead-lettered at ${stage}: ${reason}`, reason, details);
-}
-
-async function applyOutcome(rt: Runtime, job: Job, token: string | undefined, data: StageJob, outcome: StageOutcome): Promise<void> {
-  switch (outcome.kind) {
-    case 'next': {
-      await rt.queues[outcome.stage].add(outcome.stage, data, {
-        jobId: stageJobId(outcome.stage, data.customerId, data.gen),
-        delay: outcome.delayMs,
-      });
-      const rec = await rt.ledger.get(data.customerId);
-      if (rec && rec.state !== 'completed' && rec.state !== 'failed') {
-        await rt.ledger.transition(data.customerId, outcome.stage, rec.state === 'awaiting_otp' && outcome.stage !== 'campaign' ? 'awaiting_otp' : 'in_progress');
-      }
-      return;
-    }
-    case 'poll': {
-      if (outcome.requestOtp) {
-        const rec = await rt.ledger.get(data.customerId);
-        await rt.queues.otp.add('otp', data, { jobId: stageJobId('otp', data.customerId, data.gen, rec?.status['otpCount'] ?? Date.now()) });
-      }
-      // Check again later as the same job: a re-check is not a retry and spends no attempt.
-      await job.moveToDelayed(Date.now() + outcome.delayMs, token);
-      throw new DelayedError();
-    }
-    case 'done':
-      return;
-  }
-}
-
-export function createStageWorker(rt: Runtime, stage: StageName, hooks: StageWorkerHooks): Worker {
-  const fn = STAGE_FUNCTIONS[stage];
-  const queue = rt.queues[stage];
+export function createStageWorker(rt: Runtime, name: StageName | typeof RECHECK, hooks: StageWorkerHooks): Worker {
+  const fn: StageFn = name === RECHECK ? recheck : STAGE_FUNCTIONS[name];
+  const queue = rt.queues[name];
   const attemptsFor = (job: Job) => job.opts.attempts ?? rt.config.JOB_ATTEMPTS;
 
   const processor = async (job: Job, token?: string): Promise<void> => {
     const data = stageJobSchema.parse(job.data);
-    const log = rt.log.child({ customerId: data.customerId, batch: data.batchId, stage, jobId: job.id, attempt: job.attemptsMade + 1 });
-    const ctx: StageContext = { customerId: data.customerId, ledger: rt.ledger, gateway: rt.gateway, settings: rt.settings, log, now: Date.now };
+    const log = rt.log.child({ customerId: data.customerId, batch: data.batchId, stage: name, jobId: job.id, attempt: job.attemptsMade + 1 });
+    const ctx: StageContext = { customerId: data.customerId, gen: data.gen, ledger: rt.ledger, gateway: rt.gateway, settings: rt.settings, log, now: Date.now };
+    // Where a failure is recorded: the job's stage, or for a re-check the stage the customer is at.
+    let stage: string = name;
     try {
       const rec = await rt.ledger.get(data.customerId);
       if (!rec) throw new RejectedError(`customer ${data.customerId} is not in the ledger (was its record deleted?)`);
-      if (rec.state === 'failed' || rec.gen !== data.gen) {
-        log.info({ state: rec.state }, 'skipping: the customer was dead-lettered or redriven since this job was queued');
+      if (name === RECHECK) stage = rec.stage;
+      if (SETTLED_STATES.includes(rec.state) || rec.gen !== data.gen) {
+        log.info({ state: rec.state, gen: rec.gen }, 'skipping: the customer was settled, dead-lettered or redriven since this job was queued');
         return;
       }
-      const outcome = await fn(ctx);
-      await applyOutcome(rt, job, token, data, outcome);
+      // A new customer's calls yield the account budget to customers already under way.
+      const outcome = await withBudgetPriority(name === 'starter-profile' ? 'low' : 'high', () => fn(ctx));
+      await applyOutcome(rt, data, outcome, { job, token });
       log.debug({ outcome: outcome.kind }, 'stage step done');
     } catch (err) {
       if (err instanceof DelayedError) throw err;
       if (err instanceof RejectedError) {
         log.warn({ reason: err.reason }, 'rejected: dead-lettering the customer');
-        await deadLetter(rt, data, stage, err.reason, err.details, job.attemptsMade + 1);
+        await deadLetter(rt, data, stage, err.reason, err.details, job.attemptsMade + 1, err.action);
         throw new UnrecoverableError(err.reason);
       }
       if (err instanceof RateLimitedError || err instanceof BudgetExhaustedError) {
@@ -84,6 +60,12 @@ export function createStageWorker(rt: Runtime, stage: StageName, hooks: StageWor
         log.info({ retryInMs: ms, why: err.message }, 'rate limited: job goes back to the queue without spending an attempt');
         await queue.rateLimit(ms);
         throw Worker.RateLimitError();
+      }
+      if (err instanceof CreateInProgressError) {
+        // Two tries of one job at once (a stalled job taken over): let the other one finish.
+        log.info({ retryInMs: err.retryInMs, sidName: err.sidName }, 'another try is creating this resource: looking again later, no attempt spent');
+        await job.moveToDelayed(Date.now() + err.retryInMs, token);
+        throw new DelayedError();
       }
       if (err instanceof AuthError) {
         hooks.onAuthError(err);
@@ -93,6 +75,11 @@ export function createStageWorker(rt: Runtime, stage: StageName, hooks: StageWor
       const message = err instanceof Error ? err.message : String(err);
       if (!(err instanceof TransientError)) log.error({ err }, 'unexpected error (a bug, or Twilio answered something we do not understand)');
       if (job.attemptsMade + 1 >= attemptsFor(job)) {
+        if (name === RECHECK) {
+          // A failed look is not the customer's failure: the lease runs out and the next sweep looks again.
+          log.warn({ err: message }, 're-check failed; the next sweep will try again');
+          throw new UnrecoverableError(message);
+        }
         const reason = `gave up after ${attemptsFor(job)} attempts at ${stage}: ${message}`;
         log.warn({ reason }, 'retries exhausted: dead-lettering the customer');
         await deadLetter(rt, data, stage, reason, err instanceof TransientError ? err.details : null, job.attemptsMade + 1);
@@ -103,13 +90,16 @@ export function createStageWorker(rt: Runtime, stage: StageName, hooks: StageWor
     }
   };
 
-  return new Worker(stage, processor, {
+  return new Worker(name, processor, {
     connection: rt.redis,
     prefix: rt.config.QUEUE_PREFIX,
     concurrency: rt.config.WORKER_CONCURRENCY,
     // The OTP endpoint allows 10 requests per second per account; BullMQ's limiter is global across workers.
-    ...(stage === 'otp' ? { limiter: { max: rt.config.OTP_RPS, duration: 1000 } } : {}),
+    ...(name === 'otp' ? { limiter: { max: rt.config.OTP_RPS, duration: 1000 } } : {}),
     settings: { backoffStrategy: cappedJitterBackoff(rt.config.BACKOFF_BASE_MS, rt.config.BACKOFF_MAX_MS) },
+    // A killed worker's jobs go back to the queue when their lock runs out; stalled jobs are looked for as often.
+    lockDuration: rt.config.WORKER_LOCK_MS,
+    stalledInterval: rt.config.WORKER_LOCK_MS,
     autorun: false,
   });
 }

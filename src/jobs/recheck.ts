@@ -1,0 +1,75 @@
+import { rejectIfRejected } from './bundle.js';
+import { awaitOtp, brandVerdict } from './brand-status.js';
+import { campaignFailed } from './campaign.js';
+import { nextCheck, type StageContext, type StageName, type StageOutcome } from './context.js';
+import { isStageName } from './context.js';
+import { businessRecheck } from './business-status.js';
+
+/**
+ * What a sweep does for one watched customer: look at what it waits on and move it on.
+ * - in_progress: our own job should be running; the wiring makes sure it exists (no Twilio call).
+ * - awaiting_otp: bundles, then brand status and identity; OTP re-sends and the 30-day limit.
+ * - completed: campaign vetting; VERIFIED means live, FAILED goes to the dead letter with Twilio's codes.
+ * Rejections throw RejectedError like any stage, so the dead letter and the reasons are the same.
+ */
+export async function recheck(ctx: StageContext): Promise<StageOutcome> {
+  const { gateway, customerId, settings } = ctx;
+  const rec = await ctx.ledger.get(customerId);
+  if (!rec) return { kind: 'done' };
+  if (rec.flow === 'business') return businessRecheck(ctx, rec);
+
+  // A status callback said a bundle was rejected: confirm with Twilio (callbacks can be late,
+  // or about a submission a remediation has since replaced) and dead-letter at once if so.
+  for (const kind of ['customerProfile', 'trustProduct'] as const) {
+    const sid = rec.sids[kind];
+    if (!sid || rec.status[kind] !== 'twilio-rejected') continue;
+    const bundle = await gateway.fetchBundle(kind, sid);
+    await ctx.ledger.setStatus(customerId, { [kind]: bundle.status });
+    if (bundle.status === 'twilio-rejected' && bundle.errors.length === 0 && rec.status[`${kind}FailureReason`]) {
+      bundle.errors = [{ failure_reason: rec.status[`${kind}FailureReason`] }];
+    }
+    rejectIfRejected(kind, bundle);
+  }
+
+  switch (rec.state) {
+    case 'in_progress':
+      return isStageName(rec.stage) ? { kind: 'rerun', stage: rec.stage as StageName } : { kind: 'done' };
+
+    case 'awaiting_otp': {
+      for (const kind of ['customerProfile', 'trustProduct'] as const) {
+        const sid = rec.sids[kind];
+        if (!sid) continue;
+        const bundle = await gateway.fetchBundle(kind, sid);
+        await ctx.ledger.setStatus(customerId, { [kind]: bundle.status });
+        rejectIfRejected(kind, bundle);
+      }
+      const brandSid = rec.sids.brand;
+      if (!brandSid) return { kind: 'rerun', stage: 'brand' };
+      const b = await gateway.fetchBrand(brandSid);
+      await ctx.ledger.setStatus(customerId, { brand: b.status, brandIdentity: b.identityStatus ?? '' });
+      const settled = await brandVerdict(ctx, b);
+      if (settled) return settled;
+      if (b.status === 'APPROVED') return awaitOtp(ctx, b, rec);
+      return { kind: 'rerun', stage: 'brand-status' };
+    }
+
+    case 'completed': {
+      const serviceSid = rec.status['messagingServiceSid'] ?? rec.sids.messagingService;
+      const campaignSid = rec.sids.campaign;
+      if (!serviceSid || !campaignSid) return { kind: 'rerun', stage: 'campaign' };
+      const c = await gateway.fetchCampaign(serviceSid, campaignSid);
+      const checks = Number(rec.status['campaignChecks'] ?? 0);
+      await ctx.ledger.setStatus(customerId, { campaign: c.campaignStatus ?? '', campaignChecks: String(checks + 1) });
+      if (c.campaignStatus === 'VERIFIED') {
+        await ctx.ledger.transition(customerId, 'campaign', 'live', `campaign ${campaignSid} VERIFIED: the customer can send A2P texts`);
+        return { kind: 'done' };
+      }
+      if (c.campaignStatus === 'FAILED') campaignFailed(c);
+      const at = nextCheck(settings, ctx.now(), checks + 1);
+      return { kind: 'watch', at };
+    }
+
+    default:
+      return { kind: 'done' };
+  }
+}

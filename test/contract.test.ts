@@ -1,0 +1,580 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { loadContract, type SpecOperation } from '../src/sandbox/contract.js';
+import { POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER, sandboxRoutes, type Sandbox } from '../src/sandbox/index.js';
+import { ingestFile } from '../src/producers/ingest.js';
+import type { CustomerRecord } from '../src/ledger/ledger.js';
+import { TwilioGateway } from '../src/twilio/gateway.js';
+import { createTwilioClient } from '../src/twilio/client.js';
+import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitForState, type Stack } from './helpers.js';
+import { exchangeOf, fillPath, malformedSid, problemsOf, raw, templateRegex, type Exchange } from './contract/exchanges.js';
+
+/**
+ * The sandbox against Twilio's published contract (the OpenAPI files of `@twilio-alpha/mcp`):
+ * - every request the gateway sends, in a real pipeline run and in a direct call of each gateway method,
+ *   is valid against its operation (no unknown fields, required fields present, patterns, enums);
+ * - every answer of the sandbox matches the operation's response schema (every field, no extra ones) or is
+ *   Twilio's error body;
+ * - the sandbox refuses what the contract refuses.
+ */
+
+const contract = loadContract();
+after(stopTestRedis);
+
+/** TwilioGateway members that are not Twilio calls. Any other method must appear in GATEWAY_CALLS. */
+const NOT_TWILIO_CALLS = new Set(['constructor', 'call', 'findInPages']);
+
+type Ctx = { g: TwilioGateway; c1: CustomerRecord; b1: CustomerRecord; stack: Stack };
+
+/** A business customer (Secondary Business Profile + SHAKEN/STIR Trust Product) in the pipeline run. */
+const BUSINESS_CSV = [
+  'customer_id,flow,email,business_name,business_type,business_industry,business_registration_number,business_regions_of_operation,website_url,rep1_first_name,rep1_last_name,rep1_email,rep1_phone_number,rep1_business_title,rep1_job_position,street,city,region,postal_code,iso_country,phone_numbers,shaken_stir',
+  'b1,business,office@b1.example.com,Contract Widgets LLC,LLC,RETAIL,12-3456789,USA_AND_CANADA,https://widgets.example.com,Ada,Ng,ada@widgets.example.com,4155550190,Owner,CEO,1200 Valencia St,San Francisco,CA,94110,US,+14155550170;+14155550171,true',
+].join('\n') + '\n';
+type Sids = Required<Pick<CustomerRecord['sids'], 'customerProfile' | 'trustProduct' | 'brand' | 'messagingService' | 'starterEndUser' | 'address' | 'addressDocument'>>;
+
+function sidsOf(rec: CustomerRecord): Sids {
+  const s = rec.sids;
+  for (const k of ['customerProfile', 'trustProduct', 'brand', 'messagingService', 'starterEndUser', 'address', 'addressDocument'] as const) assert.ok(s[k], `c1 has ${k}`);
+  return s as Sids;
+}
+
+const CAMPAIGN = {
+  description: 'Appointment reminders sent by a hair studio to customers who booked online with consent.',
+  messageFlow: 'Customers opt in by ticking an unticked SMS consent box on the booking page; terms and privacy linked.',
+  messageSamples: ['Studio: your appointment is at 3pm tomorrow. Reply STOP to opt out.', 'Studio: thanks for visiting! Reply HELP for help, STOP to stop.'],
+  hasEmbeddedLinks: false,
+  hasEmbeddedPhone: false,
+  optInKeywords: ['START'],
+  optInMessage: 'Studio: you are subscribed to reminders. Reply HELP for help, STOP to opt out.',
+};
+
+/** Every public gateway method, called once (both bundle kinds where it takes one). */
+const GATEWAY_CALLS: Record<string, (x: Ctx) => Promise<unknown>> = {
+  checkCredentials: ({ g }) => g.checkCredentials(),
+  findApprovedPrimaryProfile: ({ g }) => g.findApprovedPrimaryProfile('RNdfbf3fae0e1107f8aded0e7cead80bf5'),
+  createBundle: async ({ g }) => {
+    await g.createBundle('customerProfile', { friendlyName: 'contract cp', email: 'cp@example.com', policySid: POLICY_STARTER, statusCallback: 'https://isv.example.com/webhooks/twilio/status' });
+    await g.createBundle('trustProduct', { friendlyName: 'contract tp', email: 'tp@example.com', policySid: POLICY_SOLE_PROPRIETOR });
+  },
+  findBundleByFriendlyName: async ({ g }) => {
+    await g.findBundleByFriendlyName('customerProfile', 'contract cp');
+    await g.findBundleByFriendlyName('trustProduct', 'no such bundle');
+  },
+  fetchBundle: async ({ g, c1 }) => {
+    const s = sidsOf(c1);
+    await g.fetchBundle('customerProfile', s.customerProfile);
+    await g.fetchBundle('trustProduct', s.trustProduct);
+  },
+  assign: async ({ g }) => {
+    const cp = await g.createBundle('customerProfile', { friendlyName: 'contract assign cp', email: 'a@example.com', policySid: POLICY_STARTER });
+    const tp = await g.createBundle('trustProduct', { friendlyName: 'contract assign tp', email: 'a@example.com', policySid: POLICY_SOLE_PROPRIETOR });
+    const eu = await g.createEndUser({ friendlyName: 'contract assign eu', type: 'sole_proprietor_information', attributes: { brand_name: 'X', mobile_phone_number: '+14155550111' } });
+    await g.assign('customerProfile', cp, eu);
+    await g.assign('trustProduct', tp, cp);
+  },
+  findAssignment: async ({ g, c1 }) => {
+    const s = sidsOf(c1);
+    await g.findAssignment('customerProfile', s.customerProfile, s.starterEndUser);
+    await g.findAssignment('trustProduct', s.trustProduct, s.customerProfile);
+  },
+  evaluate: async ({ g, c1 }) => {
+    const s = sidsOf(c1);
+    await g.evaluate('customerProfile', s.customerProfile, POLICY_STARTER);
+    await g.evaluate('trustProduct', s.trustProduct, POLICY_SOLE_PROPRIETOR);
+  },
+  submit: async ({ g }) => {
+    // An empty bundle is noncompliant: the sandbox answers 400, which is part of the contract too.
+    for (const kind of ['customerProfile', 'trustProduct'] as const) {
+      const sid = await g.createBundle(kind, { friendlyName: `contract submit ${kind}`, email: 's@example.com', policySid: kind === 'customerProfile' ? POLICY_STARTER : POLICY_SOLE_PROPRIETOR });
+      await assert.rejects(g.submit(kind, sid));
+    }
+  },
+  createEndUser: ({ g }) => g.createEndUser({ friendlyName: 'contract eu', type: 'starter_customer_profile_information', attributes: { first_name: 'A', last_name: 'B', email: 'ab@example.com', phone_number: '+14155550100' } }),
+  findEndUserByFriendlyName: ({ g }) => g.findEndUserByFriendlyName('no such end user'),
+  createAddress: ({ g }) =>
+    g.createAddress({ friendlyName: 'contract address', customerName: 'A B', street: '1 Main St', streetSecondary: 'Suite 2', city: 'Austin', region: 'TX', postalCode: '78701', isoCountry: 'US' }),
+  findAddressByFriendlyName: ({ g }) => g.findAddressByFriendlyName('contract address'),
+  createSupportingDocument: ({ g, c1 }) =>
+    g.createSupportingDocument({ friendlyName: 'contract doc', type: 'customer_profile_address', attributes: { address_sids: sidsOf(c1).address } }),
+  findSupportingDocumentByFriendlyName: ({ g }) => g.findSupportingDocumentByFriendlyName('no such document'),
+  createBrand: async ({ g, c1 }) => {
+    const s = sidsOf(c1);
+    await g.createBrand({ customerProfileBundleSid: s.customerProfile, a2pProfileBundleSid: s.trustProduct });
+  },
+  findBrandByBundle: ({ g }) => g.findBrandByBundle('BU' + '0'.repeat(32)),
+  fetchBrand: ({ g, c1 }) => g.fetchBrand(sidsOf(c1).brand),
+  requestBrandOtp: ({ g, c1 }) => g.requestBrandOtp(sidsOf(c1).brand),
+  createMessagingService: ({ g }) => g.createMessagingService('contract service'),
+  messagingServiceExists: async ({ g, c1 }) => {
+    assert.equal(await g.messagingServiceExists(sidsOf(c1).messagingService), true);
+    assert.equal(await g.messagingServiceExists('MG' + '0'.repeat(32)), false);
+  },
+  findMessagingServiceByFriendlyName: ({ g }) => g.findMessagingServiceByFriendlyName('no such service'),
+  createCampaign: async ({ g, c1 }) => {
+    const mg = await g.createMessagingService('contract campaign service');
+    await g.createCampaign(mg, { ...CAMPAIGN, brandRegistrationSid: sidsOf(c1).brand });
+  },
+  findCampaign: ({ g, c1 }) => g.findCampaign(sidsOf(c1).messagingService, sidsOf(c1).brand),
+  // Remediation: corrections made in place, never by creating again.
+  updateBundle: async ({ g }) => {
+    for (const kind of ['customerProfile', 'trustProduct'] as const) {
+      const sid = await g.createBundle(kind, { friendlyName: `contract update ${kind}`, email: 'u@example.com', policySid: kind === 'customerProfile' ? POLICY_STARTER : POLICY_SOLE_PROPRIETOR });
+      await g.updateBundle(kind, sid, { email: 'fixed@example.com' });
+    }
+  },
+  updateEndUser: async ({ g }) => {
+    const eu = await g.createEndUser({ friendlyName: 'contract update eu', type: 'starter_customer_profile_information', attributes: { first_name: 'A', last_name: 'B', email: 'ab@example.com', phone_number: '+14155550100' } });
+    await g.updateEndUser(eu, { first_name: 'A', last_name: 'B', email: 'fixed@example.com', phone_number: '+14155550100' });
+  },
+  updateAddress: async ({ g }) => {
+    const ad = await g.createAddress({ friendlyName: 'contract update address', customerName: 'A B', street: '1 Main St', city: 'Austin', region: 'TX', postalCode: '78701', isoCountry: 'US' });
+    await g.updateAddress(ad, { customerName: 'A B', street: '2 Main St', streetSecondary: undefined, city: 'Austin', region: 'TX', postalCode: '78701' });
+  },
+  resubmitBrand: async ({ g, stack }) => {
+    const reused = await stack.rt.ledger.get('reused');
+    assert.ok(reused?.sids.brand, 'the reused customer has a FAILED brand');
+    await g.resubmitBrand(reused.sids.brand);
+  },
+  fetchCampaign: ({ g, c1 }) => g.fetchCampaign(sidsOf(c1).messagingService, c1.sids.campaign!),
+  // Business flow: policies, the account's numbers, channel endpoints.
+  fetchPolicy: async ({ g }) => {
+    for (const sid of [POLICY_STARTER, POLICY_SOLE_PROPRIETOR, POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR]) assert.equal((await g.fetchPolicy(sid)).sid, sid);
+  },
+  findIncomingPhoneNumber: async ({ g }) => {
+    assert.match((await g.findIncomingPhoneNumber('+14155550170')) ?? '', /^PN/);
+    assert.equal(await g.findIncomingPhoneNumber('+19995550100'), null);
+  },
+  assignChannelEndpoint: async ({ g }) => {
+    const pn = (await g.findIncomingPhoneNumber('+14155550171'))!;
+    const cp = await g.createBundle('customerProfile', { friendlyName: 'contract endpoint cp', email: 'e@example.com', policySid: POLICY_SECONDARY_BUSINESS });
+    const tp = await g.createBundle('trustProduct', { friendlyName: 'contract endpoint tp', email: 'e@example.com', policySid: POLICY_SHAKEN_STIR });
+    await g.assign('trustProduct', tp, cp);
+    await g.assignChannelEndpoint('customerProfile', cp, pn);
+    await g.assignChannelEndpoint('trustProduct', tp, pn);
+  },
+  removeAssignment: async ({ g }) => {
+    const cp = await g.createBundle('customerProfile', { friendlyName: 'contract unassign cp', email: 'e@example.com', policySid: POLICY_SECONDARY_BUSINESS });
+    const tp = await g.createBundle('trustProduct', { friendlyName: 'contract unassign tp', email: 'e@example.com', policySid: POLICY_SHAKEN_STIR });
+    const eu = await g.createEndUser({ friendlyName: 'contract unassign eu', type: 'authorized_representative_2', attributes: { first_name: 'A' } });
+    await g.removeAssignment('customerProfile', cp, await g.assign('customerProfile', cp, eu));
+    const a = await g.assign('trustProduct', tp, cp);
+    await g.removeAssignment('trustProduct', tp, a);
+    await g.removeAssignment('trustProduct', tp, a); // already gone: fine
+  },
+  removeChannelEndpointAssignment: async ({ g }) => {
+    const pn = (await g.findIncomingPhoneNumber('+12125550172'))!;
+    const cp = await g.createBundle('customerProfile', { friendlyName: 'contract remove cp', email: 'e@example.com', policySid: POLICY_SECONDARY_BUSINESS });
+    const tp = await g.createBundle('trustProduct', { friendlyName: 'contract remove tp', email: 'e@example.com', policySid: POLICY_SHAKEN_STIR });
+    await g.assign('trustProduct', tp, cp);
+    const cpa = await g.assignChannelEndpoint('customerProfile', cp, pn);
+    const tpa = await g.assignChannelEndpoint('trustProduct', tp, pn);
+    await g.removeChannelEndpointAssignment('trustProduct', tp, tpa);
+    await g.removeChannelEndpointAssignment('customerProfile', cp, cpa);
+    await g.removeChannelEndpointAssignment('customerProfile', cp, cpa); // already gone: fine
+  },
+  findChannelEndpointAssignment: async ({ g, b1 }) => {
+    const pn = (await g.findIncomingPhoneNumber('+14155550170'))!;
+    assert.match((await g.findChannelEndpointAssignment('customerProfile', b1.sids.customerProfile!, pn)) ?? '', /^RA/);
+    assert.match((await g.findChannelEndpointAssignment('trustProduct', b1.sids.trustProduct!, pn)) ?? '', /^RA/);
+  },
+  updateCampaign: ({ g, c1 }) => g.updateCampaign(sidsOf(c1).messagingService, c1.sids.campaign!, { ...CAMPAIGN, brandRegistrationSid: sidsOf(c1).brand }),
+};
+
+describe("the sandbox honours Twilio's OpenAPI contract", () => {
+  let stack: Stack;
+  let sb: Sandbox;
+  let c1: CustomerRecord;
+  let b1: CustomerRecord;
+  /** operationId → gateway methods that sent it. */
+  const gatewayOps = new Map<string, Set<string>>();
+  let pipelineOps = new Set<string>();
+
+  /** Pipeline outcome per customer, and gateway calls that threw: asserted in tests, so a break shows where. */
+  const states: Record<string, string> = {};
+  const callErrors: Record<string, string> = {};
+
+  before(async () => {
+    stack = await startStack({ sandbox: { recordBodies: true } });
+    sb = stack.sandbox;
+    // TCR already counts 3 brands for this mobile elsewhere: the 'reused' customer's brand FAILS.
+    await fetch(`${sb.url}/_sandbox/tcr-usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mobile: '+14155550199', count: 3 }) });
+    const rows = [row('c1'), row('c2'), row('disposable', { email: 'pat@mailinator.com' }), row('badzip', { region: 'NY', city: 'New York', postal_code: '90210' }), row('reused', { mobile_phone_number: '(415) 555-0199' })];
+    await ingestFile(stack.rt, tmpFile('customers.csv', csv(...rows)), { templatePath: templateFile(), batchId: 'contract' });
+    for (const id of ['c1', 'c2', 'disposable', 'badzip', 'reused']) {
+      const rec = await waitForState(stack.rt.ledger, id, ['completed', 'live', 'failed'], 30_000);
+      states[id] = rec.state === 'failed' ? `failed: ${rec.reason ?? ''}` : rec.state === 'live' ? 'completed' : rec.state;
+    }
+    await ingestFile(stack.rt, tmpFile('businesses.csv', BUSINESS_CSV), { batchId: 'contract-biz' });
+    const biz = await waitForState(stack.rt.ledger, 'b1', ['live', 'failed'], 30_000);
+    states['b1'] = biz.state === 'failed' ? `failed: ${biz.reason ?? ''}` : biz.state;
+    b1 = biz;
+    c1 = (await stack.rt.ledger.get('c1'))!;
+    await stack.pool?.close(2_000);
+    stack.pool = undefined;
+    pipelineOps = new Set(sb.requestLog().map((e) => e.operationId ?? `unrouted ${e.method} ${e.path}`));
+
+    // Enough end users that the gateway's lookups walk more than one page (pageSize 100).
+    for (let i = 0; i < 120; i++) await raw(sb, 'POST', '/trusthub/v1/EndUsers', new URLSearchParams({ FriendlyName: `filler ${i}`, Type: 'sole_proprietor_information' }));
+    const ctx: Ctx = { g: stack.rt.gateway as TwilioGateway, c1, b1, stack };
+    for (const [name, call] of Object.entries(GATEWAY_CALLS)) {
+      const from = sb.requestLog().length;
+      try {
+        await call(ctx);
+      } catch (e) {
+        callErrors[name] = e instanceof Error ? e.message : String(e);
+      }
+      for (const e of sb.requestLog().slice(from)) {
+        const id = e.operationId ?? `unrouted ${e.method} ${e.path}`;
+        if (!gatewayOps.has(id)) gatewayOps.set(id, new Set());
+        gatewayOps.get(id)!.add(name);
+      }
+    }
+  });
+  after(() => stack?.close());
+
+  test('the pipeline run completes the good rows and fails the bad ones with Twilio\'s reasons', () => {
+    assert.equal(states['c1'], 'completed');
+    assert.equal(states['c2'], 'completed');
+    assert.match(states['disposable'] ?? '', /Email is a suspected disposable address\./);
+    assert.match(states['badzip'] ?? '', /\[address_sids\] - Invalid Postal Code\./);
+    assert.match(states['reused'] ?? '', /Unable to register Brand with The Campaign Registry/);
+    assert.equal(states['b1'], 'live');
+  });
+
+  test('every gateway method is exercised here (a new Twilio call needs a line in GATEWAY_CALLS)', () => {
+    assert.deepEqual(callErrors, {}, 'gateway calls that failed');
+    const methods = Object.getOwnPropertyNames(TwilioGateway.prototype).filter((n) => !NOT_TWILIO_CALLS.has(n));
+    const missing = methods.filter((m) => !(m in GATEWAY_CALLS));
+    assert.deepEqual(missing, [], `gateway methods without contract coverage: ${missing.join(', ')}`);
+    for (const [name, ops] of gatewayOps) assert.ok(!name.startsWith('unrouted'), `${[...ops].join(', ')} sent a request the sandbox could not route: ${name}`);
+    // Every operation the pipeline used is also covered by a direct call, and vice versa for the bundle kinds.
+    const uncovered = [...pipelineOps].filter((op) => !gatewayOps.has(op));
+    assert.deepEqual(uncovered, [], 'operations the pipeline sends that no direct gateway call covers');
+    const expected = [
+      'FetchAccount', 'ListCustomerProfile', 'CreateCustomerProfile', 'FetchCustomerProfile', 'UpdateCustomerProfile',
+      'CreateCustomerProfileEntityAssignment', 'ListCustomerProfileEntityAssignment', 'CreateCustomerProfileEvaluation',
+      'ListTrustProduct', 'CreateTrustProduct', 'FetchTrustProduct', 'UpdateTrustProduct',
+      'CreateTrustProductEntityAssignment', 'ListTrustProductEntityAssignment', 'CreateTrustProductEvaluation',
+      'CreateEndUser', 'ListEndUser', 'CreateAddress', 'ListAddress', 'CreateSupportingDocument', 'ListSupportingDocument',
+      'CreateBrandRegistrations', 'ListBrandRegistrations', 'FetchBrandRegistrations', 'CreateBrandRegistrationOtp',
+      'CreateService', 'FetchService', 'ListService', 'CreateUsAppToPerson', 'ListUsAppToPerson',
+      'UpdateEndUser', 'UpdateAddress', 'UpdateBrandRegistrations', 'FetchUsAppToPerson', 'UpdateUsAppToPerson',
+      'FetchPolicies', 'ListIncomingPhoneNumber',
+      'CreateCustomerProfileChannelEndpointAssignment', 'ListCustomerProfileChannelEndpointAssignment',
+      'CreateTrustProductChannelEndpointAssignment', 'ListTrustProductChannelEndpointAssignment',
+      'DeleteCustomerProfileChannelEndpointAssignment', 'DeleteTrustProductChannelEndpointAssignment',
+      'DeleteCustomerProfileEntityAssignment', 'DeleteTrustProductEntityAssignment',
+    ];
+    assert.deepEqual([...gatewayOps.keys()].sort(), [...expected].sort());
+  });
+
+  test('every request the gateway sent is valid against its operation, and every answer against its response schema', () => {
+    const problems: string[] = [];
+    let checked = 0;
+    let nextPages = 0;
+    let errors = 0;
+    for (const e of sb.requestLog()) {
+      const x = exchangeOf(contract, e);
+      if (!x) {
+        problems.push(`unrouted: ${e.method} ${e.path} → ${e.status}`);
+        continue;
+      }
+      problems.push(...problemsOf(contract, x));
+      checked += 1;
+      if (x.query.has('PageToken')) nextPages += 1;
+      if (e.status >= 400) errors += 1;
+    }
+    assert.deepEqual(problems, []);
+    assert.ok(checked > 150, `checked ${checked} exchanges`);
+    assert.ok(nextPages > 0, 'a next page was followed');
+    assert.ok(errors > 0, 'error answers were checked too');
+  });
+
+  /** The first successful exchange of each gateway operation, to alter and replay. */
+  function samples(): Exchange[] {
+    const seen = new Map<string, Exchange>();
+    for (const e of sb.requestLog()) {
+      const x = exchangeOf(contract, e);
+      if (x && e.status >= 200 && e.status < 300 && gatewayOps.has(x.op.operationId) && !seen.has(x.op.operationId)) seen.set(x.op.operationId, x);
+    }
+    return [...seen.values()];
+  }
+
+  function requiredOf(op: SpecOperation): string[] {
+    const r = op.form?.['required'];
+    return Array.isArray(r) ? r.map(String) : [];
+  }
+
+  function formProps(op: SpecOperation): Record<string, Record<string, unknown>> {
+    const p = op.form?.['properties'];
+    return p && typeof p === 'object' && !Array.isArray(p) ? (p as Record<string, Record<string, unknown>>) : {};
+  }
+
+  test('a missing required parameter: 400, code 20001, "Missing required parameter X in the post body"', async () => {
+    let tried = 0;
+    for (const x of samples()) {
+      for (const name of requiredOf(x.op)) {
+        const form = new URLSearchParams([...x.form].filter(([k]) => k !== name));
+        const r = await raw(sb, x.entry.method, x.entry.path, form);
+        assert.equal(r.status, 400, `${x.op.operationId} without ${name}`);
+        assert.equal(r.body?.['code'], 20001);
+        assert.equal(r.body?.['message'], `Missing required parameter ${name} in the post body`);
+        assert.deepEqual(contract.checkResponse(x.op, r.status, r.body), []);
+        tried += 1;
+      }
+    }
+    assert.ok(tried >= 20, `dropped ${tried} required parameters`);
+  });
+
+  test('a malformed SID in a form parameter: 400 / 20001 naming it; in the path: 404 / 20404', async () => {
+    let params = 0;
+    let paths = 0;
+    for (const x of samples()) {
+      for (const [name, schema] of Object.entries(formProps(x.op))) {
+        const v = x.form.get(name);
+        if (typeof schema['pattern'] !== 'string' || v === null) continue;
+        const form = new URLSearchParams(x.form);
+        form.set(name, malformedSid(v));
+        const r = await raw(sb, x.entry.method, x.entry.path, form);
+        assert.equal(r.status, 400, `${x.op.operationId} ${name}=${form.get(name)}`);
+        assert.equal(r.body?.['code'], 20001);
+        assert.match(String(r.body?.['message']), new RegExp(`Invalid parameter ${name}`));
+        params += 1;
+      }
+      for (const p of x.op.pathParams) {
+        if (typeof p.schema['pattern'] !== 'string') continue;
+        const path = `/${x.op.product}${fillPath(x.op.path, { ...x.params, [p.name]: malformedSid(x.params[p.name] ?? 'XX') })}`;
+        const r = await raw(sb, x.entry.method, path + (x.entry.query ? `?${x.entry.query}` : ''), x.entry.method === 'POST' ? x.form : undefined);
+        assert.equal(r.status, 404, `${x.op.operationId} with ${p.name} malformed`);
+        assert.equal(r.body?.['code'], 20404);
+        paths += 1;
+      }
+    }
+    assert.ok(params >= 5 && paths >= 10, `form SIDs ${params}, path SIDs ${paths}`);
+  });
+
+  test('a misspelled enum value, in a form field or a query parameter: 400 / 20001 naming it', async () => {
+    let tried = 0;
+    for (const x of samples()) {
+      const enumFields = Object.keys(formProps(x.op)).filter((n) => x.form.has(n) && /enum/.test(JSON.stringify(formProps(x.op)[n])));
+      for (const name of enumFields) {
+        const form = new URLSearchParams(x.form);
+        form.set(name, `${form.get(name)}x`);
+        const r = await raw(sb, x.entry.method, x.entry.path, form);
+        assert.equal(r.status, 400, `${x.op.operationId} ${name}=${form.get(name)}`);
+        assert.match(String(r.body?.['message']), new RegExp(`Invalid parameter ${name}: must be one of`));
+        tried += 1;
+      }
+      for (const p of x.op.queryParams) {
+        if (!x.query.has(p.name) || !/enum/.test(JSON.stringify(p.schema))) continue;
+        const q = new URLSearchParams(x.query);
+        q.set(p.name, `${q.get(p.name)}x`);
+        const r = await raw(sb, 'GET', `${x.entry.path}?${q}`);
+        assert.equal(r.status, 400, `${x.op.operationId} ?${p.name}=${q.get(p.name)}`);
+        assert.equal(r.body?.['code'], 20001);
+        tried += 1;
+      }
+    }
+    assert.ok(tried >= 3, `misspelled ${tried} enum values`);
+  });
+
+  test('a bundle status other than draft → pending-review cannot be set by a client', async () => {
+    for (const [coll, policy] of [['CustomerProfiles', POLICY_STARTER], ['TrustProducts', POLICY_SOLE_PROPRIETOR]] as const) {
+      const created = await raw(sb, 'POST', `/trusthub/v1/${coll}`, new URLSearchParams({ FriendlyName: 'status test', Email: 's@example.com', PolicySid: policy }));
+      assert.equal(created.status, 201);
+      const sid = String(created.body?.['sid']);
+      for (const status of ['draft', 'in-review', 'twilio-rejected', 'twilio-approved']) {
+        const r = await raw(sb, 'POST', `/trusthub/v1/${coll}/${sid}`, new URLSearchParams({ Status: status }));
+        assert.equal(r.status, 400, `${coll} → ${status}`);
+        assert.equal(r.body?.['code'], 20001);
+        assert.match(String(r.body?.['message']), /can only be set to pending-review/);
+      }
+      // c1's bundles are in review or approved: pending-review is refused from there too.
+      const own = coll === 'CustomerProfiles' ? sidsOf(c1).customerProfile : sidsOf(c1).trustProduct;
+      const again = await raw(sb, 'POST', `/trusthub/v1/${coll}/${own}`, new URLSearchParams({ Status: 'pending-review' }));
+      assert.equal(again.status, 400);
+      assert.equal((await raw(sb, 'GET', `/trusthub/v1/${coll}/${sid}`)).body?.['status'], 'draft');
+    }
+  });
+
+  test('an unknown resource: 404 with Twilio\'s error body, code 20404', async () => {
+    const checks: Array<[string, string]> = [
+      ['GET', `/trusthub/v1/CustomerProfiles/BU${'0'.repeat(32)}`],
+      ['GET', `/trusthub/v1/TrustProducts/BU${'0'.repeat(32)}/EntityAssignments`],
+      ['GET', `/messaging/v1/a2p/BrandRegistrations/BN${'0'.repeat(32)}`],
+      ['GET', `/messaging/v1/Services/MG${'0'.repeat(32)}/Compliance/Usa2p`],
+      ['DELETE', `/trusthub/v1/EndUsers/IT${'0'.repeat(32)}`],
+      ['GET', `/api/2010-04-01/Accounts/${sb.options.accountSid}/Addresses/AD${'0'.repeat(32)}.json`],
+      ['GET', '/trusthub/v1/NoSuchThing'],
+    ];
+    for (const [method, path] of checks) {
+      const r = await raw(sb, method, path);
+      const twilioPath = path.replace(/^\/(trusthub|messaging|api)/, '');
+      assert.equal(r.status, 404, path);
+      assert.deepEqual(r.body, { code: 20404, message: `The requested resource ${twilioPath} was not found`, more_info: 'https://www.twilio.com/docs/errors/20404', status: 404 });
+    }
+  });
+
+  test('every route the sandbox serves is an operation of the files; list, fetch and delete answer by the schema', async () => {
+    const routes = sandboxRoutes();
+    const s = sidsOf(c1);
+    const parents: Record<string, string> = {
+      CustomerProfileSid: s.customerProfile,
+      TrustProductSid: s.trustProduct,
+      MessagingServiceSid: s.messagingService,
+      AccountSid: sb.options.accountSid,
+    };
+    // Phone numbers hang off the business customer's bundles.
+    const bizParents: Record<string, string> = { ...parents, CustomerProfileSid: b1.sids.customerProfile!, TrustProductSid: b1.sids.trustProduct! };
+    const problems: string[] = [];
+    const done = new Set<string>();
+    const check = async (method: string, product: string, template: string, params: Record<string, string>, query = '') => {
+      const op = contract.operation(product as SpecOperation['product'], method, template);
+      assert.ok(op, `${method} ${product}${template} is in Twilio's files`);
+      const r = await raw(sb, method, `/${product}${fillPath(template, params)}${query}`);
+      problems.push(...contract.checkResponse(op, r.status, r.body ?? undefined));
+      done.add(`${method} ${product}${template}`);
+      return r;
+    };
+    // list (PageSize=2, so meta has a next page where there are items) → fetch the first item
+    for (const rt of routes.filter((r) => r.method === 'GET' && !/\{Sid\}(\.json)?$/.test(r.path))) {
+      const p = rt.path.includes('ChannelEndpointAssignments') ? bizParents : parents;
+      const list = await check('GET', rt.product, rt.path, p, '?PageSize=2');
+      assert.equal(list.status, 200, `${rt.operation}: ${JSON.stringify(list.body)}`);
+      const key = rt.product === 'api' ? (rt.path.includes('IncomingPhoneNumbers') ? 'incoming_phone_numbers' : 'addresses') : String((list.body?.['meta'] as Record<string, unknown>)['key']);
+      const first = (list.body?.[key] as Array<{ sid: string }>)[0];
+      assert.ok(first, `${rt.operation} lists something`);
+      const item = routes.find((r) => r.method === 'GET' && r.product === rt.product && r.path === (rt.product === 'api' ? rt.path.replace(/\.json$/, '/{Sid}.json') : `${rt.path}/{Sid}`));
+      assert.ok(item, `${rt.operation} has a fetch route`);
+      const fetched = await check('GET', item.product, item.path, { ...p, Sid: first.sid });
+      assert.equal(fetched.status, 200, item.operation);
+    }
+    const accountFetch = await check('GET', 'api', '/2010-04-01/Accounts/{Sid}.json', { Sid: sb.options.accountSid });
+    assert.equal(accountFetch.status, 200);
+
+    // delete: throwaway resources, then 204, then 404
+    const post = async (path: string, form: Record<string, string>) => {
+      const r = await raw(sb, 'POST', path, new URLSearchParams(form));
+      assert.equal(r.status, 201, `${path}: ${JSON.stringify(r.body)}`);
+      return String(r.body?.['sid']);
+    };
+    const cp = await post('/trusthub/v1/CustomerProfiles', { FriendlyName: 'del', Email: 'd@example.com', PolicySid: POLICY_STARTER });
+    const tp = await post('/trusthub/v1/TrustProducts', { FriendlyName: 'del', Email: 'd@example.com', PolicySid: POLICY_SOLE_PROPRIETOR });
+    const eu = await post('/trusthub/v1/EndUsers', { FriendlyName: 'del', Type: 'starter_customer_profile_information' });
+    const doc = await post('/trusthub/v1/SupportingDocuments', { FriendlyName: 'del', Type: 'customer_profile_address', Attributes: JSON.stringify({ address_sids: s.address }) });
+    const cpa = await post(`/trusthub/v1/CustomerProfiles/${cp}/EntityAssignments`, { ObjectSid: eu });
+    const tpa = await post(`/trusthub/v1/TrustProducts/${tp}/EntityAssignments`, { ObjectSid: cp });
+    const ad = await post(`/api/2010-04-01/Accounts/${sb.options.accountSid}/Addresses.json`, { CustomerName: 'x', Street: '1 Main St', City: 'Austin', Region: 'TX', PostalCode: '78701', IsoCountry: 'US' });
+    const mg = await post('/messaging/v1/Services', { FriendlyName: 'del' });
+    const pn = String(((await raw(sb, 'GET', `/api/2010-04-01/Accounts/${sb.options.accountSid}/IncomingPhoneNumbers.json?PageSize=1`)).body?.['incoming_phone_numbers'] as Array<{ sid: string }>)[0]?.sid);
+    const bcp = await post('/trusthub/v1/CustomerProfiles', { FriendlyName: 'del', Email: 'd@example.com', PolicySid: POLICY_SECONDARY_BUSINESS });
+    const btp = await post('/trusthub/v1/TrustProducts', { FriendlyName: 'del', Email: 'd@example.com', PolicySid: POLICY_SHAKEN_STIR });
+    await post(`/trusthub/v1/TrustProducts/${btp}/EntityAssignments`, { ObjectSid: bcp });
+    const cpe = await post(`/trusthub/v1/CustomerProfiles/${bcp}/ChannelEndpointAssignments`, { ChannelEndpointType: 'phone-number', ChannelEndpointSid: pn });
+    const tpe = await post(`/trusthub/v1/TrustProducts/${btp}/ChannelEndpointAssignments`, { ChannelEndpointType: 'phone-number', ChannelEndpointSid: pn });
+    const deletes: Array<[string, string, Record<string, string>]> = [
+      ['trusthub', '/v1/CustomerProfiles/{CustomerProfileSid}/EntityAssignments/{Sid}', { CustomerProfileSid: cp, Sid: cpa }],
+      ['trusthub', '/v1/TrustProducts/{TrustProductSid}/EntityAssignments/{Sid}', { TrustProductSid: tp, Sid: tpa }],
+      ['trusthub', '/v1/TrustProducts/{TrustProductSid}/ChannelEndpointAssignments/{Sid}', { TrustProductSid: btp, Sid: tpe }],
+      ['trusthub', '/v1/CustomerProfiles/{CustomerProfileSid}/ChannelEndpointAssignments/{Sid}', { CustomerProfileSid: bcp, Sid: cpe }],
+      ['trusthub', '/v1/EndUsers/{Sid}', { Sid: eu }],
+      ['trusthub', '/v1/SupportingDocuments/{Sid}', { Sid: doc }],
+      ['trusthub', '/v1/CustomerProfiles/{Sid}', { Sid: cp }],
+      ['trusthub', '/v1/TrustProducts/{Sid}', { Sid: tp }],
+      ['api', '/2010-04-01/Accounts/{AccountSid}/Addresses/{Sid}.json', { AccountSid: sb.options.accountSid, Sid: ad }],
+      ['messaging', '/v1/Services/{Sid}', { Sid: mg }],
+    ];
+    for (const [product, template, params] of deletes) {
+      assert.equal((await check('DELETE', product, template, params)).status, 204, template);
+      assert.equal((await check('DELETE', product, template, params)).status, 404, `${template} again`);
+      if (routes.some((r) => r.method === 'GET' && r.product === product && r.path === template)) assert.equal((await check('GET', product, template, params)).status, 404);
+    }
+    // Campaign delete: c2's campaign (its service stays).
+    const c2 = (await stack.rt.ledger.get('c2'))!;
+    assert.equal((await check('DELETE', 'messaging', '/v1/Services/{MessagingServiceSid}/Compliance/Usa2p/{Sid}', { MessagingServiceSid: c2.sids.messagingService!, Sid: c2.sids.campaign! })).status, 204);
+
+    assert.deepEqual(problems, []);
+    const notExercised = routes.filter((r) => r.method !== 'POST' && !done.has(`${r.method} ${r.product}${r.path}`)).map((r) => `${r.method} ${r.product}${r.path}`);
+    assert.deepEqual(notExercised, []);
+    for (const r of routes) assert.ok(contract.operation(r.product as SpecOperation['product'], r.method, r.path), `${r.method} ${r.path}`);
+  });
+
+  test('lists page correctly over thousands of items, with filters, while items are deleted between pages', async () => {
+    const client = createTwilioClient({ accountSid: sb.options.accountSid, authToken: sb.options.authToken, apiBase: sb.url });
+    const before = (await client.trusthub.v1.endUsers.list({ pageSize: 1000 })).length;
+    const N = 2100;
+    for (let i = 0; i < N; i++) {
+      const r = await raw(sb, 'POST', '/trusthub/v1/EndUsers', new URLSearchParams({ FriendlyName: `bulk ${i}`, Type: 'sole_proprietor_information' }));
+      assert.equal(r.status, 201);
+    }
+    const all = await client.trusthub.v1.endUsers.list({ pageSize: 1000 });
+    assert.equal(all.length, before + N);
+    assert.equal(new Set(all.map((e) => e.sid)).size, all.length, 'no item twice');
+
+    // Walk by hand: delete an item of the first page before asking for the second; nothing is skipped.
+    const first = await raw(sb, 'GET', '/trusthub/v1/EndUsers?PageSize=1000');
+    const firstItems = first.body?.['results'] as Array<{ sid: string; friendly_name: string }>;
+    const next = String((first.body?.['meta'] as Record<string, unknown>)['next_page_url']);
+    assert.match(next, /PageToken=PA/);
+    const unassigned = firstItems.find((e) => e.friendly_name.startsWith('filler'));
+    assert.ok(unassigned);
+    assert.equal((await raw(sb, 'DELETE', `/trusthub/v1/EndUsers/${unassigned.sid}`)).status, 204);
+    const second = await raw(sb, 'GET', next.replace('https://trusthub.twilio.com', '/trusthub'));
+    const secondItems = second.body?.['results'] as Array<{ sid: string }>;
+    assert.equal(secondItems[0]?.sid, all[1000]?.sid, 'the second page starts right after the first page, deletions notwithstanding');
+    assert.deepEqual(contract.checkResponse(contract.operation('trusthub', 'GET', '/v1/EndUsers')!, second.status, second.body), []);
+
+    // Filters: Status on CustomerProfiles, with paging links that keep it.
+    const approved = await raw(sb, 'GET', '/trusthub/v1/CustomerProfiles?Status=twilio-approved&PageSize=1');
+    const approvedItems = approved.body?.['results'] as Array<{ status: string }>;
+    assert.ok(approvedItems.every((p) => p.status === 'twilio-approved'));
+    assert.match(String((approved.body?.['meta'] as Record<string, unknown>)['next_page_url']), /^https:\/\/trusthub\.twilio\.com\/v1\/CustomerProfiles\?Status=twilio-approved&PageSize=1&Page=1&PageToken=PABU/);
+    const badSize = await raw(sb, 'GET', '/trusthub/v1/EndUsers?PageSize=1001');
+    assert.equal(badSize.status, 400);
+    assert.match(String(badSize.body?.['message']), /PageSize/);
+  });
+
+  test('updates of end users and documents answer by the schema', async () => {
+    const s = sidsOf(c1);
+    const eu = await raw(sb, 'POST', `/trusthub/v1/EndUsers/${s.starterEndUser}`, new URLSearchParams({ FriendlyName: 'renamed' }));
+    assert.equal(eu.status, 200);
+    assert.equal(eu.body?.['friendly_name'], 'renamed');
+    const doc = await raw(sb, 'POST', `/trusthub/v1/SupportingDocuments/${s.addressDocument}`, new URLSearchParams({ Attributes: JSON.stringify({ address_sids: [s.address] }) }));
+    assert.equal(doc.status, 200);
+    const notJson = await raw(sb, 'POST', `/trusthub/v1/SupportingDocuments/${s.addressDocument}`, new URLSearchParams({ Attributes: 'not json' }));
+    assert.equal(notJson.status, 400);
+    assert.match(String(notJson.body?.['message']), /Invalid parameter Attributes: must be a JSON object/);
+  });
+
+  test('a FAILED brand can be resubmitted (202), any other cannot', async () => {
+    const reused = (await stack.rt.ledger.get('reused'))!;
+    assert.ok(reused.sids.brand);
+    const again = await raw(sb, 'POST', `/messaging/v1/a2p/BrandRegistrations/${reused.sids.brand}`);
+    assert.equal(again.status, 202);
+    assert.equal(again.body?.['status'], 'PENDING');
+    const approved = await raw(sb, 'POST', `/messaging/v1/a2p/BrandRegistrations/${sidsOf(c1).brand}`);
+    assert.equal(approved.status, 400);
+    assert.match(String(approved.body?.['message']), /only a FAILED brand can be resubmitted/);
+  });
+
+  test('every answer the sandbox gave in this file matches the contract, and every route answered 2xx at least once', () => {
+    const problems: string[] = [];
+    const ok = new Set<string>();
+    for (const e of sb.requestLog()) {
+      const x = exchangeOf(contract, e);
+      if (!x || e.status === 0 || e.fault) continue;
+      for (const p of contract.checkResponse(x.op, e.status, e.responseBody)) problems.push(`${e.method} ${e.path}: ${p}`);
+      if (e.status < 300) ok.add(`${x.op.product} ${x.op.method} ${x.op.path}`);
+    }
+    assert.deepEqual(problems, []);
+    const never = sandboxRoutes()
+      .map((r) => `${r.product} ${r.method} ${r.path}`)
+      .filter((k) => !ok.has(k));
+    assert.deepEqual(never, []);
+  });
+
+  test('templateRegex matches what the sandbox routes (self-check of the test helper)', () => {
+    assert.deepEqual({ ...templateRegex('/2010-04-01/Accounts/{AccountSid}/Addresses/{Sid}.json').exec('/2010-04-01/Accounts/AC1/Addresses/AD2.json')?.groups }, { AccountSid: 'AC1', Sid: 'AD2' });
+  });
+});
