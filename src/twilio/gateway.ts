@@ -1,7 +1,9 @@
 import type twilio from 'twilio';
 import { z } from 'zod';
 import { takeAll, type Budget } from './budget.js';
-import { classifyTwilioError, RejectedError } from './errors.js';
+import { classifyTwilioError, RejectedError, TransientError } from './errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cappedJitterBackoff } from '../backoff.js';
 import { policyRequirementsSchema, type Policy } from './policy.js';
 
 /**
@@ -111,6 +113,11 @@ interface PageLike<T> {
 
 type BundleKind = 'customerProfile' | 'trustProduct';
 
+/** Calls whose name starts so are GETs: safe to repeat. */
+const READ_PATTERN = /^(fetch|list) /;
+const READ_RETRIES = 2;
+const readRetryDelay = cappedJitterBackoff(150, 1_000);
+
 export class TwilioGateway {
   constructor(
     private readonly client: twilio.Twilio,
@@ -119,12 +126,20 @@ export class TwilioGateway {
   ) {}
 
   private async call<T>(what: string, fn: () => Promise<T>, opts: { create?: boolean; extra?: Budget } = {}): Promise<T> {
-    // One reservation across the account and the call's own budget: no account slot is held while the narrow one waits.
-    await takeAll(opts.extra ? [this.budgets.account, opts.extra] : [this.budgets.account]);
-    try {
-      return await fn();
-    } catch (err) {
-      throw classifyTwilioError(err, what, opts.create ?? false);
+    // Reads ("fetch …", "list …") change nothing, so a network error or 5xx on one is retried here,
+    // briefly, instead of failing the job: a job attempt re-does all its reads, so at a high fault
+    // rate a stage with several reads could otherwise spend every attempt without one bad write.
+    const retries = READ_PATTERN.test(what) ? READ_RETRIES : 0;
+    for (let attempt = 0; ; attempt++) {
+      // One reservation across the account and the call's own budget: no account slot is held while the narrow one waits.
+      await takeAll(opts.extra ? [this.budgets.account, opts.extra] : [this.budgets.account]);
+      try {
+        return await fn();
+      } catch (err) {
+        const e = classifyTwilioError(err, what, opts.create ?? false);
+        if (!(e instanceof TransientError) || attempt >= retries) throw e;
+        await sleep(readRetryDelay(attempt + 1));
+      }
     }
   }
 

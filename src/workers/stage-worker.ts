@@ -7,6 +7,7 @@ import { AuthError, RateLimitedError, RejectedError, TransientError } from '../t
 import { applyOutcome, deadLetter } from './outcomes.js';
 import { stageJobSchema } from './queues.js';
 import type { Runtime } from './runtime.js';
+import { cappedJitterBackoff } from '../backoff.js';
 
 export { deadLetter } from './outcomes.js';
 
@@ -15,14 +16,6 @@ export { deadLetter } from './outcomes.js';
 export interface StageWorkerHooks {
   /** Twilio refused the credentials: the caller pauses every worker. */
   onAuthError(err: AuthError): void;
-}
-
-/** Exponential backoff with "equal jitter", capped: spreads retries of many jobs after one Twilio hiccup. */
-export function cappedJitterBackoff(baseMs: number, maxMs: number) {
-  return (attemptsMade: number): number => {
-    const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attemptsMade - 1));
-    return Math.round(exp / 2 + Math.random() * (exp / 2));
-  };
 }
 
 export function createStageWorker(rt: Runtime, name: StageName | typeof RECHECK, hooks: StageWorkerHooks): Worker {
