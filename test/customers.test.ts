@@ -222,6 +222,7 @@ describe('validateRow', () => {
     ['mobile toll-free', { mobile_phone_number: '1-888-555-0100' }, 'mobile_phone_number', /toll-free/],
     ['brand_name empty', { brand_name: '' }, 'brand_name', /required/],
     ['brand_name is an email', { brand_name: 'maria.grooming@example.com' }, 'brand_name', /email address/],
+    ['brand_name holds an email among words', { brand_name: 'Maria Grooming (maria@grooming.co)' }, 'brand_name', /email address/],
     ['brand_name is digits', { brand_name: '100234' }, 'brand_name', /only digits/],
     ['brand_name is a UUID', { brand_name: '3f2b8c1e-9d4a-4e7b-8a61-0c2d5e7f9a10' }, 'brand_name', /id or token/],
     ['brand_name is a hex token', { brand_name: 'a3f9c2e81b7d' }, 'brand_name', /id or token/],

@@ -42,7 +42,38 @@ async function resourcesOf(stack: Stack, customerId: string) {
   return { rec, profiles: profiles.length, bundles: bundles.length, brands: brands.length, services: services.length, campaigns: campaigns.length };
 }
 
+/** Reads (GETs) of a customer's brand and of its two bundles, as the sandbox logged them. */
+function waitReads(stack: Stack, rec: { sids: Record<string, string | undefined> }) {
+  const log = stack.sandbox.requestLog();
+  const fetchesOf = (sid: string | undefined) => log.filter((e) => sid && (e.operation ?? '').endsWith('.fetch') && e.path.includes(sid)).length;
+  return { brand: fetchesOf(rec.sids['brand']), bundles: fetchesOf(rec.sids['customerProfile']) + fetchesOf(rec.sids['trustProduct']) };
+}
+
 describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () => {
+  it('with status callbacks on, waiting on the OTP costs one call per re-check: bundles are read only before a re-send and at expiry', async () => {
+    const stack = await startStack({
+      sandbox: { otpReplyDelayMs: -1 },
+      env: { OTP_RESEND_MS: '1500', OTP_EXPIRY_MS: '5000', SWEEP_INTERVAL_MS: '100', SWEEP_MAX_INTERVAL_MS: '300' },
+      workers: false,
+    });
+    const dash = await startDashboard({ host: '127.0.0.1', port: 0, user: 'admin', password: 'pw', queues: stack.rt.queues, webhook: webhookOptions(stack.config, stack.rt.ledger, stack.rt.log) });
+    stack.rt.settings.statusCallbackUrl = `${dash.url}${STATUS_WEBHOOK_PATH}`;
+    stack.startWorkers();
+    try {
+      await ingest(stack, [row('cb1')]);
+      const rec = await waitForState(stack.rt.ledger, 'cb1', ['expired', 'failed', 'live'], 30_000);
+      assert.equal(rec.state, 'expired', rec.reason ?? '');
+      const reads = waitReads(stack, rec);
+      const resends = otpRequests(stack, rec.sids.brand!).length;
+      assert.ok(reads.brand >= 10, `the brand was re-checked ${reads.brand} times`);
+      // Two reads by the stages that submitted them, then both bundles before each re-send and at expiry.
+      assert.ok(reads.bundles <= 2 + 2 * (resends + 1) + 2, `bundles read ${reads.bundles} times in ${reads.brand} re-checks and ${resends} re-sends`);
+    } finally {
+      await dash.close();
+      await stack.close();
+    }
+  });
+
   it('re-sends the OTP only after OTP_RESEND_MS, one at a time per brand, and marks a brand never verified as expired', async () => {
     const stack = await startStack({
       sandbox: { otpReplyDelayMs: -1 },
@@ -62,6 +93,9 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
         assert.ok(sent[0]! - approvedAt >= 1500 - 50, `${id}: first re-send ${sent[0]! - approvedAt} ms after approval`);
         for (let i = 1; i < sent.length; i++) assert.ok(sent[i]! - sent[i - 1]! >= 1500 - 50, `${id}: re-sends ${sent[i]! - sent[i - 1]!} ms apart`);
         assert.equal(await stack.rt.ledger.dueAt(id), null, 'an expired customer is no longer watched');
+        // Without status callbacks, nothing else would tell of a bundle's rejection: every re-check reads both.
+        const reads = waitReads(stack, rec);
+        assert.ok(reads.bundles >= 2 * (reads.brand - 2), `${id}: bundles read ${reads.bundles} times in ${reads.brand} brand reads`);
       }
       // The operator asks the customer to answer, then redrives: a fresh window, and the reply verifies the brand.
       const rec = (await stack.rt.ledger.get('o1'))!;

@@ -43,6 +43,14 @@ export async function brandVerdict(ctx: StageContext, b: Brand): Promise<StageOu
   return null;
 }
 
+/** Where a customer is in its OTP wait, from the ledger; before the first look, the wait starts now. */
+export function otpClock(rec: CustomerRecord, settings: StageContext['settings'], now: number) {
+  const approvedAt = Number(rec.status['brandApprovedAt'] ?? 0) || now;
+  const lastOtp = Number(rec.status['otpSentAt'] ?? 0) || approvedAt;
+  const expiresAt = Number(rec.status['otpWindowFrom'] ?? approvedAt) + settings.otpExpiryMs;
+  return { approvedAt, lastOtp, expiresAt, resendDue: now - lastOtp >= settings.otpResendMs, expired: now >= expiresAt };
+}
+
 /**
  * The brand is APPROVED and waits for the customer's YES. Twilio texts the first OTP itself;
  * an OTP is valid 24 h, after which a fresh one is requested (at most one per OTP_RESEND_MS,
@@ -53,16 +61,13 @@ export async function brandVerdict(ctx: StageContext, b: Brand): Promise<StageOu
 export async function awaitOtp(ctx: StageContext, b: Brand, rec: CustomerRecord): Promise<StageOutcome> {
   const { settings, customerId } = ctx;
   const now = ctx.now();
-  let approvedAt = Number(rec.status['brandApprovedAt'] ?? 0);
-  let lastOtp = Number(rec.status['otpSentAt'] ?? 0);
-  if (approvedAt === 0) {
-    approvedAt = now;
-    lastOtp = lastOtp || now;
+  const clock = otpClock(rec, settings, now);
+  const { approvedAt, expiresAt } = clock;
+  let { lastOtp } = clock;
+  if (!rec.status['brandApprovedAt']) {
     await ctx.ledger.setStatus(customerId, { brandApprovedAt: String(now), otpWindowFrom: String(now), otpSentAt: String(lastOtp), otpCount: rec.status['otpCount'] ?? '1' });
   }
-  const windowFrom = Number(rec.status['otpWindowFrom'] ?? approvedAt);
-  const expiresAt = windowFrom + settings.otpExpiryMs;
-  if (now >= expiresAt) {
+  if (clock.expired) {
     const days = Math.round(settings.otpExpiryMs / 86_400_000);
     await ctx.ledger.transition(customerId, STAGE, 'expired', `brand ${b.sid} not verified in time`, {
       reason: `Brand ${b.sid} is APPROVED but the customer has not confirmed it by replying YES to the OTP text within ${days >= 1 ? `${days} days` : `${settings.otpExpiryMs} ms`}; The Campaign Registry may mark it EXPIRED, after which it must be deleted and registered again`,
@@ -72,7 +77,7 @@ export async function awaitOtp(ctx: StageContext, b: Brand, rec: CustomerRecord)
     return { kind: 'done' };
   }
   let otp = 0;
-  if (now - lastOtp >= settings.otpResendMs) {
+  if (clock.resendDue) {
     otp = await ctx.ledger.claimOtp(customerId, now, settings.otpResendMs);
     if (otp) lastOtp = now;
   }

@@ -1,5 +1,5 @@
 import { rejectIfRejected } from './bundle.js';
-import { awaitOtp, brandVerdict } from './brand-status.js';
+import { awaitOtp, brandVerdict, otpClock } from './brand-status.js';
 import { campaignFailed } from './campaign.js';
 import { nextCheck, type StageContext, type StageName, type StageOutcome } from './context.js';
 import { isStageName } from './context.js';
@@ -8,7 +8,7 @@ import { businessRecheck } from './business-status.js';
 /**
  * What a sweep does for one watched customer: look at what it waits on and move it on.
  * - in_progress: our own job should be running; the wiring makes sure it exists (no Twilio call).
- * - awaiting_otp: bundles, then brand status and identity; OTP re-sends and the 30-day limit.
+ * - awaiting_otp: bundles (with callbacks on, only before an OTP re-send or expiry), then brand status and identity; OTP re-sends and the 30-day limit.
  * - completed: campaign vetting; VERIFIED means live, FAILED goes to the dead letter with Twilio's codes.
  * Rejections throw RejectedError like any stage, so the dead letter and the reasons are the same.
  */
@@ -36,9 +36,15 @@ export async function recheck(ctx: StageContext): Promise<StageOutcome> {
       return isStageName(rec.stage) ? { kind: 'rerun', stage: rec.stage as StageName } : { kind: 'done' };
 
     case 'awaiting_otp': {
+      // The wait can last 30 days. With status callbacks on, a bundle's rejection arrives by
+      // callback (which re-checks at once, above), so a re-check reads only the brand: one call
+      // instead of three. The bundles are still read before an OTP re-send and before the wait
+      // expires, in case a callback was lost.
+      const clock = otpClock(rec, settings, ctx.now());
+      const readBundles = !settings.statusCallbackUrl || clock.resendDue || clock.expired;
       for (const kind of ['customerProfile', 'trustProduct'] as const) {
         const sid = rec.sids[kind];
-        if (!sid) continue;
+        if (!sid || !readBundles) continue;
         const bundle = await gateway.fetchBundle(kind, sid);
         await ctx.ledger.setStatus(customerId, { [kind]: bundle.status });
         rejectIfRejected(kind, bundle);
