@@ -14,6 +14,8 @@ import type { TwilioGateway } from '../src/twilio/gateway.js';
 import { startWorkers, type WorkerPool } from '../src/workers/index.js';
 import { closeQueues, createQueues } from '../src/workers/queues.js';
 import { createGateway, resolvePrimaryProfile, stageSettings, watchDelay, type Runtime } from '../src/workers/runtime.js';
+import { HEADER, TEMPLATE, csvLine, customerFields } from '../fixtures/customers.js';
+import { FAST_SANDBOX } from '../fixtures/sandbox.js';
 
 /** Shared test plumbing: a real Redis (REDIS_URL, or a private redis-server), the real sandbox, real workers. */
 
@@ -62,15 +64,7 @@ export interface StackOptions {
 /** Fast defaults: waits and sandbox delays in tens of milliseconds, budgets generous. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const url = await testRedisUrl();
-  const sandbox = await startSandbox({
-    port: 0,
-    reviewDelayMs: 50,
-    brandDelayMs: 80,
-    otpReplyDelayMs: 80,
-    campaignDelayMs: 80,
-    maxRps: 0,
-    ...opts.sandbox,
-  });
+  const sandbox = await startSandbox({ ...FAST_SANDBOX, ...opts.sandbox });
   const config = loadConfig(
     {},
     {
@@ -162,47 +156,17 @@ export function tmpFile(name: string, content: string | Buffer): string {
   return file;
 }
 
-export const TEMPLATE = {
-  campaign_description: 'Appointment reminders and service updates sent by {{brand_name}} to customers who booked online.',
-  message_flow: 'Customers opt in by checking an unticked SMS consent box when they book at the {{brand_name}} booking page; terms and privacy policy are linked there.',
-  message_sample_1: '{{brand_name}}: your appointment is confirmed for [date] at [time]. Reply STOP to opt out.',
-  message_sample_2: '{{brand_name}}: reminder, we see you tomorrow at [time]. Reply HELP for help, STOP to opt out.',
-  has_embedded_links: false,
-  has_embedded_phone: false,
-};
+export { HEADER, TEMPLATE };
 
 export function templateFile(): string {
   return tmpFile('template.json', JSON.stringify(TEMPLATE));
 }
 
-export const HEADER = 'customer_id,first_name,last_name,email,phone_number,mobile_phone_number,brand_name,vertical,street,city,region,postal_code,iso_country';
-
 let phoneSeq = 100;
 /** A valid customer row; override fields by name. Each call gets its own mobile number. */
 export function row(customerId: string, over: Partial<Record<string, string>> = {}): string {
   phoneSeq += 1;
-  const v: Record<string, string> = {
-    customer_id: customerId,
-    first_name: 'Dana',
-    last_name: 'Lopez',
-    email: `${customerId}@example.com`,
-    phone_number: '(415) 555-0100',
-    mobile_phone_number: `+1 415 555 ${String(1000 + phoneSeq).slice(-4)}`,
-    brand_name: `Dana Lopez Studio ${customerId}`,
-    vertical: 'RETAIL',
-    street: '123 Market St',
-    city: 'San Francisco',
-    region: 'CA',
-    postal_code: '94105',
-    iso_country: 'US',
-    ...over,
-  };
-  return HEADER.split(',')
-    .map((k) => {
-      const x = v[k] ?? '';
-      return /[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x;
-    })
-    .join(',');
+  return csvLine(customerFields(customerId, 1000 + phoneSeq, over));
 }
 
 export function csv(...rows: string[]): string {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { runRedisRestart } from '../scripts/reliability/redis-restart.js';
-import { ensure, type StageContext } from '../src/jobs/context.js';
+import { ensure, friendlyName, type StageContext } from '../src/jobs/context.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { createRedis } from '../src/redis.js';
 import type { TwilioGateway } from '../src/twilio/gateway.js';
-import { silentLog, stopTestRedis, testPrefix, testRedisUrl } from './helpers.js';
+import { silentLog, startStack, stopTestRedis, testPrefix, testRedisUrl } from './helpers.js';
 
 after(stopTestRedis);
 
@@ -36,6 +36,39 @@ describe('Redis restarts', () => {
       const keys = await redis.keys(`${prefix}*`);
       if (keys.length) await redis.del(...keys);
       await redis.quit();
+    }
+  });
+
+  it('in a restart window, creates look in one listing of the account instead of paging it each time; a recorded intent still searches afresh', async () => {
+    const stack = await startStack({ workers: false });
+    try {
+      const { ledger, gateway } = stack.rt;
+      const ctxOf = (customerId: string) => ({ customerId, gen: 1, ledger, gateway, settings: stack.rt.settings, log: silentLog, now: Date.now }) satisfies StageContext;
+      const endUser = (customerId: string) => friendlyName(customerId, 'Starter Profile End User');
+      const createEndUser = (customerId: string) => gateway.createEndUser({ friendlyName: endUser(customerId), type: 'starter_customer_profile_information', attributes: { first_name: 'Dana', last_name: 'Lopez', email: `${customerId}@example.com`, phone_number: '+14155550100' } });
+      const ensureEndUser = (customerId: string) =>
+        ensure(ctxOf(customerId), 'starter-profile', 'starterEndUser', () => createEndUser(customerId), (l) => gateway.findEndUserByFriendlyName(endUser(customerId), l.afterRestart));
+      // An account with 150 end users (two pages), one of them created by a try whose intent and SID Redis lost.
+      for (let i = 0; i < 149; i++) await createEndUser(`other${i}`);
+      const lost = await createEndUser('lost1');
+      await stack.rt.redis.set(`${stack.config.QUEUE_PREFIX}:ledger:redis-run-id`, 'f'.repeat(40));
+      assert.equal(await ledger.noteRedisRun(60_000), true, 'the restart is noticed');
+      const listsBefore = stack.sandbox.requestLog().filter((e) => e.operation === 'endUser.list').length;
+
+      assert.equal(await ensureEndUser('lost1'), lost, 'the resource whose intent was lost is found, not created again');
+      const fresh = await Promise.all(Array.from({ length: 20 }, (_, i) => ensureEndUser(`new${i}`)));
+      assert.equal(new Set(fresh).size, 20);
+      const lists = stack.sandbox.requestLog().filter((e) => e.operation === 'endUser.list').length - listsBefore;
+      assert.equal(lists, 2, `21 creates in the window listed the account's end users once (2 pages), not ${lists / 2} times`);
+
+      // A try that recorded its intent, created, and died before recording the SID: searched afresh, not in the old listing.
+      await ledger.setIntent('died1', 'starterEndUser');
+      const died = await createEndUser('died1');
+      assert.equal(await ensureEndUser('died1'), died);
+      const all = await stack.sandbox.requestLog().filter((e) => e.operation === 'endUser.create').length;
+      assert.equal(all, 150 + 20 + 1, 'nothing created twice');
+    } finally {
+      await stack.close();
     }
   });
 

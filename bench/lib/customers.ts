@@ -2,19 +2,12 @@ import { once } from 'node:events';
 import { createWriteStream, existsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HEADER as BENCH_HEADER, TEMPLATE as BENCH_TEMPLATE } from '../../fixtures/customers.js';
 
 /** Generated customers for the benchmarks: valid rows the sandbox accepts, each with its own mobile and email. */
 
-export const BENCH_HEADER = 'customer_id,first_name,last_name,email,phone_number,mobile_phone_number,brand_name,vertical,street,city,region,postal_code,iso_country';
-
-export const BENCH_TEMPLATE = {
-  campaign_description: 'Appointment reminders and service updates sent by {{brand_name}} to customers who booked online.',
-  message_flow: 'Customers opt in by checking an unticked SMS consent box when they book at the {{brand_name}} booking page; terms and privacy policy are linked there.',
-  message_sample_1: '{{brand_name}}: your appointment is confirmed for [date] at [time]. Reply STOP to opt out.',
-  message_sample_2: '{{brand_name}}: reminder, we see you tomorrow at [time]. Reply HELP for help, STOP to opt out.',
-  has_embedded_links: false,
-  has_embedded_phone: false,
-};
+/** The same header and campaign template as the tests. */
+export { BENCH_HEADER, BENCH_TEMPLATE };
 
 const FIRST = ['Dana', 'Alex', 'Sam', 'Jordan', 'Riley', 'Casey', 'Morgan', 'Avery'];
 const LAST = ['Lopez', 'Nguyen', 'Smith', 'Okafor', 'Kim', 'Rossi', 'Novak', 'Haddad'];

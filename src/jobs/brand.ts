@@ -24,7 +24,7 @@ export async function brand(ctx: StageContext): Promise<StageOutcome> {
   const brandSid = await ensure(
     ctx, STAGE, 'brand',
     async () => (await gateway.createBrand({ customerProfileBundleSid: profileSid, a2pProfileBundleSid: bundleSid })).sid,
-    async () => (await gateway.findBrandByBundle(bundleSid))?.sid ?? null,
+    (l) => gateway.findBrandByBundle(bundleSid, l.afterRestart),
   );
 
   let event = `brand ${brandSid} registered`;

@@ -1,5 +1,5 @@
 import { RejectedError } from '../twilio/errors.js';
-import type { Bundle, BundleStatus, Evaluation, TwilioGateway } from '../twilio/gateway.js';
+import type { AddressParams, Bundle, BundleStatus, Evaluation, TwilioGateway } from '../twilio/gateway.js';
 import type { SidName } from '../ledger/ledger.js';
 import { BUSINESS_ACTIONS } from '../reports/actions.js';
 import { ensure, friendlyName, type StageContext, type StageName } from './context.js';
@@ -30,15 +30,7 @@ function defaultRole(kind: Kind): BundleRole {
 }
 
 /** Where the customer is, as both flows send it: the Address and its `customer_profile_address` document. */
-export interface AddressInput {
-  customerName: string;
-  street: string;
-  streetSecondary?: string | undefined;
-  city: string;
-  region: string;
-  postalCode: string;
-  isoCountry: string;
-}
+export type AddressInput = Omit<AddressParams, 'friendlyName'>;
 
 /** The customer's Address (corrected in place when the data changes) and the supporting document pointing at it. */
 export async function ensureAddressDocument(ctx: StageContext, stage: StageName, a: AddressInput): Promise<{ address: string; document: string }> {
@@ -56,7 +48,7 @@ export async function ensureAddressDocument(ctx: StageContext, stage: StageName,
   const document = await ensure(
     ctx, stage, 'addressDocument',
     () => gateway.createSupportingDocument({ friendlyName: documentName, type: 'customer_profile_address', attributes: { address_sids: address } }),
-    () => gateway.findSupportingDocumentByFriendlyName(documentName),
+    (l) => gateway.findSupportingDocumentByFriendlyName(documentName, l.afterRestart),
   );
   return { address, document };
 }

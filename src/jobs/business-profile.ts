@@ -33,7 +33,7 @@ export async function businessProfile(ctx: StageContext): Promise<StageOutcome> 
   const infoSid = await ensure(
     ctx, STAGE, 'businessInfoEndUser',
     () => gateway.createEndUser({ friendlyName: infoName, type: 'customer_profile_business_information', attributes: info }),
-    () => gateway.findEndUserByFriendlyName(infoName),
+    (l) => gateway.findEndUserByFriendlyName(infoName, l.afterRestart),
     { data: info, update: (sid) => gateway.updateEndUser(sid, info) },
   );
 
@@ -46,7 +46,7 @@ export async function businessProfile(ctx: StageContext): Promise<StageOutcome> 
     const sid = await ensure(
       ctx, STAGE, n === 1 ? 'rep1EndUser' : 'rep2EndUser',
       () => gateway.createEndUser({ friendlyName: name, type, attributes }),
-      () => gateway.findEndUserByFriendlyName(name),
+      (l) => gateway.findEndUserByFriendlyName(name, l.afterRestart),
       { data: attributes, update: (s) => gateway.updateEndUser(s, attributes) },
     );
     reps.push({ type, attributes, sid });

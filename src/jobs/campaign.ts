@@ -26,7 +26,7 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome> {
     (await ensure(
       ctx, STAGE, 'messagingService',
       () => gateway.createMessagingService(serviceName),
-      () => gateway.findMessagingServiceByFriendlyName(serviceName),
+      (l) => gateway.findMessagingServiceByFriendlyName(serviceName, l.afterRestart),
     ));
 
   const params: CampaignParams = { brandRegistrationSid: brandSid, ...c.campaign };

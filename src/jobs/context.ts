@@ -76,12 +76,20 @@ export function friendlyName(customerId: string, what: string): string {
   return `a2p-onboard ${customerId} ${what}`;
 }
 
+/** Why ensure() looks a resource up. */
+export interface Lookup {
+  /** Set when the only reason is a Redis restart: the restart window's id (Ledger.lookupWindow). */
+  afterRestart?: string;
+}
+
 /**
  * The idempotency guard around every create.
  * 1. The ledger has the SID: reuse it.
  * 2. An intent is recorded but no SID: an earlier try may have created it and died
  *    before writing it down, so look it up in Twilio first. The same for every create
  *    for a while after Redis restarted (Ledger.noteRedisRun): its last writes may be lost.
+ *    Such a look gets the window's id (`Lookup.afterRestart`): what it looks for was created
+ *    before the restart, so one listing of the account per window serves every look.
  * 3. Otherwise record the intent, create, record the SID.
  */
 export async function ensure(
@@ -89,7 +97,7 @@ export async function ensure(
   stage: StageName,
   name: SidName,
   create: () => Promise<string>,
-  find: () => Promise<string | null>,
+  find: (lookup: Lookup) => Promise<string | null>,
   /**
    * For resources whose data can be corrected in place (end users, addresses, campaigns):
    * the fingerprint of the data we want, and how to update an existing resource to it.
@@ -142,7 +150,7 @@ async function ensureLocked(
   stage: StageName,
   name: SidName,
   create: () => Promise<string>,
-  find: () => Promise<string | null>,
+  find: (lookup: Lookup) => Promise<string | null>,
   sync: { data: unknown; update: (sid: string) => Promise<void> } | undefined,
   fp: string | null,
 ): Promise<string> {
@@ -150,8 +158,10 @@ async function ensureLocked(
   const recorded = await ctx.ledger.sid(ctx.customerId, name);
   if (recorded) return recorded;
   // After a Redis restart the intent itself may be among the lost writes: look first for a while.
-  if ((await ctx.ledger.hasIntent(ctx.customerId, name)) || (await ctx.ledger.lookupFirst())) {
-    const found = await find();
+  const intent = await ctx.ledger.hasIntent(ctx.customerId, name);
+  const window = intent ? null : await ctx.ledger.lookupWindow();
+  if (intent || window) {
+    const found = await find(window ? { afterRestart: window } : {});
     if (found) {
       ctx.log.info({ sidName: name, sid: found }, 'found a resource an earlier try created but did not record');
       // Data may have changed since that try: make the found resource match. The '?' marks

@@ -30,7 +30,7 @@ export async function starterProfile(ctx: StageContext): Promise<StageOutcome> {
   const endUser = await ensure(
     ctx, STAGE, 'starterEndUser',
     () => gateway.createEndUser({ friendlyName: endUserName, type: 'starter_customer_profile_information', attributes: endUserAttributes }),
-    () => gateway.findEndUserByFriendlyName(endUserName),
+    (l) => gateway.findEndUserByFriendlyName(endUserName, l.afterRestart),
     { data: endUserAttributes, update: (sid) => gateway.updateEndUser(sid, endUserAttributes) },
   );
 

@@ -37,7 +37,7 @@ export async function trustBundle(ctx: StageContext): Promise<StageOutcome> {
   const endUser = await ensure(
     ctx, STAGE, 'soleProprietorEndUser',
     () => gateway.createEndUser({ friendlyName: endUserName, type: 'sole_proprietor_information', attributes }),
-    () => gateway.findEndUserByFriendlyName(endUserName),
+    (l) => gateway.findEndUserByFriendlyName(endUserName, l.afterRestart),
     { data: attributes, update: (sid) => gateway.updateEndUser(sid, attributes) },
   );
 

@@ -575,8 +575,13 @@ export class Ledger {
 
   /** True while creates must look for an existing resource first (after a Redis restart). */
   async lookupFirst(now = Date.now()): Promise<boolean> {
+    return (await this.lookupWindow(now)) !== null;
+  }
+
+  /** While creates must look first, the window's id (one per noticed restart); otherwise null. */
+  async lookupWindow(now = Date.now()): Promise<string | null> {
     const until = await this.redis.get(this.k('lookup-first-until'));
-    return until !== null && Number(until) > now;
+    return until !== null && Number(until) > now ? until : null;
   }
 
   // ---- stage and state ----

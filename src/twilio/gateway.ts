@@ -143,6 +143,45 @@ export class TwilioGateway {
     }
   }
 
+  /**
+   * Listings taken once per Redis-restart window (see ensure() in src/jobs/context.ts), keyed by
+   * what they list. After a restart every create looks first, for an hour; without these, each
+   * look would page through every end user, document, service or brand of the account.
+   */
+  private readonly listings = new Map<string, { window: string; index: Promise<Map<string, string>> }>();
+
+  /**
+   * The whole listing as `key → SID`, taken once in `window` and shared by every lookup in it.
+   * What it misses was created after the listing, by a try that recorded its intent in the
+   * restarted Redis: those are looked up without a window, by a fresh search.
+   */
+  private listingOnce<T>(what: string, window: string, first: () => Promise<PageLike<T>>, key: (item: T) => string | null | undefined, sidOf: (item: T) => string): Promise<Map<string, string>> {
+    const cached = this.listings.get(what);
+    if (cached?.window === window) return cached.index;
+    const index = (async () => {
+      const map = new Map<string, string>();
+      await this.findInPages(what, first, (item) => {
+        const k = key(item);
+        if (k && !map.has(k)) map.set(k, sidOf(item));
+        return false;
+      });
+      return map;
+    })();
+    this.listings.set(what, { window, index });
+    // A listing that failed is taken again by the next lookup.
+    index.catch(() => {
+      if (this.listings.get(what)?.index === index) this.listings.delete(what);
+    });
+    return index;
+  }
+
+  /** Find by a key: in the window's listing when given, else by walking the pages now. */
+  private async findSid<T>(what: string, first: () => Promise<PageLike<T>>, key: (item: T) => string | null | undefined, sidOf: (item: T) => string, wanted: string, window: string | undefined): Promise<string | null> {
+    if (window) return (await this.listingOnce(what, window, first, key, sidOf)).get(wanted) ?? null;
+    const hit = await this.findInPages(what, first, (item) => key(item) === wanted);
+    return hit ? sidOf(hit) : null;
+  }
+
   /** Walk pages (each page a budgeted call) until `match` finds an item. */
   private async findInPages<T>(what: string, first: () => Promise<PageLike<T>>, match: (item: T) => boolean): Promise<T | null> {
     let page: PageLike<T> | undefined = await this.call(what, first);
@@ -355,9 +394,9 @@ export class TwilioGateway {
     return created('IT').parse(res).sid;
   }
 
-  async findEndUserByFriendlyName(friendlyName: string): Promise<string | null> {
-    const hit = await this.findInPages('list end users', () => this.client.trusthub.v1.endUsers.page({ pageSize: 100 }), (e) => e.friendlyName === friendlyName);
-    return hit ? hit.sid : null;
+  /** `window`: a Redis-restart window's id, to look in one listing per window (see listingOnce). */
+  async findEndUserByFriendlyName(friendlyName: string, window?: string): Promise<string | null> {
+    return this.findSid('list end users', () => this.client.trusthub.v1.endUsers.page({ pageSize: 100 }), (e) => e.friendlyName, (e) => e.sid, friendlyName, window);
   }
 
   async createAddress(p: AddressParams): Promise<string> {
@@ -378,13 +417,8 @@ export class TwilioGateway {
     return created('RD').parse(res).sid;
   }
 
-  async findSupportingDocumentByFriendlyName(friendlyName: string): Promise<string | null> {
-    const hit = await this.findInPages(
-      'list supporting documents',
-      () => this.client.trusthub.v1.supportingDocuments.page({ pageSize: 100 }),
-      (d) => d.friendlyName === friendlyName,
-    );
-    return hit ? hit.sid : null;
+  async findSupportingDocumentByFriendlyName(friendlyName: string, window?: string): Promise<string | null> {
+    return this.findSid('list supporting documents', () => this.client.trusthub.v1.supportingDocuments.page({ pageSize: 100 }), (d) => d.friendlyName, (d) => d.sid, friendlyName, window);
   }
 
   // ---- brand ----
@@ -398,14 +432,9 @@ export class TwilioGateway {
     return toBrand(brandSchema.parse(res));
   }
 
-  /** A brand is found by its trust bundle: one bundle, one brand. */
-  async findBrandByBundle(a2pProfileBundleSid: string): Promise<Brand | null> {
-    const hit = await this.findInPages(
-      'list brand registrations',
-      () => this.client.messaging.v1.brandRegistrations.page({ pageSize: 100 }),
-      (b) => b.a2pProfileBundleSid === a2pProfileBundleSid,
-    );
-    return hit ? toBrand(brandSchema.parse(hit)) : null;
+  /** A brand is found by its trust bundle: one bundle, one brand. Returns the brand's SID. */
+  async findBrandByBundle(a2pProfileBundleSid: string, window?: string): Promise<string | null> {
+    return this.findSid('list brand registrations', () => this.client.messaging.v1.brandRegistrations.page({ pageSize: 100 }), (b) => b.a2pProfileBundleSid, (b) => sid('BN').parse(b.sid), a2pProfileBundleSid, window);
   }
 
   async fetchBrand(brandSid: string): Promise<Brand> {
@@ -444,9 +473,8 @@ export class TwilioGateway {
     }
   }
 
-  async findMessagingServiceByFriendlyName(friendlyName: string): Promise<string | null> {
-    const hit = await this.findInPages('list messaging services', () => this.client.messaging.v1.services.page({ pageSize: 100 }), (s) => s.friendlyName === friendlyName);
-    return hit ? hit.sid : null;
+  async findMessagingServiceByFriendlyName(friendlyName: string, window?: string): Promise<string | null> {
+    return this.findSid('list messaging services', () => this.client.messaging.v1.services.page({ pageSize: 100 }), (s) => s.friendlyName, (s) => s.sid, friendlyName, window);
   }
 
   async createCampaign(messagingServiceSid: string, p: CampaignParams): Promise<CampaignRegistration> {
