@@ -219,7 +219,25 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+/**
+ * Which server process holds the ledger's slot (INFO's run_id), swapped for the last one seen.
+ * A script runs on the node that owns its keys, so this asks the right node of a Cluster too.
+ * KEYS: run-id, lookup-first-until. ARGV: until (ms). Returns 1 when the run id changed.
+ */
+const NOTE_RUN = `
+local run = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+if not run then return 0 end
+local prev = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], run)
+if prev and prev ~= run then
+  redis.call('SET', KEYS[2], ARGV[1])
+  return 1
+end
+return 0
+`;
+
 type WithScripts = RedisLike & {
+  a2pNoteRun(k1: string, k2: string, until: string): Promise<number>;
   a2pFirstRows(k1: string, ...argv: string[]): Promise<number[]>;
   a2pRelease(k1: string, token: string): Promise<number>;
   a2pRegister(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, k7: string, ...argv: string[]): Promise<string[]>;
@@ -285,6 +303,7 @@ export class Ledger {
       r.defineCommand('a2pRelease', { numberOfKeys: 1, lua: RELEASE });
     }
     if (typeof r.a2pFirstRows !== 'function') r.defineCommand('a2pFirstRows', { numberOfKeys: 1, lua: FIRST_ROWS });
+    if (typeof r.a2pNoteRun !== 'function') r.defineCommand('a2pNoteRun', { numberOfKeys: 2, lua: NOTE_RUN });
     this.redis = r;
     this.watchDelayMs = options.watchDelayMs ?? 5 * 60_000;
     this.index = new BatchIndex(r, prefix);
@@ -562,15 +581,7 @@ export class Ledger {
    * first (see ensure()). Returns true when a restart was noticed.
    */
   async noteRedisRun(windowMs: number, now = Date.now()): Promise<boolean> {
-    // On a Cluster, INFO answers from any node: run ids would differ without any restart. Not handled yet.
-    if ((this.redis as { isCluster?: boolean }).isCluster) return false;
-    const info = await this.redis.info('server');
-    const runId = /run_id:([0-9a-f]+)/.exec(info)?.[1];
-    if (!runId) return false;
-    const prev = (await this.redis.call('SET', this.k('redis-run-id'), runId, 'GET')) as string | null;
-    if (prev === null || prev === runId) return false;
-    await this.redis.set(this.k('lookup-first-until'), String(now + windowMs));
-    return true;
+    return (await this.redis.a2pNoteRun(this.k('redis-run-id'), this.k('lookup-first-until'), String(now + windowMs))) === 1;
   }
 
   /** True while creates must look for an existing resource first (after a Redis restart). */
