@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { waitForBatch } from '../src/commands/wait.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { batchStatus } from '../src/ledger/batch-status.js';
@@ -38,7 +41,80 @@ function sum(text: string, name: string, labels: Record<string, string> = {}): n
   return total;
 }
 
+const PROMETHEUS_DIR = fileURLToPath(new URL('../deploy/prometheus/', import.meta.url));
+
+interface AlertRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: { severity: string };
+  annotations: { summary: string; description: string };
+}
+
+function alertRules(): AlertRule[] {
+  const doc = parseYaml(readFileSync(`${PROMETHEUS_DIR}alerts.yml`, 'utf8')) as { groups: { name: string; rules: AlertRule[] }[] };
+  return doc.groups.flatMap((g) => g.rules);
+}
+
+/** Series name → the label keys seen on it, from Prometheus text format. */
+function labelsBySeries(text: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? \S+$/.exec(line);
+    if (!m) continue;
+    const keys = out.get(m[1]!) ?? new Set<string>();
+    for (const k of (m[2] ?? '').matchAll(/(\w+)="/g)) keys.add(k[1]!);
+    out.set(m[1]!, keys);
+  }
+  return out;
+}
+
+/** What an alert expression names that the scrape does not have: a2p_* metrics, their label matchers, by/on labels. */
+function unknownNames(expr: string, exported: Map<string, Set<string>>): string[] {
+  const problems: string[] = [];
+  const metrics = [...new Set(expr.match(/\ba2p_\w+/g) ?? [])];
+  const keysOf = (metric: string) => exported.get(metric) ?? new Set<string>();
+  for (const metric of metrics) if (!exported.has(metric)) problems.push(`${metric} is not exported`);
+  for (const m of expr.matchAll(/\b(a2p_\w+)\{([^}]*)\}/g)) {
+    for (const k of m[2]!.matchAll(/(\w+)\s*(?:=~|!~|!=|=)/g)) if (!keysOf(m[1]!).has(k[1]!)) problems.push(`${m[1]} has no label ${k[1]}`);
+  }
+  for (const m of expr.matchAll(/\b(?:by|on)\s*\(([^)]*)\)/g)) {
+    for (const key of m[1]!.split(',').map((x) => x.trim()).filter(Boolean)) {
+      if (!metrics.some((metric) => keysOf(metric).has(key))) problems.push(`no metric of the expression has the label ${key}`);
+    }
+  }
+  return problems;
+}
+
 describe('metrics', () => {
+  it('ships Prometheus alert rules that say what is wrong and what to do, loaded by the example scrape config', () => {
+    const rules = alertRules();
+    assert.ok(rules.length >= 6, `${rules.length} rules`);
+    assert.equal(new Set(rules.map((r) => r.alert)).size, rules.length, 'alert names are unique');
+    const config = parseYaml(readFileSync(`${PROMETHEUS_DIR}prometheus.yml`, 'utf8')) as { rule_files: string[]; scrape_configs: { job_name: string }[] };
+    assert.deepEqual(config.rule_files, ['alerts.yml']);
+    const jobs = config.scrape_configs.map((c) => c.job_name);
+    for (const r of rules) {
+      assert.match(r.alert, /^A2p[A-Z]\w+$/);
+      assert.ok(['critical', 'warning', 'info'].includes(r.labels.severity), `${r.alert}: severity ${r.labels.severity}`);
+      assert.ok(r.annotations.summary.length > 10 && r.annotations.description.length > 40, `${r.alert}: a summary and a description of what to do`);
+      if (r.for !== undefined) assert.match(r.for, /^\d+[smh]$/);
+      let depth = 0;
+      for (const c of r.expr) {
+        depth += c === '(' || c === '{' || c === '[' ? 1 : c === ')' || c === '}' || c === ']' ? -1 : 0;
+        assert.ok(depth >= 0, `${r.alert}: unbalanced brackets in ${r.expr}`);
+      }
+      assert.equal(depth, 0, `${r.alert}: unbalanced brackets in ${r.expr}`);
+      for (const m of r.expr.matchAll(/\bup\{job="([^"]+)"\}/g)) assert.ok(jobs.includes(m[1]!), `${r.alert}: job ${m[1]} is not scraped by prometheus.yml`);
+    }
+    // The check below can fail: a renamed metric or label is caught.
+    const sampleScrape = labelsBySeries('a2p_queue_oldest_waiting_seconds{queue="x"} 1\na2p_stage_jobs_total{queue="x",result="completed"} 1');
+    assert.deepEqual(unknownNames('max by (queue) (a2p_queue_oldest_waiting_seconds{queue!="dead-letter"}) > 600', sampleScrape), []);
+    assert.deepEqual(unknownNames('a2p_queue_oldest_seconds > 1', sampleScrape), ['a2p_queue_oldest_seconds is not exported']);
+    assert.deepEqual(unknownNames('sum by (stage) (rate(a2p_stage_jobs_total{outcome="x"}[5m]))', sampleScrape), ['a2p_stage_jobs_total has no label outcome', 'no metric of the expression has the label stage']);
+  });
+
+
   it('names Twilio endpoints without SIDs', () => {
     assert.equal(endpointOf('https://trusthub.twilio.com/v1/CustomerProfiles/BU0123456789abcdef0123456789abcdef/Evaluations'), 'trusthub /v1/CustomerProfiles/{sid}/Evaluations');
     assert.equal(endpointOf('https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Addresses.json'), 'api /2010-04-01/Accounts/{sid}/Addresses.json');
@@ -111,6 +187,12 @@ describe('metrics', () => {
       assert.equal(sample(d, 'a2p_queue_jobs', { queue: 'dead-letter', state: 'waiting' }), 1);
       assert.equal(sample(d, 'a2p_queue_jobs', { queue: 'campaign', state: 'completed' }), 2);
       assert.equal(sample(d, 'a2p_queue_oldest_waiting_seconds', { queue: 'campaign' }), 0);
+
+      // The shipped alert rules only use metrics and labels these two scrapes really export.
+      const exported = labelsBySeries(`${w}\n${d}`);
+      for (const rule of alertRules()) {
+        for (const problem of unknownNames(rule.expr, exported)) assert.fail(`alert ${rule.alert}: ${problem}`);
+      }
 
       // A job nobody picks up: its age shows.
       const exited = once(worker, 'exit');
