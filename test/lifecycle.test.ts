@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import twilio from 'twilio';
 import { ingestFile } from '../src/producers/ingest.js';
-import { redriveCustomer } from '../src/producers/redrive.js';
+import { redrivableCustomers, redriveCustomer } from '../src/producers/redrive.js';
 import { startDashboard } from '../src/server/dashboard.js';
 import { STATUS_WEBHOOK_PATH } from '../src/server/webhook.js';
 import { createTwilioClient } from '../src/twilio/client.js';
@@ -243,6 +243,22 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
       assert.equal((await fetch(`${dash.url}/admin/queues`)).status, 401);
     } finally {
       await dash.close();
+      await stack.close();
+    }
+  });
+
+  it('`redrive --batch` picks exactly the failed and expired customers of that batch; `--all` those of every batch', async () => {
+    const stack = await startStack();
+    try {
+      await ingest(stack, [row('rb1', { email: 'rb1@mailinator.com' }), row('rb2'), row('rb3', { city: 'New York', region: 'NY', postal_code: '90210' })], { batch: 'rb' });
+      await ingest(stack, [row('rc1', { email: 'rc1@mailinator.com' }), row('rc2')], { batch: 'rc' });
+      const settled = async (id: string) => (await waitForState(stack.rt.ledger, id, ['failed', 'live'], 30_000)).state;
+      assert.deepEqual(await Promise.all(['rb1', 'rb2', 'rb3', 'rc1', 'rc2'].map(settled)), ['failed', 'live', 'failed', 'failed', 'live']);
+      assert.deepEqual((await redrivableCustomers(stack.rt.ledger, 'rb')).sort(), ['rb1', 'rb3']);
+      assert.deepEqual((await redrivableCustomers(stack.rt.ledger, 'rc')).sort(), ['rc1']);
+      assert.deepEqual((await redrivableCustomers(stack.rt.ledger)).sort(), ['rb1', 'rb3', 'rc1']);
+      assert.deepEqual(await redrivableCustomers(stack.rt.ledger, 'no-such-batch'), []);
+    } finally {
       await stack.close();
     }
   });

@@ -60,20 +60,10 @@ export async function redriveCustomer(
 /** Every failed or expired customer of a batch, or of every batch. */
 export async function redrivableCustomers(ledger: Ledger, batch?: string): Promise<string[]> {
   const out: string[] = [];
-  if (batch) {
-    for (let offset = 0; ; offset += 1000) {
-      const ids = await ledger.batchCustomerIds(batch, offset, 1000);
-      const recs = await ledger.getMany(ids);
-      recs.forEach((r, i) => {
-        if (r && REDRIVABLE_STATES.includes(r.state)) out.push(ids[i]!);
-      });
-      if (ids.length < 1000) break;
-    }
-    return out;
-  }
+  // From the state indexes: a batch of 100,000 with 12 failed customers reads 12 ids, not 100,000 records.
   for (const state of REDRIVABLE_STATES) {
     for (let offset = 0; ; offset += 1000) {
-      const ids = await ledger.inState(state, offset, 1000);
+      const ids = batch ? await ledger.index.idsInState(batch, state, offset, 1000) : await ledger.inState(state, offset, 1000);
       out.push(...ids);
       if (ids.length < 1000) break;
     }
