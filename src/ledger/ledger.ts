@@ -107,36 +107,30 @@ if ARGV[6] ~= '' then
 end
 if ARGV[5] ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[5], 1) end
 if ARGV[6] ~= '' then redis.call('HINCRBY', KEYS[4], ARGV[6], 1) end
-redis.call('HSET', KEYS[1], 'batch', ARGV[1], 'row', ARGV[2], 'data', ARGV[3], 'gen', '1', 'stage', ARGV[13] or 'starter-profile',
-  'state', 'in_progress', 'createdAt', ARGV[4], 'updatedAt', ARGV[4], 'mobileHash', ARGV[5], 'emailHash', ARGV[6], 'flow', ARGV[14] or 'sole-proprietor')
+redis.call('HSET', KEYS[1], 'batch', ARGV[1], 'row', ARGV[2], 'data', ARGV[3], 'gen', '1', 'stage', ARGV[12] or 'starter-profile',
+  'state', 'in_progress', 'createdAt', ARGV[4], 'updatedAt', ARGV[4], 'mobileHash', ARGV[5], 'emailHash', ARGV[6], 'flow', ARGV[13] or 'sole-proprietor')
 redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[9])
 redis.call('RPUSH', KEYS[5], ARGV[10])
 redis.call('ZADD', KEYS[6], tonumber(ARGV[11]), ARGV[9])
-redis.call('ZADD', KEYS[7], tonumber(ARGV[12]), ARGV[9])
 return {'ok'}
 `;
 
 /**
- * Atomically move a customer to a stage/state and keep the indexes true: one sorted set per
- * state (counts and listings without scanning customers) and the `watch` set of customers
- * due for a re-check. A missing customer is left alone (returns 0) rather than half-created.
- * KEYS: customer, history, watch, state-index prefix. ARGV: id, stage, state, now-iso, now-ms,
- * history entry or '', reason, details, action ('' deletes each), watch-at ms or '' (unwatch).
+ * Atomically move a customer to a stage/state and keep the `watch` set of customers due for a
+ * re-check true (the batch index moves in the same transaction: see transition()). A missing
+ * customer is left alone (returns 0) rather than half-created.
+ * KEYS: customer, history, watch. ARGV: id, stage, state, now-iso, history entry or '',
+ * reason, details, action ('' deletes each), watch-at ms or '' (unwatch).
  */
 const TRANSITION = `
-local prev = redis.call('HMGET', KEYS[1], 'stage', 'state', 'batch')
-if not prev[3] then return 0 end
+if not redis.call('HGET', KEYS[1], 'batch') then return 0 end
 redis.call('HSET', KEYS[1], 'stage', ARGV[2], 'state', ARGV[3], 'updatedAt', ARGV[4])
 local fields = {'reason', 'details', 'action'}
 for i = 1, 3 do
-  if ARGV[6 + i] == '' then redis.call('HDEL', KEYS[1], fields[i]) else redis.call('HSET', KEYS[1], fields[i], ARGV[6 + i]) end
+  if ARGV[5 + i] == '' then redis.call('HDEL', KEYS[1], fields[i]) else redis.call('HSET', KEYS[1], fields[i], ARGV[5 + i]) end
 end
-if ARGV[6] ~= '' then redis.call('RPUSH', KEYS[2], ARGV[6]) end
-if prev[2] ~= ARGV[3] then
-  if prev[2] then redis.call('ZREM', KEYS[4] .. prev[2], ARGV[1]) end
-end
-redis.call('ZADD', KEYS[4] .. ARGV[3], tonumber(ARGV[5]), ARGV[1])
-if ARGV[10] == '' then redis.call('ZREM', KEYS[3], ARGV[1]) else redis.call('ZADD', KEYS[3], tonumber(ARGV[10]), ARGV[1]) end
+if ARGV[5] ~= '' then redis.call('RPUSH', KEYS[2], ARGV[5]) end
+if ARGV[9] == '' then redis.call('ZREM', KEYS[3], ARGV[1]) else redis.call('ZADD', KEYS[3], tonumber(ARGV[9]), ARGV[1]) end
 return 1
 `;
 
@@ -159,43 +153,41 @@ return redis.call('HINCRBY', KEYS[1], 'status:otpCount', 1)
  * A new generation for a customer (redrive, or corrected data): in-flight jobs of the old one
  * become no-ops. With new data, the reuse counts move from the old mobile/email to the new ones
  * (refused when a limit would be crossed). Returns {'ok', gen} or {'mobile'|'email', count} or {'missing'}.
- * KEYS: customer, history, watch, state-index prefix, reuse mobile, reuse email.
- * ARGV: id, stage, now-iso, now-ms, history entry, watch-at, data or '', new mobile hash, new email hash, mobile limit, email limit.
+ * KEYS: customer, history, watch, reuse mobile, reuse email.
+ * ARGV: id, stage, now-iso, history entry, watch-at, data or '', new mobile hash, new email hash, mobile limit, email limit.
  */
 const NEW_GENERATION = `
 local prev = redis.call('HMGET', KEYS[1], 'state', 'batch', 'mobileHash', 'emailHash')
 if not prev[2] then return {'missing'} end
-if ARGV[7] ~= '' then
+if ARGV[6] ~= '' then
   -- '' = no reuse limit for this customer (business flow); a previous '' counted nothing.
   local pm = prev[3]
   if pm == '' then pm = false end
   local pe = prev[4]
   if pe == '' then pe = false end
-  if ARGV[8] ~= '' and ARGV[8] ~= pm then
-    local m = tonumber(redis.call('HGET', KEYS[5], ARGV[8]) or '0')
-    if m + 1 > tonumber(ARGV[10]) then return {'mobile', tostring(m)} end
+  if ARGV[7] ~= '' and ARGV[7] ~= pm then
+    local m = tonumber(redis.call('HGET', KEYS[4], ARGV[7]) or '0')
+    if m + 1 > tonumber(ARGV[9]) then return {'mobile', tostring(m)} end
   end
-  if ARGV[9] ~= '' and ARGV[9] ~= pe then
-    local e = tonumber(redis.call('HGET', KEYS[6], ARGV[9]) or '0')
-    if e + 1 > tonumber(ARGV[11]) then return {'email', tostring(e)} end
+  if ARGV[8] ~= '' and ARGV[8] ~= pe then
+    local e = tonumber(redis.call('HGET', KEYS[5], ARGV[8]) or '0')
+    if e + 1 > tonumber(ARGV[10]) then return {'email', tostring(e)} end
   end
-  if ARGV[8] ~= pm then
-    if pm then redis.call('HINCRBY', KEYS[5], pm, -1) end
+  if ARGV[7] ~= pm then
+    if pm then redis.call('HINCRBY', KEYS[4], pm, -1) end
+    if ARGV[7] ~= '' then redis.call('HINCRBY', KEYS[4], ARGV[7], 1) end
+  end
+  if ARGV[8] ~= pe then
+    if pe then redis.call('HINCRBY', KEYS[5], pe, -1) end
     if ARGV[8] ~= '' then redis.call('HINCRBY', KEYS[5], ARGV[8], 1) end
   end
-  if ARGV[9] ~= pe then
-    if pe then redis.call('HINCRBY', KEYS[6], pe, -1) end
-    if ARGV[9] ~= '' then redis.call('HINCRBY', KEYS[6], ARGV[9], 1) end
-  end
-  redis.call('HSET', KEYS[1], 'data', ARGV[7], 'mobileHash', ARGV[8], 'emailHash', ARGV[9])
+  redis.call('HSET', KEYS[1], 'data', ARGV[6], 'mobileHash', ARGV[7], 'emailHash', ARGV[8])
 end
 local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
 redis.call('HSET', KEYS[1], 'stage', ARGV[2], 'state', 'in_progress', 'updatedAt', ARGV[3])
 redis.call('HDEL', KEYS[1], 'reason', 'details', 'action')
-redis.call('RPUSH', KEYS[2], ARGV[5])
-if prev[1] then redis.call('ZREM', KEYS[4] .. prev[1], ARGV[1]) end
-redis.call('ZADD', KEYS[4] .. 'in_progress', tonumber(ARGV[4]), ARGV[1])
-redis.call('ZADD', KEYS[3], tonumber(ARGV[6]), ARGV[1])
+redis.call('RPUSH', KEYS[2], ARGV[4])
+redis.call('ZADD', KEYS[3], tonumber(ARGV[5]), ARGV[1])
 return {'ok', tostring(gen)}
 `;
 
@@ -240,11 +232,11 @@ type WithScripts = RedisLike & {
   a2pNoteRun(k1: string, k2: string, until: string): Promise<number>;
   a2pFirstRows(k1: string, ...argv: string[]): Promise<number[]>;
   a2pRelease(k1: string, token: string): Promise<number>;
-  a2pRegister(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, k7: string, ...argv: string[]): Promise<string[]>;
-  a2pTransition(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<number>;
+  a2pRegister(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: string[]): Promise<string[]>;
+  a2pTransition(k1: string, k2: string, k3: string, ...argv: string[]): Promise<number>;
   a2pClaimDue(k1: string, ...argv: string[]): Promise<string[]>;
   a2pClaimOtp(k1: string, ...argv: string[]): Promise<number>;
-  a2pNewGeneration(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: string[]): Promise<string[]>;
+  a2pNewGeneration(k1: string, k2: string, k3: string, k4: string, k5: string, ...argv: string[]): Promise<string[]>;
 };
 
 export interface TransitionOptions {
@@ -295,11 +287,11 @@ export class Ledger {
   ) {
     const r = redis as WithScripts;
     if (typeof r.a2pRegister !== 'function') {
-      r.defineCommand('a2pRegister', { numberOfKeys: 7, lua: REGISTER });
-      r.defineCommand('a2pTransition', { numberOfKeys: 4, lua: TRANSITION });
+      r.defineCommand('a2pRegister', { numberOfKeys: 6, lua: REGISTER });
+      r.defineCommand('a2pTransition', { numberOfKeys: 3, lua: TRANSITION });
       r.defineCommand('a2pClaimDue', { numberOfKeys: 1, lua: CLAIM_DUE });
       r.defineCommand('a2pClaimOtp', { numberOfKeys: 1, lua: CLAIM_OTP });
-      r.defineCommand('a2pNewGeneration', { numberOfKeys: 6, lua: NEW_GENERATION });
+      r.defineCommand('a2pNewGeneration', { numberOfKeys: 5, lua: NEW_GENERATION });
       r.defineCommand('a2pRelease', { numberOfKeys: 1, lua: RELEASE });
     }
     if (typeof r.a2pFirstRows !== 'function') r.defineCommand('a2pFirstRows', { numberOfKeys: 1, lua: FIRST_ROWS });
@@ -334,13 +326,6 @@ export class Ledger {
   }
   private watchKey(): string {
     return this.k('watch');
-  }
-  /** Prefix of the per-state index keys; the state name is appended (in Lua too). */
-  private stateKeyPrefix(): string {
-    return this.k('state', '');
-  }
-  private stateKey(state: CustomerState): string {
-    return this.stateKeyPrefix() + state;
   }
   private ownerKey(): string {
     return this.k('sid-owner');
@@ -424,7 +409,6 @@ export class Ledger {
       this.reuseKey('mobile'),
       this.reuseKey('email'),
       this.historyKey(customer.customerId),
-      this.stateKey('in_progress'),
       this.watchKey(),
       batchId,
       String(row),
@@ -436,7 +420,6 @@ export class Ledger {
       String(REUSE_LIMITS.email),
       customer.customerId,
       JSON.stringify(history),
-      String(Date.now()),
       String(Date.now() + this.watchDelayMs),
       firstStage,
       isBusiness(customer) ? 'business' : 'sole-proprietor',
@@ -616,8 +599,8 @@ export class Ledger {
     const watchAt = WATCHED_STATES.includes(state) ? String(opts.watchAt ?? nowMs + this.watchDelayMs) : '';
     const m = this.redis.multi() as ChainableCommander & { a2pTransition(...args: string[]): unknown };
     m.a2pTransition(
-      key, this.historyKey(customerId), this.watchKey(), this.stateKeyPrefix(),
-      customerId, stage, state, now, String(nowMs), entry,
+      key, this.historyKey(customerId), this.watchKey(),
+      customerId, stage, state, now, entry,
       opts.reason ?? '', opts.details ? JSON.stringify(opts.details) : '', opts.action ?? '', watchAt,
     );
     // The batch's counts move in the same transaction as the record.
@@ -651,9 +634,9 @@ export class Ledger {
     return s === null ? null : Number(s);
   }
 
-  /** Customer ids in a state, a page at a time, oldest change first. */
-  async inState(state: CustomerState, offset = 0, count = 1000): Promise<string[]> {
-    return this.redis.zrange(this.stateKey(state), String(offset), String(offset + count - 1));
+  /** Batch ids, oldest first, a page at a time. */
+  async batchIds(offset: number, count: number): Promise<string[]> {
+    return this.redis.zrange(this.k('batches'), String(offset), String(offset + count - 1));
   }
 
   /** Take the OTP slot if the last OTP is at least `minIntervalMs` old; returns the OTP's number, or 0 when it is too early. */
@@ -673,8 +656,8 @@ export class Ledger {
     const [batchId, row] = await this.redis.hmget(key, 'batch', 'row');
     const m = this.redis.multi() as ChainableCommander & { a2pNewGeneration(...args: string[]): unknown };
     m.a2pNewGeneration(
-      key, this.historyKey(customerId), this.watchKey(), this.stateKeyPrefix(), this.reuseKey('mobile'), this.reuseKey('email'),
-      customerId, stage, now, String(nowMs), JSON.stringify(entry), String(nowMs + this.watchDelayMs),
+      key, this.historyKey(customerId), this.watchKey(), this.reuseKey('mobile'), this.reuseKey('email'),
+      customerId, stage, now, JSON.stringify(entry), String(nowMs + this.watchDelayMs),
       customer ? JSON.stringify(customer) : '',
       customer ? reuseHashes(customer).mobile : '',
       customer ? reuseHashes(customer).email : '',

@@ -59,11 +59,19 @@ export async function redriveCustomer(
 
 /** Every failed or expired customer of a batch, or of every batch. */
 export async function redrivableCustomers(ledger: Ledger, batch?: string): Promise<string[]> {
+  if (!batch) {
+    const out: string[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const batches = await ledger.batchIds(offset, 1000);
+      for (const b of batches) out.push(...(await redrivableCustomers(ledger, b)));
+      if (batches.length < 1000) return out;
+    }
+  }
+  // From the batch's state index: a batch of 100,000 with 12 failed customers reads 12 ids, not 100,000 records.
   const out: string[] = [];
-  // From the state indexes: a batch of 100,000 with 12 failed customers reads 12 ids, not 100,000 records.
   for (const state of REDRIVABLE_STATES) {
     for (let offset = 0; ; offset += 1000) {
-      const ids = batch ? await ledger.index.idsInState(batch, state, offset, 1000) : await ledger.inState(state, offset, 1000);
+      const ids = await ledger.index.idsInState(batch, state, offset, 1000);
       out.push(...ids);
       if (ids.length < 1000) break;
     }
