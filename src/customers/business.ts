@@ -9,7 +9,7 @@ import { normalizeEmail } from './email.js';
 import { normalizePhone, maskPhone } from './phone.js';
 import { normalizeCountry, normalizePostalCode, normalizeRegion, type Country } from './address.js';
 import { parseBoolean } from './campaign-rules.js';
-import { CUSTOMER_ID_PATTERN, E164_PATTERN, VERTICALS } from './customer.js';
+import { CUSTOMER_ID_PATTERN, E164_PATTERN, VERTICALS, postalAddressShape } from './customer.js';
 import type { RowProblem } from './campaign.js';
 
 /** business_type: the documented values (003). */
@@ -50,12 +50,7 @@ export const businessCustomerSchema = z.object({
     socialMediaProfileUrls: z.string().optional(),
   }),
   representatives: z.array(representativeSchema).min(1).max(2),
-  street: z.string().min(1),
-  streetSecondary: z.string().min(1).optional(),
-  city: z.string().min(1),
-  region: z.string().min(2),
-  postalCode: z.string().min(3),
-  isoCountry: z.enum(['US', 'CA']),
+  ...postalAddressShape,
   /** E.164, unique, in CSV order. */
   phoneNumbers: z.array(z.string().regex(E164_PATTERN)),
   shakenStir: z.boolean(),

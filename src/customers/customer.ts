@@ -45,6 +45,17 @@ export const campaignSchema = z.object({
 });
 export type Campaign = z.infer<typeof campaignSchema>;
 
+/** The postal address columns; both flows take the same ones (US or Canada). */
+export const postalAddressShape = {
+  street: z.string().min(1),
+  streetSecondary: z.string().min(1).optional(),
+  city: z.string().min(1),
+  region: z.string().min(2),
+  postalCode: z.string().min(3),
+  isoCountry: z.enum(['US', 'CA']),
+};
+export type PostalAddress = z.infer<z.ZodObject<typeof postalAddressShape>>;
+
 export const customerSchema = z.object({
   customerId: z.string().regex(CUSTOMER_ID_PATTERN),
   firstName: z.string().min(1),
@@ -54,12 +65,7 @@ export const customerSchema = z.object({
   mobilePhoneNumber: z.string().regex(E164_PATTERN),
   brandName: z.string().min(1),
   vertical: z.enum(VERTICALS).optional(),
-  street: z.string().min(1),
-  streetSecondary: z.string().min(1).optional(),
-  city: z.string().min(1),
-  region: z.string().min(2),
-  postalCode: z.string().min(3),
-  isoCountry: z.enum(['US', 'CA']),
+  ...postalAddressShape,
   messagingServiceSid: z.string().regex(MESSAGING_SERVICE_SID_PATTERN).optional(),
   campaign: campaignSchema,
 });

@@ -1,5 +1,6 @@
 import { RejectedError } from '../twilio/errors.js';
-import type { AddressParams, Bundle, BundleStatus, Evaluation, TwilioGateway } from '../twilio/gateway.js';
+import type { Bundle, BundleStatus, Evaluation, TwilioGateway } from '../twilio/gateway.js';
+import type { PostalAddress } from '../customers/customer.js';
 import type { SidName } from '../ledger/ledger.js';
 import { BUSINESS_ACTIONS } from '../reports/actions.js';
 import { ensure, friendlyName, type StageContext, type StageName } from './context.js';
@@ -29,14 +30,15 @@ function defaultRole(kind: Kind): BundleRole {
   return kind === 'customerProfile' ? BUNDLE_ROLES.starterProfile : BUNDLE_ROLES.soleProprietorBundle;
 }
 
-/** Where the customer is, as both flows send it: the Address and its `customer_profile_address` document. */
-export type AddressInput = Omit<AddressParams, 'friendlyName'>;
-
-/** The customer's Address (corrected in place when the data changes) and the supporting document pointing at it. */
-export async function ensureAddressDocument(ctx: StageContext, stage: StageName, a: AddressInput): Promise<{ address: string; document: string }> {
+/**
+ * The customer's Address (corrected in place when the data changes) and the `customer_profile_address`
+ * supporting document pointing at it; both flows send the same.
+ */
+export async function ensureAddressDocument(ctx: StageContext, stage: StageName, customerName: string, a: PostalAddress): Promise<{ address: string; document: string }> {
   const { gateway, customerId } = ctx;
   const addressName = friendlyName(customerId, 'Address');
-  const { isoCountry, ...fields } = a;
+  const { isoCountry } = a;
+  const fields = { customerName, street: a.street, streetSecondary: a.streetSecondary, city: a.city, region: a.region, postalCode: a.postalCode };
   const address = await ensure(
     ctx, stage, 'address',
     () => gateway.createAddress({ friendlyName: addressName, ...fields, isoCountry }),

@@ -52,15 +52,7 @@ export async function businessProfile(ctx: StageContext): Promise<StageOutcome> 
     reps.push({ type, attributes, sid });
   }
 
-  const { address, document } = await ensureAddressDocument(ctx, STAGE, {
-    customerName: c.business.name,
-    street: c.street,
-    streetSecondary: c.streetSecondary,
-    city: c.city,
-    region: c.region,
-    postalCode: c.postalCode,
-    isoCountry: c.isoCountry,
-  });
+  const { address, document } = await ensureAddressDocument(ctx, STAGE, c.business.name, c);
 
   await assignOnce(ctx, STAGE, 'customerProfile', profile, 'profileAssignPrimary', settings.isvPrimaryProfileSid);
   await assignOnce(ctx, STAGE, 'customerProfile', profile, 'profileAssignDocument', document);

@@ -34,15 +34,7 @@ export async function starterProfile(ctx: StageContext): Promise<StageOutcome> {
     { data: endUserAttributes, update: (sid) => gateway.updateEndUser(sid, endUserAttributes) },
   );
 
-  const { address, document } = await ensureAddressDocument(ctx, STAGE, {
-    customerName: `${c.firstName} ${c.lastName}`,
-    street: c.street,
-    streetSecondary: c.streetSecondary,
-    city: c.city,
-    region: c.region,
-    postalCode: c.postalCode,
-    isoCountry: c.isoCountry,
-  });
+  const { address, document } = await ensureAddressDocument(ctx, STAGE, `${c.firstName} ${c.lastName}`, c);
 
   await assignOnce(ctx, STAGE, 'customerProfile', profile, 'profileAssignEndUser', endUser);
   await assignOnce(ctx, STAGE, 'customerProfile', profile, 'profileAssignDocument', document);
