@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
@@ -8,15 +8,15 @@ import { waitForBatch } from '../src/commands/wait.js';
 import { batchStatus, type BatchStatus } from '../src/ledger/batch-status.js';
 import { ingestFile } from '../src/producers/ingest.js';
 import { startDashboard, type Dashboard } from '../src/server/dashboard.js';
+import { chromiumPath } from './chromium.js';
 import { startStack, stopTestRedis, type Stack } from './helpers.js';
 
 /**
- * The operator's view in a real browser (Debian's chromium driven by playwright-core):
+ * The operator's view in a real browser (Chromium driven by playwright-core; see ./chromium.ts):
  * a finished batch of the example CSV, the dashboard in front of it. Screenshots are
  * kept in test-artifacts/browser/.
  */
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const EXAMPLES = fileURLToPath(new URL('../examples/', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/browser/', import.meta.url));
@@ -30,7 +30,7 @@ const user = 'ops';
 const password = randomBytes(12).toString('base64url');
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `chromium not found at ${CHROMIUM}: apt-get install chromium (.ci/run does it)`);
+  const chromiumBinary = await chromiumPath();
   mkdirSync(ARTIFACTS, { recursive: true });
   stack = await startStack();
   const report = await ingestFile(stack.rt, `${EXAMPLES}customers.csv`, { templatePath: `${EXAMPLES}campaign-template.json`, batchId: 'demo' });
@@ -39,7 +39,7 @@ before(async () => {
   assert.equal(done.timedOut, false, 'the example batch finishes');
   status = await batchStatus(stack.rt.ledger, 'demo');
   dash = await startDashboard({ host: '127.0.0.1', port: 0, user, password, queues: stack.rt.queues, ledger: stack.rt.ledger });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await chromium.launch({ executablePath: chromiumBinary.path, args: ARGS });
   ctx = await browser.newContext({ httpCredentials: { username: user, password }, viewport: { width: 1400, height: 1000 } });
 });
 
