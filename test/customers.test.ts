@@ -754,6 +754,11 @@ describe('ingest checks against the documents and maintained data (issue 12)', (
     };
     const r = validateAnyRow(business, 2);
     assert.ok(r.ok, JSON.stringify(!r.ok && r.problems));
+    // Alt+Enter in the business name and the street is folded in this flow too.
+    const folded = validateAnyRow({ ...business, business_name: 'Harbor\nGoods LLC', street: '1200 Valencia St\r\nFloor 2' }, 2);
+    assert.ok(folded.ok, JSON.stringify(!folded.ok && folded.problems));
+    assert.match(JSON.stringify(folded.customer), /"Harbor Goods LLC"/);
+    assert.match(JSON.stringify(folded.customer), /"1200 Valencia St Floor 2"/);
     // The business flow gets the ZIP and disposable-email checks too.
     const bad = validateAnyRow({ ...business, postal_code: '10001', rep1_email: 'ada@mailinator.com' }, 2);
     assert.deepEqual(!bad.ok && bad.problems.map((p) => p.column).sort(), ['postal_code', 'rep1_email']);
