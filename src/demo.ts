@@ -104,6 +104,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
     say(`Dashboard: ${boardUrl} (user ${config.DASHBOARD_USER}, password ${password}); Bull Board at ${dash.url}/admin/queues`);
     say(`Settings: VALIDATION_WAIT_MS=${config.VALIDATION_WAIT_MS}, REGISTRATION_RPS=${config.REGISTRATION_RPS}, TWILIO_MAX_RPS=${config.TWILIO_MAX_RPS}`);
 
+    if (!opts.csv) await seedExampleVendorUsage(sandbox.url);
     const csv = opts.csv ?? `${EXAMPLES}customers.csv`;
     const template = opts.template ?? `${EXAMPLES}campaign-template.json`;
     const businessCsv = opts.businessCsv ?? (opts.csv ? undefined : `${EXAMPLES}businesses.csv`);
@@ -148,5 +149,17 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
     return timedOut ? 3 : 0;
   } finally {
     await cleanup();
+  }
+}
+
+/**
+ * What only The Campaign Registry knows: uses of a mobile number or email at other vendors. Two customers
+ * of examples/customers.csv (cust-1026, cust-1027) pass every check of ours and are refused at brand
+ * registration, so the demo shows failures at Twilio and what to do about them. Also used by the browser test.
+ */
+export async function seedExampleVendorUsage(sandboxUrl: string): Promise<void> {
+  for (const body of [{ mobile: '+17025550139', count: 3 }, { email: 'rachel.cohen@example.com', count: 10 }]) {
+    const res = await fetch(`${sandboxUrl}/_sandbox/tcr-usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`sandbox refused the TCR usage of the demo: ${res.status} ${await res.text()}`);
   }
 }

@@ -7,6 +7,7 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { waitForBatch } from '../src/commands/wait.js';
 import { batchStatus, type BatchStatus } from '../src/ledger/batch-status.js';
 import { ingestFile } from '../src/producers/ingest.js';
+import { seedExampleVendorUsage } from '../src/demo.js';
 import { startDashboard, type Dashboard } from '../src/server/dashboard.js';
 import { chromiumPath } from './chromium.js';
 import { startStack, stopTestRedis, type Stack } from './helpers.js';
@@ -33,6 +34,7 @@ before(async () => {
   const chromiumBinary = await chromiumPath();
   mkdirSync(ARTIFACTS, { recursive: true });
   stack = await startStack();
+  await seedExampleVendorUsage(stack.sandbox.url);
   const report = await ingestFile(stack.rt, `${EXAMPLES}customers.csv`, { templatePath: `${EXAMPLES}campaign-template.json`, batchId: 'demo' });
   assert.equal(report.accepted, 20);
   const done = await waitForBatch(stack.rt.ledger, 'demo', { timeoutMs: 60_000, quiet: true, intervalMs: 100, settled: true });
@@ -111,7 +113,7 @@ describe('dashboard in a browser', () => {
     const segs = await p.locator('#funnel g.seg').evaluateAll((els) => els.map((e) => [`${e.getAttribute('data-stage')}|${e.getAttribute('data-state')}`, Number(e.getAttribute('data-count'))] as const));
     assert.deepEqual(new Map(segs), expected);
     assert.equal(expected.get('campaign|live'), 18);
-    assert.equal(expected.get('ingest|invalid'), 5);
+    assert.equal(expected.get('ingest|invalid'), 8);
     // The summary line agrees.
     assert.equal((await p.locator('[data-count-state="failed"] strong').innerText()).trim(), '2');
     await p.locator('#funnel-table').evaluate((el) => el.closest('details')?.setAttribute('open', ''));
@@ -135,11 +137,12 @@ describe('dashboard in a browser', () => {
       const action = await row.locator('.action').innerText();
       assert.match(action, /What to do: .{20,}/, `${c.customerId} has a suggested action`);
     }
-    assert.match(await p.locator('tr[data-customer="cust-1018"] .action').innerText(), /email/i);
-    assert.match(await p.locator('tr[data-customer="cust-1019"] .action').innerText(), /ZIP|postal/i);
+    // Refused by The Campaign Registry for uses at other vendors, which ingest cannot know.
+    assert.match(await p.locator('tr[data-customer="cust-1026"] .action').innerText(), /mobile number/i);
+    assert.match(await p.locator('tr[data-customer="cust-1027"] .action').innerText(), /email/i);
     // Each failed customer links to its dead-letter job in Bull Board.
-    const href = await p.locator('tr[data-customer="cust-1018"] a', { hasText: 'dead-letter job' }).getAttribute('href');
-    assert.equal(href, '/admin/queues/queue/dead-letter/dead-letter.cust-1018.1');
+    const href = await p.locator('tr[data-customer="cust-1026"] a', { hasText: 'dead-letter job' }).getAttribute('href');
+    assert.equal(href, '/admin/queues/queue/dead-letter/dead-letter.cust-1026.1');
     await p.screenshot({ path: shot('batch-failed-filter'), fullPage: true });
 
     // The same filter downloads as CSV.
@@ -155,15 +158,15 @@ describe('dashboard in a browser', () => {
     const p = await ctx.newPage();
     await p.goto(`${dash.url}/batches/demo?state=invalid`);
     const rows = p.locator('#customers tbody tr');
-    assert.equal(await rows.count(), 5);
+    assert.equal(await rows.count(), 8);
     assert.match(await p.locator('tr[data-customer="cust-1020"] .action').innerText(), /set its `flow` column to `business`/);
     await p.goto(`${dash.url}/batches/demo?per=10`);
     assert.equal(await rows.count(), 10);
     await p.locator('a[rel="next"]').first().click();
     await p.locator('a[rel="next"]').first().click();
     await p.waitForURL(/page=3/);
-    assert.equal(await rows.count(), 5, 'the third page of ten holds the last five rows');
-    assert.match(await p.locator('.pager').first().innerText(), /Showing 21–25 of 25/);
+    assert.equal(await rows.count(), 8, 'the third page of ten holds the last eight rows');
+    assert.match(await p.locator('.pager').first().innerText(), /Showing 21–28 of 28/);
     await p.close();
   });
 

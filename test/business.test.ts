@@ -16,6 +16,7 @@ import type { TwilioGateway } from '../src/twilio/gateway.js';
 import { createLogger } from '../src/log.js';
 import { Writable } from 'node:stream';
 import { startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, type Stack } from './helpers.js';
+import { REVIEW_ONLY_DISPOSABLE_DOMAIN } from '../fixtures/customers.js';
 
 /**
  * The business flow: Secondary Business Profile and SHAKEN/STIR Trust Product, against a real Redis,
@@ -384,7 +385,7 @@ describe('business pipeline against the sandbox', () => {
     const stack = await startStack();
     try {
       const rep2 = { rep2_first_name: 'Bo', rep2_last_name: 'Li', rep2_email: 'bo@harbor.example.com', rep2_phone_number: '4155550191', rep2_business_title: 'Manager', rep2_job_position: 'GM' };
-      const file = tmpFile('biz.csv', bizCsv(bizRecord('rej', { email: 'office@mailinator.com', phone_numbers: '+14155550170;+14155550171', ...rep2 })));
+      const file = tmpFile('biz.csv', bizCsv(bizRecord('rej', { email: `office@${REVIEW_ONLY_DISPOSABLE_DOMAIN}`, phone_numbers: '+14155550170;+14155550171', ...rep2 })));
       await ingestFile(stack.rt, file, { batchId: 'rej' });
       const rec = await waitForState(stack.rt.ledger, 'rej', ['live', 'failed'], 30_000);
       assert.equal(rec.state, 'failed');

@@ -8,6 +8,7 @@ import { TwilioGateway } from '../src/twilio/gateway.js';
 import { createTwilioClient } from '../src/twilio/client.js';
 import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitForState, type Stack } from './helpers.js';
 import { exchangeOf, fillPath, malformedSid, problemsOf, raw, templateRegex, type Exchange } from './contract/exchanges.js';
+import { REVIEW_ONLY_DISPOSABLE_DOMAIN, REVIEW_ONLY_ZIP } from '../fixtures/customers.js';
 
 /**
  * The sandbox against Twilio's published contract (the OpenAPI files of `@twilio-alpha/mcp`):
@@ -199,7 +200,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
     sb = stack.sandbox;
     // TCR already counts 3 brands for this mobile elsewhere: the 'reused' customer's brand FAILS.
     await fetch(`${sb.url}/_sandbox/tcr-usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mobile: '+14155550199', count: 3 }) });
-    const rows = [row('c1'), row('c2'), row('disposable', { email: 'pat@mailinator.com' }), row('badzip', { region: 'NY', city: 'New York', postal_code: '90210' }), row('reused', { mobile_phone_number: '(415) 555-0199' })];
+    const rows = [row('c1'), row('c2'), row('disposable', { email: `pat@${REVIEW_ONLY_DISPOSABLE_DOMAIN}` }), row('badzip', REVIEW_ONLY_ZIP), row('reused', { mobile_phone_number: '(415) 555-0199' })];
     await ingestFile(stack.rt, tmpFile('customers.csv', csv(...rows)), { templatePath: templateFile(), batchId: 'contract' });
     for (const id of ['c1', 'c2', 'disposable', 'badzip', 'reused']) {
       const rec = await waitForState(stack.rt.ledger, id, ['completed', 'live', 'failed'], 30_000);

@@ -10,6 +10,7 @@ import { stageJobId } from '../src/workers/queues.js';
 import { webhookOptions } from '../src/workers/runtime.js';
 import { sweepDue, sweepNow } from '../src/workers/sweep.js';
 import { TEMPLATE, csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, type Stack } from './helpers.js';
+import { REVIEW_ONLY_DISPOSABLE_DOMAIN, REVIEW_ONLY_ZIP } from '../fixtures/customers.js';
 
 after(stopTestRedis);
 
@@ -155,7 +156,7 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
   it('a profile rejected for its email is fixed by --update: same profile corrected and resubmitted, exactly one of everything', async () => {
     const stack = await startStack();
     try {
-      const original = row('r1', { email: 'dana@mailinator.com' });
+      const original = row('r1', { email: `dana@${REVIEW_ONLY_DISPOSABLE_DOMAIN}` });
       await ingest(stack, [original]);
       const failed = await waitForState(stack.rt.ledger, 'r1', ['live', 'failed'], 30_000);
       assert.equal(failed.state, 'failed');
@@ -218,7 +219,7 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
     stack.rt.settings.statusCallbackUrl = url;
     stack.startWorkers();
     try {
-      await ingest(stack, [row('w1', { email: 'dana@mailinator.com' })]);
+      await ingest(stack, [row('w1', { email: `dana@${REVIEW_ONLY_DISPOSABLE_DOMAIN}` })]);
       const failed = await waitForState(stack.rt.ledger, 'w1', ['failed'], 20_000);
       assert.equal(failed.stage, 'trust-bundle', 'failed during the 60 s wait, before the trust bundle stage ran');
       assert.equal(stack.sandbox.requestLog().filter((e) => (e.operation ?? '').startsWith('trustProduct.')).length, 0, 'no trust bundle was started');
@@ -250,8 +251,8 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
   it('`redrive --batch` picks exactly the failed and expired customers of that batch; `--all` those of every batch', async () => {
     const stack = await startStack();
     try {
-      await ingest(stack, [row('rb1', { email: 'rb1@mailinator.com' }), row('rb2'), row('rb3', { city: 'New York', region: 'NY', postal_code: '90210' })], { batch: 'rb' });
-      await ingest(stack, [row('rc1', { email: 'rc1@mailinator.com' }), row('rc2')], { batch: 'rc' });
+      await ingest(stack, [row('rb1', { email: `rb1@${REVIEW_ONLY_DISPOSABLE_DOMAIN}` }), row('rb2'), row('rb3', REVIEW_ONLY_ZIP)], { batch: 'rb' });
+      await ingest(stack, [row('rc1', { email: `rc1@${REVIEW_ONLY_DISPOSABLE_DOMAIN}` }), row('rc2')], { batch: 'rc' });
       const settled = async (id: string) => (await waitForState(stack.rt.ledger, id, ['failed', 'live'], 30_000)).state;
       assert.deepEqual(await Promise.all(['rb1', 'rb2', 'rb3', 'rc1', 'rc2'].map(settled)), ['failed', 'live', 'failed', 'failed', 'live']);
       assert.deepEqual((await redrivableCustomers(stack.rt.ledger, 'rb')).sort(), ['rb1', 'rb3']);

@@ -108,7 +108,7 @@ describe('a full demo run at debug level', () => {
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 0, out.slice(-3000));
-    assert.match(out, /Summary of batch demo: 18 live, 2 failed, 5 invalid/);
+    assert.match(out, /Summary of batch demo: 18 live, 2 failed, 8 invalid/);
     const jsonLines = out.split('\n').filter((l) => l.startsWith('{'));
     assert.ok(jsonLines.length > 100, `debug logs were captured (${jsonLines.length} lines)`);
     // Job lines carry who and where.

@@ -15,6 +15,7 @@ import { startSandbox } from '../src/sandbox/index.js';
 import { startDashboard } from '../src/server/dashboard.js';
 import { closeQueues, createQueues } from '../src/workers/queues.js';
 import { csv, row, silentLog, stopTestRedis, templateFile, testPrefix, testRedisUrl, tmpFile, waitFor } from './helpers.js';
+import { REVIEW_ONLY_DISPOSABLE_DOMAIN } from '../fixtures/customers.js';
 
 after(stopTestRedis);
 
@@ -151,7 +152,7 @@ describe('metrics', () => {
     const dash = await startDashboard({ host: '127.0.0.1', port: 0, user: 'ops', password: 'pw', queues, ledger, metricsToken: token });
     try {
       const url = await waitFor('the worker to serve metrics', async () => /"url":"(http:\/\/[^"]+\/metrics)"/.exec(logs)?.[1], 60_000);
-      await ingestFile({ ledger, queues, log: silentLog }, tmpFile('m.csv', csv(row('m1'), row('m2'), row('m3', { email: 'pat@mailinator.com' }))), { templatePath: templateFile(), batchId: 'm' });
+      await ingestFile({ ledger, queues, log: silentLog }, tmpFile('m.csv', csv(row('m1'), row('m2'), row('m3', { email: `pat@${REVIEW_ONLY_DISPOSABLE_DOMAIN}` }))), { templatePath: templateFile(), batchId: 'm' });
       const done = await waitForBatch(ledger, 'm', { quiet: true, timeoutMs: 60_000, intervalMs: 100, settled: true });
       assert.equal(done.timedOut, false, logs);
 

@@ -7,6 +7,7 @@ import { ingestFile } from '../src/producers/ingest.js';
 import { batchStatus } from '../src/ledger/batch-status.js';
 import { stageJobId } from '../src/workers/queues.js';
 import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState } from './helpers.js';
+import { REVIEW_ONLY_DISPOSABLE_DOMAIN, REVIEW_ONLY_ZIP } from '../fixtures/customers.js';
 
 after(stopTestRedis);
 
@@ -61,8 +62,8 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
       assert.equal(res.status, 200);
       const report = await ingest(
         stack,
-        row('disposable', { email: 'pat@mailinator.com' }),
-        row('badzip', { region: 'NY', city: 'New York', postal_code: '90210' }),
+        row('disposable', { email: `pat@${REVIEW_ONLY_DISPOSABLE_DOMAIN}` }),
+        row('badzip', REVIEW_ONLY_ZIP),
         row('reused', { mobile_phone_number: '(415) 555-0199' }),
       );
       assert.equal(report.accepted, 3);

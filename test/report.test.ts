@@ -9,6 +9,7 @@ import { runReport } from '../src/commands/report.js';
 import { ingestFile } from '../src/producers/ingest.js';
 import { csvCell, REPORT_COLUMNS } from '../src/reports/export.js';
 import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitForState } from './helpers.js';
+import { REVIEW_ONLY_DISPOSABLE_DOMAIN } from '../fixtures/customers.js';
 
 after(stopTestRedis);
 
@@ -58,7 +59,7 @@ describe('a2p-onboard report', () => {
     const stack = await startStack();
     try {
       const ledger = stack.rt.ledger;
-      const file = tmpFile('customers.csv', csv(row('ok1'), row('disposable', { email: 'pat@mailinator.com' }), row('taxed', { vertical: 'NOT_A_VERTICAL' })));
+      const file = tmpFile('customers.csv', csv(row('ok1'), row('disposable', { email: `pat@${REVIEW_ONLY_DISPOSABLE_DOMAIN}` }), row('taxed', { vertical: 'NOT_A_VERTICAL' })));
       const ingest = await ingestFile(stack.rt, file, { templatePath: templateFile(), batchId: 'rep' });
       assert.equal(ingest.accepted, 2);
       await waitForState(ledger, 'ok1', ['live', 'failed']);

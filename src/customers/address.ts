@@ -1,9 +1,11 @@
 /**
  * Country, region and postal code: the address rules of a Sole Proprietor (US or Canada only).
- * Whether the ZIP belongs to the state, or the street exists, is Twilio's address validation
- * (it rejects the profile later with an address suggestion); here we check shapes and consistency
- * with the country. Reasons never contain the postal code (PII); they may name country and region.
+ * Shapes, consistency with the country, and whether the ZIP or postal code belongs to the state or
+ * province (Twilio's address validation rejects the profile days later otherwise, "Invalid Postal
+ * Code"). Whether the street exists stays Twilio's check. Reasons never contain the postal code (PII);
+ * they may name country and region.
  */
+import zipcodes from 'zipcodes';
 
 export type Country = 'US' | 'CA';
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -115,6 +117,67 @@ export function normalizePostalCode(raw: string, country: Country | undefined): 
   if (country === 'US') return { ok: false, reason: 'is not a US ZIP code (12345 or 12345-6789)' };
   if (country === 'CA') return { ok: false, reason: 'is not a Canadian postal code (A1A 1A1)' };
   return { ok: false, reason: 'is neither a US ZIP code (12345 or 12345-6789) nor a Canadian postal code (A1A 1A1)' };
+}
+
+/**
+ * Provinces by the first letter of their postal codes (Canada Post's forward sortation areas).
+ * X is shared by the Northwest Territories and Nunavut.
+ */
+const CA_FIRST_LETTER: Readonly<Record<string, readonly string[]>> = {
+  A: ['NL'], B: ['NS'], C: ['PE'], E: ['NB'], G: ['QC'], H: ['QC'], J: ['QC'], K: ['ON'], L: ['ON'], M: ['ON'],
+  N: ['ON'], P: ['ON'], R: ['MB'], S: ['SK'], T: ['AB'], V: ['BC'], X: ['NT', 'NU'], Y: ['YT'],
+};
+
+/** US ZIP 3-digit prefix → the states of the ZIPs the data knows under it; built on first use. */
+let zipPrefixStates: Map<string, Set<string>> | undefined;
+function prefixStates(prefix: string): ReadonlySet<string> | undefined {
+  if (!zipPrefixStates) {
+    zipPrefixStates = new Map();
+    for (const [zip, entry] of Object.entries(zipcodes.codes)) {
+      if (entry.country !== 'US' || !/^\d{5}$/.test(zip)) continue;
+      const p = zip.slice(0, 3);
+      let set = zipPrefixStates.get(p);
+      if (!set) zipPrefixStates.set(p, (set = new Set()));
+      set.add(entry.state);
+    }
+  }
+  return zipPrefixStates.get(prefix);
+}
+
+const regionName = (code: string, country: Country) => `${code} (${(country === 'US' ? US_REGIONS : CA_REGIONS)[code] ?? code})`;
+const listNames = (codes: Iterable<string>, country: Country) => [...codes].sort().map((c) => regionName(c, country)).join(' or ');
+
+/**
+ * Whether a normalized postal code belongs to the normalized region, from maintained data: the
+ * `zipcodes` table for US ZIPs, Canada Post's first letters for Canadian postal codes (the table's
+ * Canadian entries name provinces inconsistently, some by county, so the letter rule is used there).
+ * Returns the problem of the postal_code column, or null.
+ *
+ * A ZIP the table does not know (a ZIP newer than the data) is accepted when ZIPs of the region
+ * share its 3-digit prefix; refused when the prefix belongs to other states only, or to no state at all.
+ * A ZIP the table assigns to another state is refused: a ZIP crossing a state line still has one
+ * state in the USPS data Twilio validates against, the one the table holds.
+ */
+export function postalCodeRegionProblem(postalCode: string, region: string, country: Country): string | null {
+  const advice = 'check the postal code and the state or province with the customer (Twilio\'s address validation rejects the address otherwise)';
+  if (country === 'CA') {
+    const provinces = CA_FIRST_LETTER[postalCode.charAt(0).toUpperCase()];
+    if (!provinces || provinces.includes(region)) return null;
+    return `is a postal code of ${listNames(provinces, 'CA')}, not of ${regionName(region, 'CA')}: ${advice}`;
+  }
+  const zip5 = postalCode.slice(0, 5);
+  if (!/^\d{5}$/.test(zip5)) return null;
+  const known = zipcodes.lookup(zip5);
+  if (known && known.country === 'US' && typeof known.state === 'string') {
+    if (known.state === region) return null;
+    return `is a ZIP code of ${regionName(known.state, 'US')}, not of ${regionName(region, 'US')}: ${advice}`;
+  }
+  const states = prefixStates(zip5.slice(0, 3));
+  if (states?.has(region)) return null;
+  if (states && states.size > 0) {
+    return `is not a known ZIP code, and the ZIP codes that share its first 3 digits are in ${listNames(states, 'US')}, not in ${regionName(region, 'US')}: ${advice}`;
+  }
+  return `is not a ZIP code in use (no ZIP code starts with its first 3 digits): ${advice}`;
 }
 
 function clip(text: string, max = 40): string {

@@ -7,16 +7,16 @@
 import { z } from 'zod';
 import { normalizeEmail } from './email.js';
 import { normalizePhone, maskPhone } from './phone.js';
-import { normalizeCountry, normalizePostalCode, normalizeRegion, type Country } from './address.js';
+import { normalizeCountry, normalizePostalCode, normalizeRegion, postalCodeRegionProblem, type Country } from './address.js';
 import { parseBoolean } from './campaign-rules.js';
-import { CUSTOMER_ID_PATTERN, E164_PATTERN, VERTICALS, postalAddressShape } from './customer.js';
+import { CUSTOMER_ID_PATTERN, E164_PATTERN, INDUSTRIES, postalAddressShape } from './customer.js';
 import type { RowProblem } from './campaign.js';
 
 /** business_type: the documented values (003). */
 export const BUSINESS_TYPES = ['Sole Proprietorship', 'Partnership', 'Limited Liability Corporation', 'Corporation', 'Co-operative', 'Non-profit'] as const;
 export const BUSINESS_IDENTITIES = ['direct_customer', 'isv_reseller_or_partner', 'unknown'] as const;
-/** business_industry: the documented list (003) is the Sole Proprietor verticals plus AUTOMOTIVE. */
-export const BUSINESS_INDUSTRIES = ['AUTOMOTIVE', ...VERTICALS] as const;
+/** business_industry: the documented list (003). */
+export const BUSINESS_INDUSTRIES = INDUSTRIES;
 /** business_registration_identifier for US businesses (003: "USA: DUNS Number", "USA: Employer Identification Number (EIN)"). */
 export const REGISTRATION_IDENTIFIERS = ['EIN', 'DUNS'] as const;
 export const REGIONS_OF_OPERATION = ['AFRICA', 'ASIA', 'EUROPE', 'LATIN_AMERICA', 'USA_AND_CANADA'] as const;
@@ -239,6 +239,13 @@ export function validateBusinessRow(
   const r2 = normalizePostalCode(cell('postal_code'), isoCountry);
   if (r2.ok) postalCode = r2.value;
   else add('postal_code', r2.reason);
+  if (postalCode && region && isoCountry) {
+    const problem = postalCodeRegionProblem(postalCode, region, isoCountry);
+    if (problem) {
+      add('postal_code', problem);
+      postalCode = undefined;
+    }
+  }
 
   let shakenStir = false;
   const rawShaken = cell('shaken_stir');

@@ -6,14 +6,24 @@ import { z } from 'zod';
  * (which read it back from the ledger). Phone numbers are E.164, strings are trimmed.
  */
 
-/** Verticals documented for Sole Proprietor brands (same list as business_industry). */
-export const VERTICALS = [
-  'AGRICULTURE', 'BANKING', 'CONSUMER', 'EDUCATION', 'ENGINEERING', 'ENERGY', 'OIL_AND_GAS',
-  'FAST_MOVING_CONSUMER_GOODS', 'FINANCIAL', 'FINTECH', 'FOOD_AND_BEVERAGE', 'GOVERNMENT',
-  'HEALTHCARE', 'HOSPITALITY', 'INSURANCE', 'LEGAL', 'MANUFACTURING', 'MEDIA', 'ONLINE',
-  'RAW_MATERIALS', 'REAL_ESTATE', 'RELIGION', 'RETAIL', 'JEWELRY', 'TECHNOLOGY',
-  'TELECOMMUNICATIONS', 'TRANSPORTATION', 'TRAVEL', 'ELECTRONICS', 'NOT_FOR_PROFIT',
+/**
+ * Industries of a Secondary Business Profile, exactly as document 003 lists `business_industry`
+ * (in its order).
+ */
+export const INDUSTRIES = [
+  'AUTOMOTIVE', 'AGRICULTURE', 'BANKING', 'CONSUMER', 'EDUCATION', 'ENGINEERING', 'ENERGY', 'OIL_AND_GAS',
+  'FAST_MOVING_CONSUMER_GOODS', 'FINANCIAL', 'FINTECH', 'FOOD_AND_BEVERAGE', 'GOVERNMENT', 'HEALTHCARE',
+  'HOSPITALITY', 'INSURANCE', 'LEGAL', 'MANUFACTURING', 'MEDIA', 'ONLINE', 'RAW_MATERIALS', 'REAL_ESTATE',
+  'RELIGION', 'RETAIL', 'JEWELRY', 'TECHNOLOGY', 'TELECOMMUNICATIONS', 'TRANSPORTATION', 'TRAVEL',
+  'ELECTRONICS', 'NOT_FOR_PROFIT',
 ] as const;
+
+/**
+ * The optional `vertical` of a Sole Proprietor: document 002 says its values "are the same as the vertical
+ * field in Primary Customer Profiles and Secondary Customer Profiles" (003's industry list), and 002's own
+ * example end user sends `COMMUNICATION`, so that value is accepted too.
+ */
+export const VERTICALS = [...INDUSTRIES, 'COMMUNICATION'] as const;
 export type Vertical = (typeof VERTICALS)[number];
 
 /** The ISV's own id: it goes into every friendly name and job id, so keep it plain. */

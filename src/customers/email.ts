@@ -2,9 +2,11 @@
  * Email syntax check and normalization (domain lowercased, local part kept as written).
  * The accepted shape is the one zod's `z.string().email()` accepts (the final guard), so every
  * rejection here comes with a specific reason instead of a generic schema failure.
- * Whether the domain exists or is disposable is Twilio's check (it rejects the profile later).
- * Reasons never contain the address (PII).
+ * A disposable (throw-away) domain is refused here, from mailchecker's maintained list: Twilio rejects
+ * such an address days later ("Email is a suspected disposable address.", 002 step 1.2), after a
+ * submission. Whether the domain exists is still Twilio's check. Reasons never contain the address (PII).
  */
+import mailchecker from 'mailchecker';
 
 export type EmailResult = { ok: true; email: string } | { ok: false; reason: string };
 
@@ -43,7 +45,25 @@ export function normalizeEmail(raw: string): EmailResult {
   }
   const tld = labels[labels.length - 1] ?? '';
   if (!TLD.test(tld)) return fail('has a top-level domain (after the last dot) that is not 2 or more letters');
+  if (isDisposableDomain(domain)) {
+    return fail("is on a disposable (throw-away) email domain, which Twilio rejects (\"Email is a suspected disposable address.\"); ask the customer for a lasting address on a real domain");
+  }
   return { ok: true, email: `${local}@${domain}` };
+}
+
+/** The disposable-domain list, read once (mailchecker's own isValid runs a long regex we do not need). */
+let disposable: ReadonlySet<string> | undefined;
+
+/** True when the domain, or a domain it is under (x.mailinator.com), is on mailchecker's disposable list. */
+export function isDisposableDomain(domain: string): boolean {
+  disposable ??= mailchecker.blacklist();
+  let d = domain.toLowerCase();
+  for (;;) {
+    if (disposable.has(d)) return true;
+    const dot = d.indexOf('.');
+    if (dot === -1) return false;
+    d = d.slice(dot + 1);
+  }
 }
 
 function fail(reason: string): EmailResult {

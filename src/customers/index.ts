@@ -3,9 +3,9 @@ export * from './customer.js';
 export * from './columns.js';
 export * from './errors.js';
 export { normalizePhone, maskPhone, type PhoneOptions, type PhoneResult } from './phone.js';
-export { normalizeEmail, maskEmail, type EmailResult } from './email.js';
-export { normalizeCountry, normalizeRegion, normalizePostalCode, type Country } from './address.js';
-export { brandNameProblem } from './brand-name.js';
+export { normalizeEmail, maskEmail, isDisposableDomain, type EmailResult } from './email.js';
+export { normalizeCountry, normalizeRegion, normalizePostalCode, postalCodeRegionProblem, type Country } from './address.js';
+export { brandNameProblem, companySuffix } from './brand-name.js';
 export {
   TEXT_LIMITS,
   KEYWORDS_MAX_LENGTH,
@@ -23,7 +23,7 @@ export {
   type Placeholder,
   type TemplateValue,
 } from './template.js';
-export { validateRow, validateAnyRow, flowOf, normalizeVertical, TAX_ID_REASON, type RowResult, type AnyRowResult, type RowProblem } from './row.js';
+export { validateRow, validateAnyRow, flowOf, normalizeVertical, foldLineBreaks, FOLDED_COLUMNS, TAX_ID_REASON, type RowResult, type AnyRowResult, type RowProblem } from './row.js';
 export * from './business.js';
 export { readCustomerCsv, readCustomerRows, checkHeader, ROW_COLUMN, type HeaderInfo, type ReadCustomerCsvOptions } from './csv-reader.js';
 export { BatchTally, MOBILE_NUMBER_BRAND_LIMIT, EMAIL_BRAND_LIMIT, type PriorUses } from './batch.js';

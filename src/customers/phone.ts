@@ -1,13 +1,16 @@
 /**
- * Phone numbers as people write them → E.164. Deterministic, no library.
+ * Phone numbers as people write them → E.164, checked against libphonenumber's metadata (the
+ * numbering plans Google maintains: area codes in service, lengths, toll-free and premium ranges).
  *
- * NANP (US, Canada and the rest of +1): 10 digits NXX-NXX-XXXX, area code and exchange start with
- * 2-9, optionally preceded by 1 or +1, with any of the usual separators: "(415) 555-2671",
- * "415.555.2671", "1 (415) 555-2671", "+1 415 555 2671". Other countries must be written with a
- * leading + and their country code (8-15 digits in all).
+ * NANP (US, Canada and the rest of +1): 10 digits, optionally preceded by 1 or +1, with any of the
+ * usual separators: "(415) 555-2671", "415.555.2671", "1 (415) 555-2671", "+1 415 555 2671". Other
+ * countries must be written with a leading + and their country code. What the library does not say is
+ * ours: how spreadsheets mangle numbers (scientific notation, extensions), and which numbers cannot be
+ * a customer's own mobile (outside the US and Canada, toll-free, premium).
  *
  * Reasons never contain the number itself (it is PII); at most the area code.
  */
+import { parsePhoneNumberFromString, type NumberType } from 'libphonenumber-js/max';
 
 export type PhoneResult = { ok: true; e164: string; nanp: boolean } | { ok: false; reason: string };
 
@@ -19,13 +22,10 @@ export interface PhoneOptions {
   kind: 'any' | 'us-ca-mobile';
 }
 
-/** NANP area codes outside the US and Canada (Caribbean and Atlantic countries). US territories are not listed. */
-const NANP_NON_US_CA = new Set([
-  '242', '246', '264', '268', '284', '345', '441', '473', '649', '658', '664', '721', '758', '767',
-  '784', '809', '829', '849', '868', '869', '876',
-]);
-/** Toll-free area codes: not a customer's mobile. */
-const TOLL_FREE = new Set(['800', '833', '844', '855', '866', '877', '888']);
+/** +1 countries that are the US (with its territories) or Canada: a mobile there can receive TCR's OTP. */
+const US_CA = new Set(['US', 'CA', 'PR', 'VI', 'GU', 'AS', 'MP']);
+/** Number types that are not a person's own mobile line (TCR texts the OTP to it). */
+const NOT_A_MOBILE: ReadonlySet<NumberType> = new Set<NumberType>(['TOLL_FREE', 'PREMIUM_RATE', 'SHARED_COST', 'PERSONAL_NUMBER', 'UAN', 'VOICEMAIL', 'PAGER']);
 
 const SEPARATORS = /[\s\u00A0\u2007\u202F.\-\u2010-\u2015\u2212/()]/g;
 
@@ -62,7 +62,11 @@ export function normalizePhone(raw: string, opts: PhoneOptions): PhoneResult {
     if (digits.length < 8 || digits.length > 15) {
       return fail(`has ${digits.length} digits after the +; an international number has 8 to 15 digits including the country code`);
     }
-    return { ok: true, e164: `+${digits}`, nanp: false };
+    const n = parsePhoneNumberFromString(`+${digits}`);
+    if (!n || !n.isValid()) {
+      return fail(n ? `is not a valid number of country code +${n.countryCallingCode} (wrong length or a range not in service); check it with the customer` : 'does not start with a known country code after the +');
+    }
+    return { ok: true, e164: n.number, nanp: false };
   }
 
   if (digits.startsWith('00') || digits.startsWith('011')) {
@@ -78,19 +82,24 @@ export function normalizePhone(raw: string, opts: PhoneOptions): PhoneResult {
 function nanp(ten: string, opts: PhoneOptions, lengthReason: string): PhoneResult {
   if (ten.length !== 10) return fail(lengthReason || 'a US or Canadian number has 10 digits');
   const area = ten.slice(0, 3);
-  const exchange = ten.slice(3, 6);
-  if (!/^[2-9]/.test(area)) return fail('the area code (first 3 digits) must start with a digit from 2 to 9');
-  if (/^[2-9]11$/.test(area)) return fail('the area code cannot be a service code such as 411 or 911');
-  if (!/^[2-9]/.test(exchange)) return fail('the exchange (3 digits after the area code) must start with a digit from 2 to 9');
+  const n = parsePhoneNumberFromString(`+1${ten}`);
+  if (!n || !n.isValid()) {
+    // The library decides; these say why in the customer's terms.
+    if (!/^[2-9]/.test(area)) return fail('the area code (first 3 digits) must start with a digit from 2 to 9');
+    if (/^[2-9]11$/.test(area)) return fail('the area code cannot be a service code such as 411 or 911');
+    if (!/^[2-9]/.test(ten.slice(3))) return fail('the exchange (3 digits after the area code) must start with a digit from 2 to 9');
+    return fail(`is not a valid number for area code ${area} (an area code or exchange not in service); check it with the customer`);
+  }
   if (opts.kind === 'us-ca-mobile') {
-    if (NANP_NON_US_CA.has(area)) {
+    if (!n.country || !US_CA.has(n.country)) {
       return fail(`area code ${area} is not in the US or Canada; the mobile number must be a US or Canadian one`);
     }
-    if (TOLL_FREE.has(area) || area === '900') {
-      return fail("is a toll-free or premium number; give the customer's own US or Canadian mobile number");
+    const type = n.getType();
+    if (type && NOT_A_MOBILE.has(type)) {
+      return fail("is a toll-free, premium or other non-personal number; give the customer's own US or Canadian mobile number");
     }
   }
-  return { ok: true, e164: `+1${ten}`, nanp: true };
+  return { ok: true, e164: n.number, nanp: true };
 }
 
 function fail(reason: string): PhoneResult {

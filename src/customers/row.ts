@@ -17,7 +17,7 @@ import {
 import { COLUMNS, isCampaignColumn } from './columns.js';
 import { normalizePhone } from './phone.js';
 import { normalizeEmail } from './email.js';
-import { normalizeCountry, normalizePostalCode, normalizeRegion, type Country } from './address.js';
+import { normalizeCountry, normalizePostalCode, normalizeRegion, postalCodeRegionProblem, type Country } from './address.js';
 import { brandNameProblem } from './brand-name.js';
 import { buildCampaign, type RowProblem } from './campaign.js';
 import type { CampaignTemplate } from './template.js';
@@ -42,6 +42,27 @@ const SINGLE_LINE = new Set(
 );
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
+/**
+ * Name and address cells where a line break is cosmetic (a spreadsheet's Alt+Enter): it is folded
+ * to one line, whitespace collapsed, instead of refusing the row. Other columns keep their rules.
+ */
+export const FOLDED_COLUMNS: ReadonlySet<string> = new Set([
+  'first_name', 'last_name', 'brand_name', 'street', 'street_secondary', 'city',
+  'business_name', 'rep1_first_name', 'rep1_last_name', 'rep2_first_name', 'rep2_last_name',
+]);
+
+/** The record with the line breaks of FOLDED_COLUMNS folded (the same object when there is none). */
+export function foldLineBreaks(record: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  let out: Record<string, string> | undefined;
+  for (const column of FOLDED_COLUMNS) {
+    const value = record[column];
+    if (value === undefined || !/[\r\n]/.test(value)) continue;
+    out ??= { ...record };
+    out[column] = value.replace(/\s+/g, ' ').trim();
+  }
+  return out ?? record;
+}
+
 /** A row of either flow: a Sole Proprietor customer or a business customer. */
 export type AnyRowResult =
   | { ok: true; row: number; customer: Customer | BusinessCustomer }
@@ -56,9 +77,10 @@ export function flowOf(record: Readonly<Record<string, string>>): Flow | null {
 }
 
 /** Validate a row of either flow: `flow` picks the rules. Sole Proprietor rows are validated exactly as by validateRow. */
-export function validateAnyRow(record: Readonly<Record<string, string>>, rowNumber: number, template?: CampaignTemplate): AnyRowResult {
-  const flow = flowOf(record);
-  if (flow === 'sole-proprietor') return validateRow(record, rowNumber, template);
+export function validateAnyRow(raw: Readonly<Record<string, string>>, rowNumber: number, template?: CampaignTemplate): AnyRowResult {
+  const flow = flowOf(raw);
+  if (flow === 'sole-proprietor') return validateRow(raw, rowNumber, template);
+  const record = foldLineBreaks(raw);
   const problems: RowProblem[] = [];
   const add = (column: string, reason: string) => problems.push({ column, reason });
   const rawId = (record['customer_id'] ?? '').trim();
@@ -90,10 +112,11 @@ export function validateAnyRow(record: Readonly<Record<string, string>>, rowNumb
 }
 
 export function validateRow(
-  record: Readonly<Record<string, string>>,
+  raw: Readonly<Record<string, string>>,
   rowNumber: number,
   template?: CampaignTemplate,
 ): RowResult {
+  const record = foldLineBreaks(raw);
   const problems: RowProblem[] = [];
   const add = (column: string, reason: string) => problems.push({ column, reason });
   const badText = new Set<string>();
@@ -109,10 +132,7 @@ export function validateRow(
       add(spec.name, 'contains control characters; retype the value');
       badText.add(spec.name);
     } else if (SINGLE_LINE.has(spec.name) && /[\r\n]/.test(value.trim())) {
-      add(
-        spec.name,
-        spec.name === 'street' ? 'contains a line break; put the second address line in street_secondary' : 'contains a line break; keep it on one line',
-      );
+      add(spec.name, 'contains a line break; keep it on one line');
       badText.add(spec.name);
     }
   }
@@ -202,6 +222,13 @@ export function validateRow(
     const r = normalizePostalCode(cell('postal_code'), countryForAddress);
     if (r.ok) postalCode = r.value;
     else add('postal_code', r.reason);
+  }
+  if (postalCode && region && isoCountry) {
+    const problem = postalCodeRegionProblem(postalCode, region, isoCountry);
+    if (problem) {
+      add('postal_code', problem);
+      postalCode = undefined;
+    }
   }
 
   if ((record['tax_id'] ?? '').trim() !== '') add('tax_id', TAX_ID_REASON);

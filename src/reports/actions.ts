@@ -83,6 +83,7 @@ function baseAction(c: ActionInput): string | null {
 function invalidAction(reason: string): string {
   const column = /^([a-z_0-9]+):/.exec(reason)?.[1];
   if (column === 'tax_id') return 'This customer has a tax ID (EIN), so it is not a Sole Proprietor: set its `flow` column to `business`, fill the business columns (business name, type, industry, registration number, representative 1, phone numbers) and ingest the row again.';
+  if (column === 'brand_name' && /\(error 30915\)/.test(reason)) return 'The brand name shows a company (LLC, corporation, partnership), which Twilio refuses as a Sole Proprietor (error 30915): set its `flow` column to `business` (flow=business), fill the business columns (business name, type, industry, registration number, representative 1, phone numbers) and ingest the row again. If the customer really is a sole proprietor, use the trade name without the company designator.';
   if (column === 'customer_id' && /already in batch/.test(reason)) return 'This customer was submitted in an earlier batch: follow it there; each customer is registered once.';
   if (/already used by \d+ brand registrations/.test(reason)) {
     return `The ${column === 'email' ? 'email' : 'mobile number'} has reached The Campaign Registry's reuse limit. Ask the customer for another one, fix the row and ingest the file again into this batch.`;
