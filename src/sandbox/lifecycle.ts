@@ -214,10 +214,6 @@ export class Lifecycle {
 
   private registerBrand(brand: Brand): void {
     if (brand.status !== 'PENDING') return;
-    if (brand.scripted && brand.scripted.remaining > 0) {
-      brand.scripted.remaining -= 1;
-      return this.forceBrand(brand, brand.scripted.outcome);
-    }
     const cp = this.store.customerProfiles.get(brand.customerProfileBundleSid);
     const tp = this.store.trustProducts.get(brand.a2pProfileBundleSid);
     // Wait for outstanding bundle reviews: they decide whether the bundles are compliant.
@@ -230,16 +226,23 @@ export class Lifecycle {
     if (!usable(tp)) return this.failBrand(brand, BRAND_FAILURES.a2pBundle, []);
 
     const spInfo = this.store.assignedEndUsers(tp!.sid, 'sole_proprietor_information')[0]?.attributes;
+    const mobileRaw = spInfo?.['mobile_phone_number'];
+    const emailRaw = this.store.assignedEndUsers(cp!.sid, 'starter_customer_profile_information')[0]?.attributes['email'] ?? cp!.email;
+    brand.mobile = typeof mobileRaw === 'string' ? normaliseMobile(mobileRaw) : null;
+    brand.email = typeof emailRaw === 'string' ? normaliseEmail(emailRaw) : null;
+
+    // A test scripted how this brand (or the next brands of this mobile number) ends.
+    const scripted = brand.scripted?.remaining ? brand.scripted : brand.mobile ? this.store.brandOutcomes.get(brand.mobile) : undefined;
+    if (scripted && scripted.remaining > 0) {
+      scripted.remaining -= 1;
+      return this.forceBrand(brand, scripted.outcome);
+    }
     const brandName = spInfo?.['brand_name'];
     if (brand.brandType === 'SOLE_PROPRIETOR' && typeof brandName === 'string' && looksLikeCompany(brandName)) {
       return this.failBrand(brand, BRAND_FAILURES.tcr, [
         { code: SOLE_PROPRIETOR_COMPANY_CODE, field: 'brand_name', description: 'The brand name looks like an LLC or a corporation, which cannot register as a Sole Proprietor: register it as a business (Standard or Low-Volume Standard brand).' },
       ]);
     }
-    const mobileRaw = spInfo?.['mobile_phone_number'];
-    const emailRaw = this.store.assignedEndUsers(cp!.sid, 'starter_customer_profile_information')[0]?.attributes['email'] ?? cp!.email;
-    brand.mobile = typeof mobileRaw === 'string' ? normaliseMobile(mobileRaw) : null;
-    brand.email = typeof emailRaw === 'string' ? normaliseEmail(emailRaw) : null;
 
     const others = [...this.store.brands.values()].filter((o) => o.sid !== brand.sid && o.status !== 'FAILED' && o.status !== 'PENDING');
     if (brand.mobile) {

@@ -263,6 +263,8 @@ export class Store {
   readonly tcrMobileUsage = new Map<string, number>();
   readonly tcrEmailUsage = new Map<string, number>();
   readonly neverReply = new Set<string>();
+  /** Scripted brand outcomes by normalised mobile number (POST /_sandbox/brand-outcomes): how its next registrations end. */
+  readonly brandOutcomes = new Map<string, { outcome: ForcedBrandState; remaining: number }>();
   readonly requestLog: RequestLogEntry[] = [];
   otps = 0;
   readonly startedAt = Date.now();
