@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { ingestFile } from '../src/producers/ingest.js';
 import { customersPage } from '../src/reports/batch-view.js';
+import { errorCodes, suggestAction } from '../src/reports/actions.js';
+import { rejectIfRejected } from '../src/jobs/bundle.js';
+import { RejectedError } from '../src/twilio/errors.js';
 import { createTwilioClient } from '../src/twilio/client.js';
 import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, type Stack } from './helpers.js';
 
@@ -175,6 +178,58 @@ describe('the 30-day OTP limit counts from the brand registration (issue 12 poin
       assert.ok(expiredAt - created <= 4000 + 1000, `expired ${expiredAt - created} ms after registration (limit 4000 ms from date_created ${brand.dateCreated.toISOString()})`);
       assert.equal(Number(rec.status['brandRegisteredAt']), brand.dateCreated.getTime());
       assert.match(rec.reason ?? '', /registered .* within .* of its registration/);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe("Twilio's codes decide the operator's action (issue 12 point 8)", () => {
+  const failed = (reason: string, details: Record<string, unknown> | null = null) => suggestAction({ state: 'failed', stage: 'campaign', reason, details, customerId: 'c9' }) ?? '';
+  const campaign = (code: number) => failed(`Campaign QE${'1'.repeat(32)} FAILED: rejected (error ${code})`, { errors: [{ error_code: code }] });
+
+  it('each documented code has its own action, whatever the wording around it', () => {
+    assert.match(campaign(30885), /cannot be resubmitted/);
+    assert.doesNotMatch(campaign(30885), /--update`/);
+    assert.match(campaign(30889), /has_embedded_phone.*--update/);
+    assert.match(campaign(30893), /samples.*--update/);
+    assert.match(campaign(30899), /contact Twilio Support/);
+    assert.match(campaign(30902), /secondary DCA.*contact Twilio Support/);
+    assert.match(campaign(30900), /change the campaign's use case.*Authentication\+/);
+    assert.match(campaign(30901), /register it again with `a2p-onboard redrive --customer c9`/);
+    assert.match(campaign(30994), /Authentication\+/);
+    assert.match(failed('Brand BN1 FAILED: x (error 30791)'), /temporary.*redrive --customer c9/);
+    assert.match(failed('Brand BN1 FAILED: x (error 30752)'), /re-send|fresh one/);
+    assert.match(failed('Brand BN1 FAILED: x (error 30915)'), /flow` column to `business`/);
+    // 22215 is a missing or invalid end-user field (000), not "a disposable email".
+    assert.doesNotMatch(failed('Starter customer profile BU1 was rejected by Twilio: The First Name is missing. (error 22215)', { errors: [{ code: 22215, object_field: 'first_name' }] }), /disposable|email/i);
+    assert.match(failed('rejected: Email is invalid. (error 22215)', { errors: [{ code: 22215, object_field: 'email' }] }), /email/);
+    assert.match(failed('rejected (error 22219)'), /address/);
+    // A code wins over wording that would say otherwise.
+    assert.match(failed('Brand BN1 is SUSPENDED (error 30915)'), /business/);
+  });
+
+  it('a noncompliant bundle submitted anyway: Twilio accepts it, then rejects it; the pipeline reports it with its codes', async () => {
+    const stack = await startStack();
+    try {
+      const g = stack.rt.gateway;
+      const sid = await g.createBundle('customerProfile', { friendlyName: 'empty starter profile', email: 'x@example.com', policySid: stack.rt.settings.starterPolicySid });
+      // Before: the sandbox answered 400 to the submission.
+      assert.equal(await g.submit('customerProfile', sid), 'pending-review');
+      const bundle = await waitFor('rejection', async () => {
+        const b = await g.fetchBundle('customerProfile', sid);
+        return b.status === 'twilio-rejected' ? b : null;
+      });
+      let err: unknown;
+      try {
+        rejectIfRejected('customerProfile', bundle);
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err instanceof RejectedError);
+      assert.match(err.reason, /Starter customer profile BU[0-9a-f]{32} was rejected by Twilio: .*missing.*\(error 22214\)/);
+      assert.ok(errorCodes(err.reason, err.details).has('22216'), err.reason);
+      assert.match(failed(err.reason, err.details) , /lacks an end user or a supporting document/);
     } finally {
       await stack.close();
     }

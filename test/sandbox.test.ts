@@ -100,6 +100,7 @@ interface CustomerData {
   isoCountry: string;
   statusCallback?: string;
   skip?: 'address';
+  brandName?: string;
 }
 
 const GOOD: CustomerData = { email: 'johndoe@example.com', mobile: '+16175550100', region: 'MA', postalCode: '02215', isoCountry: 'US' };
@@ -139,7 +140,7 @@ async function buildTrustProduct(client: Client, profileSid: string, d: Customer
   const th = client.trusthub.v1;
   const tp = await th.trustProducts.create({ friendlyName: `SP ${d.email}`, email: d.email, policySid: POLICY_SOLE_PROPRIETOR });
   const eu = await th.endUsers.create({
-    attributes: { brand_name: 'John Doe', vertical: 'COMMUNICATION', mobile_phone_number: d.mobile },
+    attributes: { brand_name: d.brandName ?? 'John Doe', vertical: 'COMMUNICATION', mobile_phone_number: d.mobile },
     friendlyName: 'Sole Proprietor A2P Trust Bundle End User',
     type: 'sole_proprietor_information',
   });
@@ -391,6 +392,22 @@ describe('sandbox', () => {
     const missing = await restError(createBrand(client, 'BU' + '0'.repeat(32), tp.sid));
     assert.equal(missing.status, 400);
     assert.match(missing.message, /CustomerProfileBundleSid/);
+  });
+
+  test('a Sole Proprietor brand named like a company FAILS with 30915 (since 2026-07-17); a person\'s name passes', async () => {
+    const { sb, client } = await start();
+    const verdicts: Array<[string, string, unknown[]]> = [];
+    for (const [i, brandName] of ['Rivera Plumbing LLC', 'Acme Widgets, Inc.', 'Dana Lopez Studio'].entries()) {
+      const { profileSid, tpSid } = await submitBoth(sb, client, { ...GOOD, email: `co${i}@example.com`, mobile: `+1312555017${i}`, brandName });
+      const brand = await createBrand(client, profileSid, tpSid);
+      const b = await waitBrand(client, brand.sid, (x) => x.status !== 'PENDING');
+      verdicts.push([brandName, b.status, ((b as { errors?: Array<{ code?: unknown }> }).errors ?? []).map((e) => e.code)]);
+    }
+    assert.deepEqual(verdicts, [
+      ['Rivera Plumbing LLC', 'FAILED', [30915]],
+      ['Acme Widgets, Inc.', 'FAILED', [30915]],
+      ['Dana Lopez Studio', 'APPROVED', []],
+    ]);
   });
 
   test('brand FAILED on the 4th use of a mobile number', async () => {

@@ -498,17 +498,22 @@ export const trusthubRoutes: Route[] = [
 
 export type { BundleStatus };
 
-/** A noncompliant evaluation as a rejected bundle's errors: each invalid field, or the missing requirement itself. */
+/**
+ * A noncompliant evaluation as a rejected bundle's errors: a requirement that is missing (its own code,
+ * e.g. 22214 or 22216, not one of its fields') as one error, else each invalid field.
+ */
 export function evaluationErrors(results: EvaluationResult[]): BundleError[] {
   const out: BundleError[] = [];
+  const withCode = (code: number | null) => (code === null ? {} : { code });
   for (const r of results) {
     if (r.passed) continue;
     const items = r.invalid.filter((i) => i.failure_reason);
-    if (items.length === 0) {
-      out.push({ ...(r.error_code === null ? {} : { code: r.error_code }), object_field: r.requirement_name, failure_reason: r.failure_reason ?? `${r.requirement_friendly_name} is not satisfied.` });
+    const missing = items.length === 0 || !items.some((i) => i.error_code === r.error_code);
+    if (missing) {
+      out.push({ ...withCode(r.error_code), object_field: r.requirement_name, failure_reason: r.failure_reason ?? `${r.requirement_friendly_name} is not satisfied.` });
       continue;
     }
-    for (const i of items) out.push({ ...(i.error_code === null ? {} : { code: i.error_code }), object_field: i.object_field, failure_reason: i.failure_reason! });
+    for (const i of items) out.push({ ...withCode(i.error_code), object_field: i.object_field, failure_reason: i.failure_reason! });
   }
   return out;
 }
