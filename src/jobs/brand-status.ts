@@ -1,6 +1,6 @@
 import type { CustomerRecord } from '../ledger/ledger.js';
 import { RejectedError } from '../twilio/errors.js';
-import type { Brand } from '../twilio/gateway.js';
+import { BRAND_STATUSES, type Brand, type BrandIdentityStatus } from '../twilio/gateway.js';
 import { errorCodes, suggestAction } from '../reports/actions.js';
 import { describeErrors } from './bundle.js';
 import { resubmitBrand } from './brand.js';
@@ -9,7 +9,7 @@ import { nextCheck, pollDelay, requireSid, type StageContext, type StageOutcome 
 const STAGE = 'brand-status';
 
 /** Identity statuses of a verified customer: VETTED_VERIFIED is verified and vetted (twilio_messaging_v1.json). */
-export const VERIFIED_IDENTITIES: ReadonlySet<string> = new Set(['VERIFIED', 'VETTED_VERIFIED']);
+export const VERIFIED_IDENTITIES: ReadonlySet<string> = new Set<BrandIdentityStatus>(['VERIFIED', 'VETTED_VERIFIED']);
 
 /** Error 30791, "temporary brand error": retry after about 30 s (beyond-the-seeds.md, rejection codes). */
 export const TEMPORARY_BRAND_ERROR = '30791';
@@ -45,6 +45,9 @@ export async function brandStatus(ctx: StageContext): Promise<StageOutcome> {
   if (settled) return settled;
   if (b.status === 'APPROVED' && rec) return awaitOtp(ctx, b, rec);
   if (b.status === 'IN_REVIEW' && rec) await flagLongReview(ctx, b, rec, reviewSeen);
+  if (!(BRAND_STATUSES as readonly string[]).includes(b.status)) {
+    ctx.log.warn({ brandSid, status: b.status }, 'brand status unknown to a2p-onboard (not in the OpenAPI enum): still checking it; report it so the pipeline learns what it means');
+  }
   // PENDING, IN_REVIEW, APPROVED without a record, or a status Twilio added since: check again later.
   return { kind: 'poll', delayMs: pollDelay(settings, polls) };
 }
