@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { ingestFile } from '../src/producers/ingest.js';
+import { PassThrough } from 'node:stream';
+import { printStatus } from '../src/commands/print.js';
+import { batchStatus } from '../src/ledger/batch-status.js';
 import { customersPage } from '../src/reports/batch-view.js';
 import { errorCodes, suggestAction } from '../src/reports/actions.js';
 import { rejectIfRejected } from '../src/jobs/bundle.js';
@@ -94,9 +97,14 @@ describe('brand states (issue 12 point 4)', () => {
       assert.equal(stuck.stage, 'brand-status');
       assert.match(stuck.action ?? '', new RegExp(`Brand ${brandSid} has been IN_REVIEW for more than .*contact Twilio Support naming the brand SID`));
       assert.match(stuck.reason ?? '', /IN_REVIEW since/);
-      // The batch page and the report read the same action.
+      // The batch page, the report and `status` show the same action.
       const page = await customersPage(stack.rt.ledger, 'b1', undefined, 0, 10);
       assert.match(page.find((c) => c.customerId === 'rev')?.action ?? '', /contact Twilio Support/);
+      const out = new PassThrough();
+      let printed = '';
+      out.on('data', (d: Buffer) => (printed += d.toString()));
+      printStatus(await batchStatus(stack.rt.ledger, 'b1'), out);
+      assert.match(printed, new RegExp(`what to do: Brand ${brandSid} has been IN_REVIEW`));
       // Still followed: once Twilio decides, the customer moves on by itself, and the action is gone.
       await admin(stack, `brands/${brandSid}/status`, { status: 'APPROVED', identityStatus: 'VERIFIED' });
       const live = await waitForState(stack.rt.ledger, 'rev', ['live', 'failed', 'expired'], 20_000);
