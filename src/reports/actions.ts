@@ -80,7 +80,7 @@ const CODE_RULES: Rule[] = [
   { test: code(30901), action: `The registration timed out at Twilio (error 30901): register it again with ${REDRIVE}; nothing is created twice.` },
   // [table] brand codes
   { test: code(30915), action: 'Twilio refused a Sole Proprietor brand for what looks like a company (LLC, Inc., Corp. and the like; error 30915). Register the customer as a business: set its `flow` column to `business`, fill the business columns (business name, type, industry, registration number, representative, phone numbers) and run `a2p-onboard ingest FILE --update`.' },
-  { test: code(30791), action: `Twilio kept answering a temporary brand error (error 30791) although a2p-onboard resubmitted the brand after about 30 s each time. Check Twilio's status page, wait a while, then ${REDRIVE} (one brand resubmission, charged).` },
+  { test: code(30791), action: `Twilio kept answering a temporary brand error (error 30791) although a2p-onboard resubmitted the brand after about 30 s each time. Check Twilio's status page, wait a while, then ${REDRIVE}: the same retries start again (BRAND_RETRIES at most, each resubmission charged).` },
   { test: code(30752), action: `The OTP expired or was never answered (error 30752): ask the customer to reply YES to the text from +1 (915) 278-2000, then ${REDRIVE} to send a fresh one.` },
   // [000] evaluation and review codes
   { test: code(22215), action: (f) => namedFields(f.details).has('email')
