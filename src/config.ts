@@ -41,6 +41,11 @@ export const configSchema = z.object({
   STATUS_POLL_MAX_MS: int(15 * 60_000, 1),
   OTP_RESEND_MS: int(24 * 3600_000, 1),
   OTP_EXPIRY_MS: int(30 * 24 * 3600_000, 1),
+  /** Twilio asks ISVs to contact support about a brand IN_REVIEW for more than 2 days. */
+  BRAND_REVIEW_STUCK_MS: int(2 * 24 * 3600_000, 1),
+  /** Error 30791 (temporary brand error): resubmit after about 30 s, at most BRAND_RETRIES times per generation. */
+  BRAND_RETRY_MS: int(30_000, 0),
+  BRAND_RETRIES: int(3, 0),
   SWEEP_INTERVAL_MS: int(5 * 60_000),
   SWEEP_MAX_INTERVAL_MS: int(6 * 3600_000, 1),
   TWILIO_MAX_RPS: num(25, 0.01),

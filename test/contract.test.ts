@@ -6,7 +6,7 @@ import { ingestFile } from '../src/producers/ingest.js';
 import type { CustomerRecord } from '../src/ledger/ledger.js';
 import { TwilioGateway } from '../src/twilio/gateway.js';
 import { createTwilioClient } from '../src/twilio/client.js';
-import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitForState, type Stack } from './helpers.js';
+import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, type Stack } from './helpers.js';
 import { exchangeOf, fillPath, malformedSid, problemsOf, raw, templateRegex, type Exchange } from './contract/exchanges.js';
 import { REVIEW_ONLY_DISPOSABLE_DOMAIN, REVIEW_ONLY_ZIP } from '../fixtures/customers.js';
 
@@ -85,10 +85,15 @@ const GATEWAY_CALLS: Record<string, (x: Ctx) => Promise<unknown>> = {
     await g.evaluate('trustProduct', s.trustProduct, POLICY_SOLE_PROPRIETOR);
   },
   submit: async ({ g }) => {
-    // An empty bundle is noncompliant: the sandbox answers 400, which is part of the contract too.
+    // An empty bundle is noncompliant: Twilio accepts the submission, then rejects the bundle (000).
     for (const kind of ['customerProfile', 'trustProduct'] as const) {
       const sid = await g.createBundle(kind, { friendlyName: `contract submit ${kind}`, email: 's@example.com', policySid: kind === 'customerProfile' ? POLICY_STARTER : POLICY_SOLE_PROPRIETOR });
-      await assert.rejects(g.submit(kind, sid));
+      assert.equal(await g.submit(kind, sid), 'pending-review');
+      const rejected = await waitFor(`${kind} rejected`, async () => {
+        const b = await g.fetchBundle(kind, sid);
+        return b.status === 'twilio-rejected' ? b : null;
+      });
+      assert.ok(rejected.errors.length > 0);
     }
   },
   createEndUser: ({ g }) => g.createEndUser({ friendlyName: 'contract eu', type: 'starter_customer_profile_information', attributes: { first_name: 'A', last_name: 'B', email: 'ab@example.com', phone_number: '+14155550100' } }),

@@ -117,19 +117,19 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
   it('a campaign is completed while vetted, live once VERIFIED; a FAILED one is dead-lettered with its error code, fixed by --update and resubmitted', async () => {
     const stack = await startStack({ sandbox: { campaignDelayMs: 300 } });
     try {
-      // Samples that do not name the brand: carrier vetting fails the campaign (error 30899).
+      // Samples that do not name the brand: vetting fails the campaign with 30893 (Twilio's page: a sample must name the business).
       const bad = tmpFile('bad.json', JSON.stringify({ ...TEMPLATE, message_sample_1: 'Your appointment is confirmed for [date]. Reply STOP to opt out.', message_sample_2: 'Reminder: we see you tomorrow at [time]. Reply HELP for help.' }));
       const rows = [row('c1'), row('c2')];
       await ingest(stack, rows, { template: bad });
       const failed = await waitForState(stack.rt.ledger, 'c1', ['live', 'failed'], 30_000);
       assert.equal(failed.state, 'failed');
       assert.equal(failed.stage, 'campaign');
-      assert.match(failed.reason ?? '', /FAILED: .*do not identify the brand by name\. \(error 30899\) \[fields: message_samples\]/);
-      assert.match(failed.action ?? '', /--update/);
+      assert.match(failed.reason ?? '', /FAILED: .*do not identify the brand by name\. \(error 30893\) \[fields: message_samples\]/);
+      assert.match(failed.action ?? '', /error 30893.*Fix the samples.*--update/);
       const history = (await stack.rt.ledger.history('c1')).map((h) => h.state);
       assert.ok(history.includes('completed'), 'the customer was completed (campaign in vetting) before the verdict');
       const dl = await stack.rt.queues['dead-letter'].getJob(stageJobId('dead-letter', 'c1', 1));
-      assert.match(String(dl?.data.reason), /30899/);
+      assert.match(String(dl?.data.reason), /30893/);
 
       // The operator fixes the template and re-ingests the same rows as corrections.
       await waitForState(stack.rt.ledger, 'c2', ['failed'], 30_000);

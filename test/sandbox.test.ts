@@ -100,6 +100,7 @@ interface CustomerData {
   isoCountry: string;
   statusCallback?: string;
   skip?: 'address';
+  brandName?: string;
 }
 
 const GOOD: CustomerData = { email: 'johndoe@example.com', mobile: '+16175550100', region: 'MA', postalCode: '02215', isoCountry: 'US' };
@@ -139,7 +140,7 @@ async function buildTrustProduct(client: Client, profileSid: string, d: Customer
   const th = client.trusthub.v1;
   const tp = await th.trustProducts.create({ friendlyName: `SP ${d.email}`, email: d.email, policySid: POLICY_SOLE_PROPRIETOR });
   const eu = await th.endUsers.create({
-    attributes: { brand_name: 'John Doe', vertical: 'COMMUNICATION', mobile_phone_number: d.mobile },
+    attributes: { brand_name: d.brandName ?? 'John Doe', vertical: 'COMMUNICATION', mobile_phone_number: d.mobile },
     friendlyName: 'Sole Proprietor A2P Trust Bundle End User',
     type: 'sole_proprietor_information',
   });
@@ -275,8 +276,10 @@ describe('sandbox', () => {
     assert.deepEqual(campaign.messageSamples, CAMPAIGN.messageSamples);
     const done = await waitFor('campaign', () => client.messaging.v1.services(svc.sid).usAppToPerson(campaign.sid).fetch(), (c) => c.campaignStatus === 'VERIFIED');
     assert.ok(done.campaignId);
+    // No document names Twilio's answer to a second campaign: the sandbox refuses it with the generic 20001, not an invented code.
     const second = await restError(client.messaging.v1.services(svc.sid).usAppToPerson.create({ brandRegistrationSid: brand.sid, ...CAMPAIGN }));
-    assert.equal(second.status, 409);
+    assert.equal(second.status, 400);
+    assert.equal(second.code, 20001);
 
     assert.deepEqual(sb.counts(), { customerProfiles: 2, trustProducts: 1, brands: 1, services: 1, campaigns: 1, otps: 1 });
     const ops = sb.requestLog().map((e) => e.operation);
@@ -291,7 +294,7 @@ describe('sandbox', () => {
     assert.ok(callbacks.every((c) => c.signatureOk === 'true' && c['BundleSid'] === profile.sid && c['AccountSid'] === sb.options.accountSid));
   });
 
-  test('noncompliant evaluation when an assignment is missing; such a bundle cannot be submitted', async () => {
+  test('noncompliant evaluation when an assignment is missing; submitted anyway, Twilio accepts it and then rejects it with the evaluation\'s errors', async () => {
     const { sb, client } = await start();
     const { profile } = await buildStarterProfile(sb, client, { ...GOOD, skip: 'address' });
     const ev = await client.trusthub.v1.customerProfiles(profile.sid).customerProfilesEvaluations.create({ policySid: POLICY_STARTER });
@@ -303,10 +306,13 @@ describe('sandbox', () => {
     assert.match(addr?.failure_reason ?? '', /missing/);
     assert.equal(results.find((r) => r.requirement_name === 'starter_customer_profile_information')?.passed, true);
 
-    const err = await restError(client.trusthub.v1.customerProfiles(profile.sid).update({ status: 'pending-review' }));
-    assert.equal(err.status, 400);
-    assert.match(err.message, /noncompliant/);
-    assert.equal((await client.trusthub.v1.customerProfiles(profile.sid).fetch()).status, 'draft');
+    // 000: a noncompliant bundle "will automatically be rejected with a TWILIO_REJECTED status".
+    const submitted = await client.trusthub.v1.customerProfiles(profile.sid).update({ status: 'pending-review' });
+    assert.equal(submitted.status, 'pending-review');
+    const rejected = await waitFor('rejection', () => client.trusthub.v1.customerProfiles(profile.sid).fetch(), (p) => p.status === 'twilio-rejected');
+    const errors = rejected.errors as Array<{ code?: number; object_field: string; failure_reason: string }>;
+    assert.deepEqual(errors.map((e) => [e.code, e.object_field]), [[22216, 'customer_profile_address']]);
+    assert.match(errors[0]!.failure_reason, /missing/);
 
     // trust product without an end user: 22214
     const tp = await client.trusthub.v1.trustProducts.create({ friendlyName: 'x', email: 'a@example.com', policySid: POLICY_SOLE_PROPRIETOR });
@@ -386,6 +392,22 @@ describe('sandbox', () => {
     const missing = await restError(createBrand(client, 'BU' + '0'.repeat(32), tp.sid));
     assert.equal(missing.status, 400);
     assert.match(missing.message, /CustomerProfileBundleSid/);
+  });
+
+  test('a Sole Proprietor brand named like a company FAILS with 30915 (since 2026-07-17); a person\'s name passes', async () => {
+    const { sb, client } = await start();
+    const verdicts: Array<[string, string, unknown[]]> = [];
+    for (const [i, brandName] of ['Rivera Plumbing LLC', 'Acme Widgets, Inc.', 'Dana Lopez Studio'].entries()) {
+      const { profileSid, tpSid } = await submitBoth(sb, client, { ...GOOD, email: `co${i}@example.com`, mobile: `+1312555017${i}`, brandName });
+      const brand = await createBrand(client, profileSid, tpSid);
+      const b = await waitBrand(client, brand.sid, (x) => x.status !== 'PENDING');
+      verdicts.push([brandName, b.status, ((b as { errors?: Array<{ code?: unknown }> }).errors ?? []).map((e) => e.code)]);
+    }
+    assert.deepEqual(verdicts, [
+      ['Rivera Plumbing LLC', 'FAILED', [30915]],
+      ['Acme Widgets, Inc.', 'FAILED', [30915]],
+      ['Dana Lopez Studio', 'APPROVED', []],
+    ]);
   });
 
   test('brand FAILED on the 4th use of a mobile number', async () => {

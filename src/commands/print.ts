@@ -47,7 +47,8 @@ export function printStatus(s: BatchStatus, out: NodeJS.WritableStream = process
     out.write(
       `  ${String(x.row).padEnd(5)} ${safeCell(x.customerId ?? '-').padEnd(w)} ${x.stage.padEnd(16)} ${x.state.padEnd(13)} ${brand.padEnd(20)} ${(x.twilio['campaign'] ?? '-').padEnd(11)} ${safeCell(x.reason ?? '')}\n`,
     );
-    if (x.action && (x.state === 'failed' || x.state === 'expired')) out.write(`  ${' '.repeat(5 + w + 16 + 13 + 20 + 11 + 5)} what to do: ${x.action}\n`);
+    // in_progress has an action only when Twilio asks the ISV to step in (a brand IN_REVIEW too long).
+    if (x.action && (x.state === 'failed' || x.state === 'expired' || x.state === 'in_progress')) out.write(`  ${' '.repeat(5 + w + 16 + 13 + 20 + 11 + 5)} what to do: ${x.action}\n`);
   }
 }
 

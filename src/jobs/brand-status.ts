@@ -1,16 +1,26 @@
 import type { CustomerRecord } from '../ledger/ledger.js';
 import { RejectedError } from '../twilio/errors.js';
-import type { Brand } from '../twilio/gateway.js';
-import { suggestAction } from '../reports/actions.js';
+import { BRAND_STATUSES, type Brand, type BrandIdentityStatus } from '../twilio/gateway.js';
+import { errorCodes, suggestAction } from '../reports/actions.js';
 import { describeErrors } from './bundle.js';
+import { resubmitBrand } from './brand.js';
 import { nextCheck, pollDelay, requireSid, type StageContext, type StageOutcome } from './context.js';
 
 const STAGE = 'brand-status';
 
+/** Identity statuses of a verified customer: VETTED_VERIFIED is verified and vetted (twilio_messaging_v1.json). */
+export const VERIFIED_IDENTITIES: ReadonlySet<string> = new Set<BrandIdentityStatus>(['VERIFIED', 'VETTED_VERIFIED']);
+
+/** Error 30791, "temporary brand error": retry after about 30 s (beyond-the-seeds.md, rejection codes). */
+export const TEMPORARY_BRAND_ERROR = '30791';
+
 /**
- * Section 3.1: follow the brand until it is APPROVED. FAILED and SUSPENDED end in the dead
- * letter with Twilio's reason. Once APPROVED the customer must answer the OTP text: that can
- * take hours or days, so the job ends and the sweeps watch the customer (see awaitOtp).
+ * Section 3.1: follow the brand until it is APPROVED. FAILED, SUSPENDED, DELETION_PENDING and
+ * DELETION_FAILED end in the dead letter with Twilio's reason and what to do; a FAILED brand whose
+ * error is the temporary 30791 is resubmitted by itself a few times first. A brand IN_REVIEW for
+ * longer than BRAND_REVIEW_STUCK_MS is still followed, with the action "contact Twilio support".
+ * Once APPROVED the customer must answer the OTP text: that can take hours or days, so the job
+ * ends and the sweeps watch the customer (see awaitOtp).
  */
 export async function brandStatus(ctx: StageContext): Promise<StageOutcome> {
   const { gateway, settings, customerId } = ctx;
@@ -18,61 +28,162 @@ export async function brandStatus(ctx: StageContext): Promise<StageOutcome> {
   const b = await gateway.fetchBrand(brandSid);
   const rec = await ctx.ledger.get(customerId);
   const polls = Number(rec?.status['brandPolls'] ?? 0);
-  await ctx.ledger.setStatus(customerId, { brand: b.status, brandIdentity: b.identityStatus ?? '', brandPolls: String(polls + 1) });
+  const now = ctx.now();
+  const reviewSeen = b.status === 'IN_REVIEW' ? Number(rec?.status['brandReviewSeenAt'] ?? 0) || now : 0;
+  await ctx.ledger.setStatus(customerId, {
+    brand: b.status,
+    brandIdentity: b.identityStatus ?? '',
+    brandPolls: String(polls + 1),
+    brandReviewSeenAt: reviewSeen ? String(reviewSeen) : '',
+  });
 
+  if (rec && isTemporaryFailure(b)) {
+    const retry = await retryTemporaryFailure(ctx, b, rec);
+    if (retry) return retry;
+  }
   const settled = await brandVerdict(ctx, b);
   if (settled) return settled;
   if (b.status === 'APPROVED' && rec) return awaitOtp(ctx, b, rec);
-  // PENDING (or IN_REVIEW on newer accounts): check again later.
+  if (b.status === 'IN_REVIEW' && rec) await flagLongReview(ctx, b, rec, reviewSeen);
+  if (!(BRAND_STATUSES as readonly string[]).includes(b.status)) {
+    ctx.log.warn({ brandSid, status: b.status }, 'brand status unknown to a2p-onboard (not in the OpenAPI enum): still checking it; report it so the pipeline learns what it means');
+  }
+  // PENDING, IN_REVIEW, APPROVED without a record, or a status Twilio added since: check again later.
   return { kind: 'poll', delayMs: pollDelay(settings, polls) };
 }
 
-/** FAILED/SUSPENDED throw; APPROVED+VERIFIED moves on to the campaign; anything else is undecided (null). */
+/** FAILED with Twilio's temporary error 30791. */
+export function isTemporaryFailure(b: Brand): boolean {
+  return b.status === 'FAILED' && errorCodes('', { errors: b.errors }).has(TEMPORARY_BRAND_ERROR);
+}
+
+/**
+ * 30791: wait BRAND_RETRY_MS (about 30 s, as Twilio advises), then resubmit the brand through the
+ * brand stage's resubmission (charged like any). At most BRAND_RETRIES per generation; after that
+ * null, and the brand's failure dead-letters the customer like any other.
+ */
+async function retryTemporaryFailure(ctx: StageContext, b: Brand, rec: CustomerRecord): Promise<StageOutcome | null> {
+  const { settings, customerId } = ctx;
+  const gen = String(ctx.gen);
+  const sameGen = rec.status['brandRetryGen'] === gen;
+  const used = sameGen ? Number(rec.status['brandRetries'] ?? 0) : 0;
+  if (used >= settings.brandRetries) return null;
+  const now = ctx.now();
+  const dueAt = sameGen ? Number(rec.status['brandRetryAt'] ?? 0) : 0;
+  const retry = `retry ${used + 1} of ${settings.brandRetries}`;
+  if (!dueAt) {
+    const at = now + settings.brandRetryMs;
+    await ctx.ledger.setStatus(customerId, { brandRetryGen: gen, brandRetries: String(used), brandRetryAt: String(at) });
+    await ctx.ledger.transition(customerId, STAGE, 'in_progress', `brand ${b.sid} FAILED with Twilio's temporary error 30791: resubmitting it in ${Math.round(settings.brandRetryMs / 1000)} s (${retry})`);
+    return { kind: 'poll', delayMs: settings.brandRetryMs };
+  }
+  if (now < dueAt) return { kind: 'poll', delayMs: dueAt - now };
+  // Count before the call: a crash after it must not buy an extra (charged) resubmission.
+  await ctx.ledger.setStatus(customerId, { brandRetries: String(used + 1), brandRetryAt: '', brandPolls: '0' });
+  const status = await resubmitBrand(ctx, b.sid);
+  await ctx.ledger.transition(customerId, STAGE, 'in_progress', `brand ${b.sid} resubmitted after the temporary error 30791 (${status}; ${retry})`);
+  return { kind: 'poll', delayMs: settings.validationWaitMs };
+}
+
+/**
+ * Twilio asks ISVs to contact support about a brand IN_REVIEW for more than 2 days. It entered
+ * review at the latest when we first saw it there, and its date_updated (its last change) is the
+ * better estimate when earlier; without either, its date_created.
+ */
+async function flagLongReview(ctx: StageContext, b: Brand, rec: CustomerRecord, firstSeen: number): Promise<void> {
+  const { settings, customerId } = ctx;
+  const since = Math.min(firstSeen, b.dateUpdated ?? b.dateCreated ?? firstSeen);
+  const now = ctx.now();
+  if (now - since <= settings.brandReviewStuckMs || rec.status['brandReviewStuck'] === gateKey(ctx, b)) return;
+  await ctx.ledger.setStatus(customerId, { brandReviewStuck: gateKey(ctx, b) });
+  const stuckAfter = duration(settings.brandReviewStuckMs);
+  const details = { brandSid: b.sid, brandStatus: 'IN_REVIEW', reviewStuck: true, inReviewSince: new Date(since).toISOString(), stuckAfter };
+  await ctx.ledger.transition(customerId, STAGE, 'in_progress', `brand ${b.sid} IN_REVIEW for more than ${stuckAfter}: Twilio asks ISVs to contact support`, {
+    reason: `Brand ${b.sid} has been IN_REVIEW since ${details.inReviewSince} (more than ${stuckAfter}); Twilio asks ISVs to contact support about such brands`,
+    details,
+    action: suggestAction({ state: 'in_progress', stage: STAGE, reason: null, details, customerId, batchId: rec.batchId }),
+  });
+}
+
+/** One flag per brand and generation, so a redriven customer is flagged again if its brand sticks again. */
+function gateKey(ctx: StageContext, b: Brand): string {
+  return `${ctx.gen}:${b.sid}`;
+}
+
+function duration(ms: number): string {
+  const days = ms / 86_400_000;
+  if (days >= 1) return `${Number(days.toFixed(1))} day${days === 1 ? '' : 's'}`;
+  return `${ms} ms`;
+}
+
+/**
+ * The brand's verdict. FAILED, SUSPENDED, DELETION_PENDING and DELETION_FAILED throw (dead letter,
+ * with brandStatus in the details so the action fits); APPROVED with a verified identity moves on
+ * to the campaign; anything else is undecided (null).
+ */
 export async function brandVerdict(ctx: StageContext, b: Brand): Promise<StageOutcome | null> {
-  if (b.status === 'FAILED') {
-    const why = [b.failureReason, describeErrors(b.errors)].filter(Boolean).join('; ') || 'no reason given';
-    throw new RejectedError(`Brand ${b.sid} FAILED: ${why}`, { brandSid: b.sid, failureReason: b.failureReason, errors: b.errors });
+  const details = { brandSid: b.sid, brandStatus: b.status };
+  switch (b.status) {
+    case 'FAILED': {
+      const why = [b.failureReason, describeErrors(b.errors)].filter(Boolean).join('; ') || 'no reason given';
+      throw new RejectedError(`Brand ${b.sid} FAILED: ${why}`, { ...details, failureReason: b.failureReason, errors: b.errors });
+    }
+    case 'SUSPENDED':
+      throw new RejectedError(`Brand ${b.sid} is SUSPENDED: it may have broken the A2P ecosystem's brand rules; only Twilio Support can lift a suspension`, details);
+    case 'DELETION_PENDING':
+      throw new RejectedError(`Brand ${b.sid} is DELETION_PENDING: it is being deleted at Twilio and can carry no campaign`, details);
+    case 'DELETION_FAILED':
+      throw new RejectedError(`Brand ${b.sid} is DELETION_FAILED: Twilio was asked to delete it and could not; it is unusable until Twilio Support settles it`, details);
   }
-  if (b.status === 'SUSPENDED') {
-    throw new RejectedError(`Brand ${b.sid} is SUSPENDED: it may have broken A2P brand rules`, { brandSid: b.sid });
-  }
-  if (b.status === 'APPROVED' && b.identityStatus === 'VERIFIED') {
-    await ctx.ledger.transition(ctx.customerId, 'campaign', 'in_progress', `brand ${b.sid} approved and verified`);
+  if (b.status === 'APPROVED' && VERIFIED_IDENTITIES.has(b.identityStatus ?? '')) {
+    await ctx.ledger.transition(ctx.customerId, 'campaign', 'in_progress', `brand ${b.sid} approved and ${b.identityStatus === 'VETTED_VERIFIED' ? 'vetted-verified' : 'verified'}`);
     return { kind: 'next', stage: 'campaign', delayMs: 0 };
   }
   return null;
 }
 
-/** Where a customer is in its OTP wait, from the ledger; before the first look, the wait starts now. */
-export function otpClock(rec: CustomerRecord, settings: StageContext['settings'], now: number) {
-  const approvedAt = Number(rec.status['brandApprovedAt'] ?? 0) || now;
+/**
+ * Where a customer is in its OTP wait, from the ledger. 002 §3.1: verification must be completed
+ * "within 30 days of Brand registration", so the window opens at the brand's date_created (passed
+ * when just fetched, else as recorded). Customers that began waiting before it was recorded fall
+ * back to their approval time; a redrive of an expired customer opens a fresh window (otpWindowFrom).
+ */
+export function otpClock(rec: CustomerRecord, settings: StageContext['settings'], now: number, brandCreatedAt?: number | null) {
+  const recordedApproval = Number(rec.status['brandApprovedAt'] ?? 0);
+  const approvedAt = recordedApproval || now;
   const lastOtp = Number(rec.status['otpSentAt'] ?? 0) || approvedAt;
-  const expiresAt = Number(rec.status['otpWindowFrom'] ?? approvedAt) + settings.otpExpiryMs;
-  return { approvedAt, lastOtp, expiresAt, resendDue: now - lastOtp >= settings.otpResendMs, expired: now >= expiresAt };
+  const registeredAt = brandCreatedAt ?? (Number(rec.status['brandRegisteredAt'] ?? 0) || approvedAt);
+  // Earlier versions also wrote otpWindowFrom at approval (equal to brandApprovedAt): that is not a redrive.
+  const redrivenAt = Number(rec.status['otpWindowFrom'] ?? 0);
+  const windowFrom = redrivenAt && redrivenAt !== recordedApproval ? Math.max(redrivenAt, registeredAt) : registeredAt;
+  const expiresAt = windowFrom + settings.otpExpiryMs;
+  return { approvedAt, registeredAt, lastOtp, expiresAt, resendDue: now - lastOtp >= settings.otpResendMs, expired: now >= expiresAt };
 }
 
 /**
  * The brand is APPROVED and waits for the customer's YES. Twilio texts the first OTP itself;
  * an OTP is valid 24 h, after which a fresh one is requested (at most one per OTP_RESEND_MS,
  * claimed atomically in the ledger, so sweeps and jobs racing cannot send two). Verification
- * must happen within 30 days of registration (OTP_EXPIRY_MS): after that the customer is
- * `expired` with what to do. Returns when to look again.
+ * must happen within 30 days of the brand's registration (OTP_EXPIRY_MS): after that the customer
+ * is `expired` with what to do. Returns when to look again.
  */
 export async function awaitOtp(ctx: StageContext, b: Brand, rec: CustomerRecord): Promise<StageOutcome> {
   const { settings, customerId } = ctx;
   const now = ctx.now();
-  const clock = otpClock(rec, settings, now);
-  const { approvedAt, expiresAt } = clock;
+  const clock = otpClock(rec, settings, now, b.dateCreated);
+  const { approvedAt, registeredAt, expiresAt } = clock;
   let { lastOtp } = clock;
-  if (!rec.status['brandApprovedAt']) {
-    await ctx.ledger.setStatus(customerId, { brandApprovedAt: String(now), otpWindowFrom: String(now), otpSentAt: String(lastOtp), otpCount: rec.status['otpCount'] ?? '1' });
-  }
+  const first: Record<string, string> = {};
+  if (!rec.status['brandApprovedAt']) Object.assign(first, { brandApprovedAt: String(now), otpSentAt: String(lastOtp), otpCount: rec.status['otpCount'] ?? '1' });
+  if (b.dateCreated !== null && rec.status['brandRegisteredAt'] !== String(b.dateCreated)) first['brandRegisteredAt'] = String(b.dateCreated);
+  if (Object.keys(first).length > 0) await ctx.ledger.setStatus(customerId, first);
   if (clock.expired) {
     const days = Math.round(settings.otpExpiryMs / 86_400_000);
+    const registered = new Date(registeredAt).toISOString();
     await ctx.ledger.transition(customerId, STAGE, 'expired', `brand ${b.sid} not verified in time`, {
-      reason: `Brand ${b.sid} is APPROVED but the customer has not confirmed it by replying YES to the OTP text within ${days >= 1 ? `${days} days` : `${settings.otpExpiryMs} ms`}; The Campaign Registry may mark it EXPIRED, after which it must be deleted and registered again`,
+      reason: `Brand ${b.sid} (registered ${registered}) is APPROVED but the customer has not confirmed it by replying YES to the OTP text within ${days >= 1 ? `${days} days` : `${settings.otpExpiryMs} ms`} of its registration; The Campaign Registry may mark it EXPIRED, after which it must be deleted and registered again`,
       action: suggestAction({ state: 'expired', stage: STAGE, reason: null, customerId }),
-      details: { brandSid: b.sid, otpCount: Number(rec.status['otpCount'] ?? 1), approvedAt: new Date(approvedAt).toISOString() },
+      details: { brandSid: b.sid, otpCount: Number(rec.status['otpCount'] ?? 1), registeredAt: registered, approvedAt: new Date(approvedAt).toISOString() },
     });
     return { kind: 'done' };
   }

@@ -33,9 +33,8 @@ export async function brand(ctx: StageContext): Promise<StageOutcome> {
     const submittedGen = Number(rec?.status['brandSubmittedGen'] ?? 1);
     const current = await gateway.fetchBrand(brandSid);
     if (current.status === 'FAILED' && ctx.gen > submittedGen) {
-      const res = await gateway.resubmitBrand(brandSid);
-      await ctx.ledger.setStatus(customerId, { brandSubmittedGen: String(ctx.gen), brand: res.status });
-      event = `brand ${brandSid} resubmitted (${res.status})`;
+      const status = await resubmitBrand(ctx, brandSid);
+      event = `brand ${brandSid} resubmitted (${status})`;
     } else {
       event = `brand ${brandSid} already registered (${current.status})`;
     }
@@ -43,4 +42,15 @@ export async function brand(ctx: StageContext): Promise<StageOutcome> {
   await ctx.ledger.setStatus(customerId, { brandPolls: '0' });
   await ctx.ledger.transition(customerId, STAGE, 'in_progress', event);
   return { kind: 'next', stage: 'brand-status', delayMs: settings.validationWaitMs };
+}
+
+/**
+ * The one place a brand is resubmitted (each resubmission is charged): after corrected data or a
+ * redrive (above), and after Twilio's temporary error 30791 (brand-status, a bounded few times).
+ * Returns the brand's status after the resubmission.
+ */
+export async function resubmitBrand(ctx: StageContext, brandSid: string): Promise<string> {
+  const res = await ctx.gateway.resubmitBrand(brandSid);
+  await ctx.ledger.setStatus(ctx.customerId, { brandSubmittedGen: String(ctx.gen), brand: res.status });
+  return res.status;
 }

@@ -38,6 +38,11 @@ export interface StageSettings {
   otpResendMs: number;
   /** Twilio: OTP verification must be completed within 30 days of brand registration. */
   otpExpiryMs: number;
+  /** A brand IN_REVIEW longer than this: the operator should contact Twilio support (Twilio says 2 days). */
+  brandReviewStuckMs: number;
+  /** Error 30791 (temporary brand error): resubmit after this long, at most brandRetries times per generation. */
+  brandRetryMs: number;
+  brandRetries: number;
   /** First re-check of a waiting customer after this long; doubles up to sweepMaxIntervalMs. */
   sweepIntervalMs: number;
   sweepMaxIntervalMs: number;

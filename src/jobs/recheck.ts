@@ -1,5 +1,5 @@
 import { rejectIfRejected } from './bundle.js';
-import { awaitOtp, brandVerdict, otpClock } from './brand-status.js';
+import { awaitOtp, brandVerdict, isTemporaryFailure, otpClock } from './brand-status.js';
 import { campaignFailed } from './campaign.js';
 import { nextCheck, type StageContext, type StageName, type StageOutcome } from './context.js';
 import { isStageName } from './context.js';
@@ -8,7 +8,7 @@ import { businessRecheck } from './business-status.js';
 /**
  * What a sweep does for one watched customer: look at what it waits on and move it on.
  * - in_progress: our own job should be running; the wiring makes sure it exists (no Twilio call).
- * - awaiting_otp: bundles (with callbacks on, only before an OTP re-send or expiry), then brand status and identity; OTP re-sends and the 30-day limit.
+ * - awaiting_otp: bundles (with callbacks on, only before an OTP re-send or expiry), then brand status and identity; OTP re-sends and the 30-day limit (from the brand's registration).
  * - completed: campaign vetting; VERIFIED means live, FAILED goes to the dead letter with Twilio's codes.
  * Rejections throw RejectedError like any stage, so the dead letter and the reasons are the same.
  */
@@ -53,6 +53,8 @@ export async function recheck(ctx: StageContext): Promise<StageOutcome> {
       if (!brandSid) return { kind: 'rerun', stage: 'brand' };
       const b = await gateway.fetchBrand(brandSid);
       await ctx.ledger.setStatus(customerId, { brand: b.status, brandIdentity: b.identityStatus ?? '' });
+      // Twilio's temporary error: the brand-status stage waits about 30 s and resubmits (bounded).
+      if (isTemporaryFailure(b)) return { kind: 'rerun', stage: 'brand-status' };
       const settled = await brandVerdict(ctx, b);
       if (settled) return settled;
       if (b.status === 'APPROVED') return awaitOtp(ctx, b, rec);

@@ -22,32 +22,104 @@ export interface ActionInput {
 
 const RESUBMIT = 'then send the correction: fix the row and run `a2p-onboard ingest FILE --update` (the customer is corrected in place and resubmitted; nothing is created twice)';
 
-interface Rule {
-  test: (reason: string, codes: Set<string>) => boolean;
-  action: string;
+interface Facts {
+  reason: string;
+  codes: Set<string>;
+  details: Record<string, unknown> | null;
 }
 
-const code = (...c: (number | string)[]) => (_r: string, codes: Set<string>) => c.some((x) => codes.has(String(x)));
-const says = (re: RegExp) => (r: string) => re.test(r);
+interface Rule {
+  test: (f: Facts) => boolean;
+  action: string | ((f: Facts) => string);
+}
 
-/** Dead-lettered customers: the first matching rule wins, most specific first. */
-const FAILED_RULES: Rule[] = [
-  { test: code(22215), action: `Twilio suspects the email is disposable. Ask the customer for a lasting address on a real domain, ${RESUBMIT}.` },
-  { test: code(22219), action: `Twilio could not validate the address. Check street, city, state/province and ZIP/postal code with the customer (the ZIP must belong to the state), ${RESUBMIT}.` },
-  { test: code(22218), action: `The supporting Starter Customer Profile was rejected: fix what its rejection names first, ${RESUBMIT}.` },
+const code = (...c: (number | string)[]) => (f: Facts) => c.some((x) => f.codes.has(String(x)));
+const says = (re: RegExp) => (f: Facts) => re.test(f.reason);
+/** The brand status a stage recorded with the failure (details.brandStatus). */
+const brandStatus = (status: string) => (f: Facts) => f.details?.['brandStatus'] === status;
+const brandSidOf = (f: Facts) => (typeof f.details?.['brandSid'] === 'string' ? f.details['brandSid'] : 'shown in the reason');
+/** The fields Twilio named (object_field of a bundle error, fields of a campaign error). */
+function namedFields(details: Record<string, unknown> | null): Set<string> {
+  const out = new Set<string>();
+  const visit = (v: unknown, depth: number) => {
+    if (depth > 3 || v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach((x) => visit(x, depth + 1));
+    const o = v as Record<string, unknown>;
+    if (typeof o['object_field'] === 'string') out.add(o['object_field']);
+    if (typeof o['field'] === 'string') out.add(o['field']);
+    for (const x of Object.values(o)) visit(x, depth + 1);
+  };
+  visit(details, 0);
+  return out;
+}
+
+const REDRIVE = '`a2p-onboard redrive --customer ID`';
+
+/**
+ * Twilio's codes first: what each means for the operator, whatever the wording around it.
+ * Sources:
+ * - [000] the Starter Profile API document's noncompliant evaluation (22214-22219): 22214 an end
+ *   user missing, 22215 a field of an end user missing or invalid, 22216 a supporting document
+ *   missing, 22217 a document's field missing or not matching, 22219 the address. Twilio's review
+ *   of a submitted bundle reports the same objects with the same codes.
+ * - [table] beyond-the-seeds.md, "Rejection codes that change what an operator should do" (Twilio's
+ *   error dictionary, /docs/api/errors/NNNNN): 30885, 30889, 30893, 30899, 30900, 30901, 30902,
+ *   30791, 30752, 30915, 30994. 30893's page also says a sample must name the business.
+ * - [unverified] MOBILE_LIMIT / EMAIL_LIMIT: no document names the code Twilio gives a brand refused
+ *   for TCR's reuse limits (002 documents the limits, not a code); these are the sandbox's markers.
+ *   22218 is named by no document: no action is keyed on it.
+ */
+const CODE_RULES: Rule[] = [
+  // [table] campaign codes
+  { test: code(30885), action: 'Carriers judged this campaign high risk (error 30885): it cannot be resubmitted, so do not redrive it or send it again with --update (each vetting is charged). Review the customer\'s use of messaging; if you believe the verdict is wrong, contact Twilio Support with the campaign SID.' },
+  { test: code(30889), action: `The campaign's has_embedded_phone flag does not match its sample messages (error 30889): make the samples and the flag agree in the campaign template or columns, ${RESUBMIT}.` },
+  { test: code(30893), action: `The sample messages do not fit the use case (error 30893; at least one must name the business and show how to opt out). Fix the samples in the campaign template or columns, ${RESUBMIT}.` },
+  { test: code(30994), action: `The campaign failed because its brand has not completed Authentication+ (error 30994): the brand contact must open the verification link TCR emailed (valid 7 days); then ${REDRIVE}.` },
+  { test: code(30900), action: `The use case is not allowed for this brand, or its Authentication+ is not done (error 30900): change the campaign's use case to one the brand may use, or finish Authentication+, ${RESUBMIT}.` },
+  { test: code(30899, 30902), action: (f) => `A carrier${f.codes.has('30902') ? ' (a secondary DCA)' : ''} rejected the campaign (error ${f.codes.has('30902') ? 30902 : 30899}): contact Twilio Support with the campaign SID and Messaging Service SID before changing anything; resubmitting blindly costs a vetting fee each time.` },
+  { test: code(30901), action: `The registration timed out at Twilio (error 30901): register it again with ${REDRIVE}; nothing is created twice.` },
+  // [table] brand codes
+  { test: code(30915), action: 'Twilio refused a Sole Proprietor brand for what looks like a company (LLC, Inc., Corp. and the like; error 30915). Register the customer as a business: set its `flow` column to `business`, fill the business columns (business name, type, industry, registration number, representative, phone numbers) and run `a2p-onboard ingest FILE --update`.' },
+  { test: code(30791), action: `Twilio kept answering a temporary brand error (error 30791) although a2p-onboard resubmitted the brand after about 30 s each time. Check Twilio's status page, wait a while, then ${REDRIVE}: the same retries start again (BRAND_RETRIES at most, each resubmission charged).` },
+  { test: code(30752), action: `The OTP expired or was never answered (error 30752): ask the customer to reply YES to the text from +1 (915) 278-2000, then ${REDRIVE} to send a fresh one.` },
+  // [000] evaluation and review codes
+  { test: code(22215), action: (f) => namedFields(f.details).has('email')
+      ? `Twilio refused the customer's email (error 22215: a field of the customer's information is invalid). Ask the customer for a lasting address on a real domain (not disposable, not a typo), ${RESUBMIT}.`
+      : `A field of the customer's information is missing or invalid (error 22215); the reason names it. Correct it with the customer, ${RESUBMIT}.` },
+  { test: code(22219), action: `Twilio could not validate the address (error 22219). Check street, city, state/province and ZIP/postal code with the customer (the ZIP must belong to the state), ${RESUBMIT}.` },
+  { test: code(22217), action: `A field of a supporting document is missing or does not match the customer's information (error 22217); the reason names it. Make them agree, ${RESUBMIT}.` },
+  { test: code(22214, 22216), action: (f) => `The bundle lacks an end user or a supporting document Twilio's policy requires (error ${f.codes.has('22214') ? 22214 : 22216}): a2p-onboard attaches what it knows of, so Twilio probably changed the policy. Report it with the reason; once a2p-onboard fills it, ${REDRIVE}.` },
+  // [unverified] sandbox markers for TCR's reuse limits
   { test: code('MOBILE_LIMIT'), action: `The mobile number is already in the maximum number of Sole Proprietor brands. Ask the customer for another mobile number of their own, ${RESUBMIT}.` },
   { test: code('EMAIL_LIMIT'), action: `The email is already in the maximum number of Sole Proprietor brands. Ask the customer for another email address, ${RESUBMIT}.` },
-  { test: code(30899), action: `Carrier vetting refused the campaign for the reason and fields shown (for example sample messages that do not name the brand). Fix the campaign template or columns, ${RESUBMIT}.` },
+];
+
+/** Brand statuses that end a customer (twilio_messaging_v1.json's enum; 002 §3.1 for SUSPENDED). */
+const BRAND_STATUS_RULES: Rule[] = [
+  { test: (f) => brandStatus('SUSPENDED')(f) || /Brand \S+ is SUSPENDED/.test(f.reason), action: (f) => `The brand is SUSPENDED: the A2P ecosystem believes it broke brand registration rules. Do not resubmit; open a ticket with Twilio Support naming brand ${brandSidOf(f)}.` },
+  { test: brandStatus('DELETION_PENDING'), action: (f) => `Brand ${brandSidOf(f)} is being deleted at Twilio (someone asked for it from the Console or the API), so it can carry no campaign. If nobody meant to delete it, contact Twilio Support at once naming the brand; if it was meant, the customer needs a new brand registration (a new submission, charged).` },
+  { test: brandStatus('DELETION_FAILED'), action: (f) => `Twilio could not delete brand ${brandSidOf(f)} (DELETION_FAILED): contact Twilio Support naming the brand, to finish or cancel the deletion; a2p-onboard will not use the brand meanwhile.` },
+];
+
+/** Without a code: what the reason says. */
+const WORDING_RULES: Rule[] = [
   { test: says(/^Campaign \S+ FAILED/), action: `The campaign was refused for the reason shown. Fix the campaign template or columns, ${RESUBMIT}.` },
   { test: says(/messaging_service_sid \S+ does not exist/), action: `Fix the messaging_service_sid column (or leave it empty to have a Messaging Service created), ${RESUBMIT}.` },
   { test: says(/Required parameter .* missing/), action: 'a2p-onboard built an incomplete request (a bug): report it with the logs; once fixed, `a2p-onboard redrive --customer ID`.' },
-  { test: says(/SUSPENDED/), action: 'The brand is suspended. Do not resubmit: open a ticket with Twilio Support with the brand SID.' },
   { test: says(/^gave up after \d+ attempts/), action: 'Twilio or the network kept failing for this customer, not its data. Check Twilio\'s status and the worker logs, then `a2p-onboard redrive --customer ID`; nothing is created twice.' },
   { test: says(/evaluation is noncompliant/), action: `Twilio's evaluation lists the missing or invalid fields in the reason. Correct them, ${RESUBMIT}.` },
+  { test: says(/(Starter|Secondary) Customer Profile \S+ is twilio-rejected/), action: `The supporting customer profile was rejected: fix what its rejection names first, ${RESUBMIT}.` },
   { test: says(/Brand \S+ FAILED/), action: `The Campaign Registry refused the brand for the reason shown (usually the name, address, email or mobile number does not match the customer). Correct the data with the customer, ${RESUBMIT}.` },
   { test: says(/rejected by Twilio/), action: `Twilio's review rejected the customer's data for the reason shown. Correct the fields it names, ${RESUBMIT}.` },
   { test: says(/refused the request \(4\d\d/), action: `Twilio refused a value in this customer's data. Correct the field the message names, ${RESUBMIT}.` },
 ];
+
+/** Dead-lettered customers: Twilio's codes first, then the brand's status, then the wording. */
+const FAILED_RULES: Rule[] = [...CODE_RULES, ...BRAND_STATUS_RULES, ...WORDING_RULES];
+
+function apply(rule: Rule, f: Facts): string {
+  return typeof rule.action === 'string' ? rule.action : rule.action(f);
+}
 
 export function suggestAction(c: ActionInput): string | null {
   const action = baseAction(c);
@@ -63,14 +135,20 @@ function baseAction(c: ActionInput): string | null {
     case 'invalid':
       return invalidAction(reason);
     case 'failed': {
-      const codes = errorCodes(reason, c.details ?? null);
-      const rule = FAILED_RULES.find((r) => r.test(reason, codes));
-      return rule?.action ?? `Read the reason: correct what it names with the customer, ${RESUBMIT}. If it names nothing about the customer, contact Twilio Support with the SIDs shown.`;
+      const facts: Facts = { reason, codes: errorCodes(reason, c.details ?? null), details: c.details ?? null };
+      const rule = FAILED_RULES.find((r) => r.test(facts));
+      return rule ? apply(rule, facts) : `Read the reason: correct what it names with the customer, ${RESUBMIT}. If it names nothing about the customer, contact Twilio Support with the SIDs shown.`;
     }
     case 'awaiting_otp':
       return 'Twilio texted a one-time password to the customer\'s mobile number from +1 (915) 278-2000. Ask the customer to reply YES to it; a fresh one is sent every 24 hours.';
     case 'expired':
       return 'The customer did not confirm the brand within 30 days. Check the mobile number with the customer and ask them to reply YES to the text from +1 (915) 278-2000, then `a2p-onboard redrive --customer ID` to send a fresh one.';
+    case 'in_progress':
+      // Still watched, but Twilio asks ISVs to step in (beyond-the-seeds: IN_REVIEW for more than 2 days).
+      if (c.details?.['brandStatus'] === 'IN_REVIEW' && c.details['reviewStuck'] === true) {
+        return `Brand ${String(c.details['brandSid'] ?? '')} has been IN_REVIEW for more than ${String(c.details['stuckAfter'] ?? '2 days')}: contact Twilio Support naming the brand SID. a2p-onboard keeps watching it and moves on by itself once Twilio decides.`;
+      }
+      return null;
     case 'completed':
       return c.flow === 'business'
         ? 'Nothing to do: the business profile (and SHAKEN/STIR Trust Product) are submitted and Twilio is reviewing them; the sweeps and status callbacks mark the customer live or failed.'

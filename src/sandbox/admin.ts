@@ -14,6 +14,16 @@ export interface AdminResult {
 const tcrUsageSchema = z
   .object({ mobile: z.string().min(1).optional(), email: z.string().min(1).optional(), count: z.number().int().min(0) })
   .refine((v) => v.mobile !== undefined || v.email !== undefined, { message: 'mobile or email is required' });
+/** A brand state to force now (and for the next `repeat` registrations of the brand, e.g. after resubmissions). */
+const brandStateFields = {
+    status: z.enum(['PENDING', 'APPROVED', 'FAILED', 'IN_REVIEW', 'DELETION_PENDING', 'DELETION_FAILED', 'SUSPENDED']),
+    identityStatus: z.enum(['SELF_DECLARED', 'UNVERIFIED', 'VERIFIED', 'VETTED_VERIFIED']).optional(),
+    failureReason: z.string().nullable().optional(),
+    errors: z.array(z.record(z.string(), z.unknown())).optional(),
+};
+const brandStateSchema = z.object({ ...brandStateFields, repeat: z.number().int().min(0).optional() }).strict();
+/** How the next `times` registrations of brands with this mobile number end (set before ingest: no race with the registration). */
+const brandOutcomeSchema = z.object({ ...brandStateFields, mobile: z.string().min(1), times: z.number().int().min(1).default(1) }).strict();
 const neverReplySchema = z.object({ mobile: z.string().min(1) });
 /** A policy change: new requirements as a whole, or one field added to an end-user type's requirement. */
 const policyChangeSchema = z.union([
@@ -37,7 +47,9 @@ function invalid(error: z.ZodError | string): AdminResult {
 
 /**
  * Test/demo controls under /_sandbox/ (no Twilio auth, loopback only, outside every budget and fault):
- * GET health, GET requests, GET faults (counts by kind), POST brands/{BN}/otp-reply, POST tcr-usage, POST never-reply,
+ * GET health, GET requests, GET faults (counts by kind), POST brands/{BN}/otp-reply, POST brands/{BN}/status (force a
+ * brand status now and, with `repeat`, for its next registrations), POST brand-outcomes (how the next registrations of a
+ * mobile number's brands end), POST tcr-usage, POST never-reply,
  * GET/POST/DELETE policies/{RN} (change a policy as Twilio may, or restore the documented one),
  * POST phone-numbers (the account buys a number).
  */
@@ -62,6 +74,29 @@ export function handleAdmin(ctx: SandboxContext, method: string, path: string, b
     store.neverReply.delete(brand.mobile ?? '');
     ctx.lifecycle.otpReply(brand);
     return { status: 200, body: { sid: brand.sid, status: brand.status, identity_status: brand.identityStatus } };
+  }
+  const forced = /^\/_sandbox\/brands\/(BN[0-9a-fA-F]{32})\/status$/.exec(path);
+  if (method === 'POST' && forced) {
+    const brand = store.brands.get(forced[1]!);
+    if (!brand) return { status: 404, body: { error: `brand ${forced[1]!} not found` } };
+    const json = parseJson(body);
+    if (json === undefined) return invalid('body must be JSON');
+    const r = brandStateSchema.safeParse(json);
+    if (!r.success) return invalid(r.error);
+    const { repeat, ...outcome } = r.data;
+    if (repeat) brand.scripted = { outcome, remaining: repeat };
+    else delete brand.scripted;
+    ctx.lifecycle.forceBrand(brand, outcome);
+    return { status: 200, body: { sid: brand.sid, status: brand.status, identity_status: brand.identityStatus, errors: brand.errors } };
+  }
+  if (method === 'POST' && path === '/_sandbox/brand-outcomes') {
+    const json = parseJson(body);
+    if (json === undefined) return invalid('body must be JSON');
+    const r = brandOutcomeSchema.safeParse(json);
+    if (!r.success) return invalid(r.error);
+    const { mobile, times, ...outcome } = r.data;
+    store.brandOutcomes.set(normaliseMobile(mobile), { outcome, remaining: times });
+    return { status: 200, body: { ok: true } };
   }
   if (method === 'POST' && path === '/_sandbox/tcr-usage') {
     const json = parseJson(body);

@@ -20,19 +20,50 @@ import {
   type Brand,
   type Bundle,
   type BundleError,
+  type ForcedBrandState,
   type BundleStatus,
   type Campaign,
   type Store,
 } from './store.js';
 
-/** Twilio error 30899: "Campaign registration failed due to carrier rejection(s)". */
-export const CAMPAIGN_ERROR_CODE = 30899;
+/**
+ * Campaign vetting failures the sandbox simulates. Twilio's page for error 30893 ("Inconsistency
+ * between Sample Message and Use-case") says at least one sample should include the business name,
+ * and beyond-the-seeds.md's table says 30893 is fixed and resubmitted: the sandbox's one content rule.
+ */
+export const CAMPAIGN_CODES = { samplesWithoutBrand: 30893 } as const;
+/**
+ * UNVERIFIED: no document names the code of a campaign vetted while its brand is not APPROVED
+ * (Twilio refuses to create one; the sandbox can only meet it when the brand changed since). Such a
+ * campaign fails without a code rather than with an invented one.
+ */
+export const UNVERIFIED_BRAND_NOT_APPROVED_CODE = null;
 export const CAMPAIGN_REJECTIONS = {
-  samplesWithoutBrand: 'Campaign registration failed due to carrier rejection(s): the sample messages do not identify the brand by name.',
+  samplesWithoutBrand: 'Campaign vetting rejection: the sample messages do not identify the brand by name.',
 } as const;
 
-/** Error codes placed in a rejected bundle's `errors` entries (the spec only shows `{code}`). */
-export const REVIEW_CODES = { email: 22215, address: 22219, supportingProfile: 22218 } as const;
+/**
+ * Codes placed in a rejected bundle's `errors` entries (the spec only shows `{code}`). 000's
+ * noncompliant evaluation uses 22215 for a missing or invalid field of an end user (the email is a
+ * field of the starter_customer_profile_information end user) and 22219 for the address.
+ */
+export const REVIEW_CODES = { email: 22215, address: 22219 } as const;
+/**
+ * UNVERIFIED: no document names the code of a trust bundle rejected because its supporting customer
+ * profile was; the sandbox leaves the code out (the failure_reason names the profile).
+ */
+export const UNVERIFIED_SUPPORTING_PROFILE_CODE = undefined;
+
+/**
+ * Error 30915 (since 2026-07-17): a "Sole Proprietor" brand that is really an LLC or a corporation
+ * (beyond-the-seeds.md, rejection codes). The sandbox's own heuristic: a brand name ending in a
+ * company designator. It is deliberately independent of the pipeline's ingest check.
+ */
+export const SOLE_PROPRIETOR_COMPANY_CODE = 30915;
+const COMPANY_DESIGNATOR = /(?:^|[\s,])(?:l\.?\s?l\.?\s?c|l\.?\s?l\.?\s?p|p\.?\s?l\.?\s?l\.?\s?c|inc(?:orporated)?|corp(?:oration)?|ltd|limited|lp)\.?\s*$/i;
+export function looksLikeCompany(brandName: string): boolean {
+  return COMPANY_DESIGNATOR.test(brandName.trim());
+}
 
 const TCR_ALNUM = 'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789';
 function tcrId(prefix: string): string {
@@ -40,6 +71,10 @@ function tcrId(prefix: string): string {
   let s = prefix;
   for (const b of bytes) s += TCR_ALNUM[b % TCR_ALNUM.length];
   return s;
+}
+
+function supportingCode(): { code?: number } {
+  return UNVERIFIED_SUPPORTING_PROFILE_CODE === undefined ? {} : { code: UNVERIFIED_SUPPORTING_PROFILE_CODE };
 }
 
 function profileLabel(p: Bundle): string {
@@ -78,6 +113,18 @@ export class Lifecycle {
     this.setBundleStatus(b, 'in-review');
     this.timers.after(this.options.reviewDelayMs, () => {
       if (b.submission === submission && b.status === 'in-review') this.review(b);
+    });
+  }
+
+  /** Client submitted a noncompliant bundle: the status change is accepted, then the bundle is rejected with the evaluation's errors. */
+  submitNoncompliant(b: Bundle, errors: BundleError[]): void {
+    b.errors = null;
+    b.reviewPassed = false;
+    b.submission += 1;
+    const submission = b.submission;
+    this.setBundleStatus(b, 'pending-review');
+    this.timers.after(0, () => {
+      if (b.submission === submission && b.status === 'pending-review') this.reject(b, errors);
     });
   }
 
@@ -129,7 +176,7 @@ export class Lifecycle {
     const supporting = this.store.assignedProfiles(b.sid).filter((p) => p.policySid === POLICY_STARTER || p.policySid === POLICY_SECONDARY_BUSINESS);
     const rejected = supporting.find((p) => p.status === 'twilio-rejected' || p.status === 'draft');
     if (rejected) {
-      return [{ code: REVIEW_CODES.supportingProfile, object_field: 'customer_profile', failure_reason: `The ${profileLabel(rejected)} ${rejected.sid} is ${rejected.status}.` }];
+      return [{ ...supportingCode(), object_field: 'customer_profile', failure_reason: `The ${profileLabel(rejected)} ${rejected.sid} is ${rejected.status}.` }];
     }
     if (supporting.some((p) => p.status === 'in-review' && !p.reviewPassed)) return 'wait';
     return [];
@@ -144,7 +191,7 @@ export class Lifecycle {
       for (const tp of this.store.bundlesAssigning(b.sid)) {
         if (tp.kind !== 'trustProduct') continue;
         if (tp.status !== 'in-review' && tp.status !== 'pending-review' && tp.status !== 'twilio-approved') continue;
-        this.reject(tp, [{ code: REVIEW_CODES.supportingProfile, object_field: 'customer_profile', failure_reason: `The ${profileLabel(b)} ${b.sid} is twilio-rejected.` }]);
+        this.reject(tp, [{ ...supportingCode(), object_field: 'customer_profile', failure_reason: `The ${profileLabel(b)} ${b.sid} is twilio-rejected.` }]);
       }
     } else {
       // a brand built on a rejected bundle cannot succeed
@@ -178,10 +225,24 @@ export class Lifecycle {
     if (!usable(cp)) return this.failBrand(brand, BRAND_FAILURES.customerProfile, []);
     if (!usable(tp)) return this.failBrand(brand, BRAND_FAILURES.a2pBundle, []);
 
-    const mobileRaw = this.store.assignedEndUsers(tp!.sid, 'sole_proprietor_information')[0]?.attributes['mobile_phone_number'];
+    const spInfo = this.store.assignedEndUsers(tp!.sid, 'sole_proprietor_information')[0]?.attributes;
+    const mobileRaw = spInfo?.['mobile_phone_number'];
     const emailRaw = this.store.assignedEndUsers(cp!.sid, 'starter_customer_profile_information')[0]?.attributes['email'] ?? cp!.email;
     brand.mobile = typeof mobileRaw === 'string' ? normaliseMobile(mobileRaw) : null;
     brand.email = typeof emailRaw === 'string' ? normaliseEmail(emailRaw) : null;
+
+    // A test scripted how this brand (or the next brands of this mobile number) ends.
+    const scripted = brand.scripted?.remaining ? brand.scripted : brand.mobile ? this.store.brandOutcomes.get(brand.mobile) : undefined;
+    if (scripted && scripted.remaining > 0) {
+      scripted.remaining -= 1;
+      return this.forceBrand(brand, scripted.outcome);
+    }
+    const brandName = spInfo?.['brand_name'];
+    if (brand.brandType === 'SOLE_PROPRIETOR' && typeof brandName === 'string' && looksLikeCompany(brandName)) {
+      return this.failBrand(brand, BRAND_FAILURES.tcr, [
+        { code: SOLE_PROPRIETOR_COMPANY_CODE, field: 'brand_name', description: 'The brand name looks like an LLC or a corporation, which cannot register as a Sole Proprietor: register it as a business (Standard or Low-Volume Standard brand).' },
+      ]);
+    }
 
     const others = [...this.store.brands.values()].filter((o) => o.sid !== brand.sid && o.status !== 'FAILED' && o.status !== 'PENDING');
     if (brand.mobile) {
@@ -222,6 +283,35 @@ export class Lifecycle {
     }
   }
 
+  /**
+   * A test puts the brand in a state (any of the spec's statuses) as Twilio would: a FAILED brand
+   * fails its vetting campaigns, an APPROVED one still UNVERIFIED gets its OTP, a verified identity
+   * approves its bundles, PENDING registers it again.
+   */
+  forceBrand(brand: Brand, to: ForcedBrandState): void {
+    const wasApproved = brand.status === 'APPROVED';
+    if (to.status === 'FAILED') {
+      this.failBrand(brand, to.failureReason ?? BRAND_FAILURES.tcr, to.errors ?? []);
+      return;
+    }
+    brand.status = to.status;
+    if (to.identityStatus) brand.identityStatus = to.identityStatus;
+    brand.failureReason = to.failureReason ?? null;
+    brand.errors = to.errors ?? [];
+    brand.dateUpdated = Date.now();
+    if (to.status === 'PENDING') return this.brandCreated(brand);
+    if (to.status !== 'APPROVED') return;
+    brand.tcrId ??= tcrId('B');
+    if (brand.identityStatus === 'VERIFIED' || brand.identityStatus === 'VETTED_VERIFIED') {
+      for (const sid of [brand.customerProfileBundleSid, brand.a2pProfileBundleSid]) {
+        const b = this.store.bundle(sid);
+        if (b && b.status === 'in-review') this.setBundleStatus(b, 'twilio-approved');
+      }
+    } else if (!wasApproved) {
+      this.sendOtp(brand);
+    }
+  }
+
   /** An OTP goes to the brand's mobile; unless replies are disabled, the customer answers YES after otpReplyDelayMs. */
   sendOtp(brand: Brand): void {
     brand.otpsSent += 1;
@@ -254,7 +344,7 @@ export class Lifecycle {
       const problems = brand && brand.status === 'APPROVED' ? this.campaignProblems(c, brand) : [];
       if (!brand || brand.status !== 'APPROVED') {
         c.campaignStatus = 'FAILED';
-        c.errors = [{ error_code: CAMPAIGN_ERROR_CODE, description: `The brand ${c.brandRegistrationSid} is not APPROVED.`, fields: ['brand_registration_sid'] }];
+        c.errors = [{ error_code: UNVERIFIED_BRAND_NOT_APPROVED_CODE, description: `The brand ${c.brandRegistrationSid} is not APPROVED.`, fields: ['brand_registration_sid'] }];
       } else if (problems.length > 0) {
         c.campaignStatus = 'FAILED';
         c.errors = problems;
@@ -272,14 +362,14 @@ export class Lifecycle {
   /**
    * Carrier vetting, reduced to what the walkthrough (step 4, message_samples) asks for:
    * "In the message, be sure to identify your Brand by name". A campaign none of whose samples
-   * names the brand fails with error 30899 (carrier rejection), naming the field.
+   * names the brand fails with error 30893, naming the field.
    */
   private campaignProblems(c: Campaign, brand: Brand): Record<string, unknown>[] {
     const brandName = this.store.assignedEndUsers(brand.a2pProfileBundleSid, 'sole_proprietor_information')[0]?.attributes['brand_name'];
     if (typeof brandName !== 'string' || brandName.trim() === '') return [];
     const named = c.messageSamples.some((m) => m.toLowerCase().includes(brandName.trim().toLowerCase()));
     if (named) return [];
-    return [{ error_code: CAMPAIGN_ERROR_CODE, description: CAMPAIGN_REJECTIONS.samplesWithoutBrand, fields: ['message_samples'] }];
+    return [{ error_code: CAMPAIGN_CODES.samplesWithoutBrand, description: CAMPAIGN_REJECTIONS.samplesWithoutBrand, fields: ['message_samples'] }];
   }
 
   /** Update of a FAILED campaign (UpdateUsAppToPerson): back to IN_PROGRESS and vetted again. */

@@ -7,6 +7,13 @@ import { collectionRoutes, type ApiRequest, type Route } from './routes.js';
 import { newSid, type Brand, type Campaign, type MessagingService } from './store.js';
 
 const HOST = 'https://messaging.twilio.com';
+
+/**
+ * UNVERIFIED: no document names Twilio's answer to a second campaign on one Messaging Service (002
+ * only says a Sole Proprietor brand has one campaign). The sandbox refuses it as it refuses other
+ * requests its resources' state does not allow: 400 with the generic 20001, not an invented code.
+ */
+export const UNVERIFIED_SECOND_CAMPAIGN = { status: 400, code: 20001 } as const;
 const BASE = `${HOST}/v1`;
 
 function renderBrand(ctx: SandboxContext, b: Brand): Record<string, unknown> {
@@ -355,7 +362,8 @@ export const messagingRoutes: Route[] = [
         throw badRequest(`Brand ${brand.sid} is ${brand.status}; a campaign can only be created for an APPROVED brand.`);
       }
       if (brand.brandType === 'SOLE_PROPRIETOR') {
-        if (brand.identityStatus !== 'VERIFIED') {
+        // VETTED_VERIFIED is a verified identity too (twilio_messaging_v1.json's identity_status enum).
+        if (brand.identityStatus !== 'VERIFIED' && brand.identityStatus !== 'VETTED_VERIFIED') {
           throw badRequest(`Sole Proprietor brand ${brand.sid} is ${brand.identityStatus}; the customer must complete OTP verification before a campaign can be created.`);
         }
         if (f.UsAppToPersonUsecase !== 'SOLE_PROPRIETOR') {
@@ -364,8 +372,7 @@ export const messagingRoutes: Route[] = [
       }
       const existing = [...ctx.store.campaigns.values()].find((c) => c.messagingServiceSid === svc.sid);
       if (existing) {
-        // 20409 is Twilio's generic "conflict" code (used e.g. by Studio for an execution that is already active).
-        throw new TwilioApiError(409, 20409, `Messaging Service ${svc.sid} already has a US A2P campaign (${existing.sid}); a Messaging Service can have only one.`);
+        throw new TwilioApiError(UNVERIFIED_SECOND_CAMPAIGN.status, UNVERIFIED_SECOND_CAMPAIGN.code, `Messaging Service ${svc.sid} already has a US A2P campaign (${existing.sid}); a Messaging Service can have only one.`);
       }
       const now = Date.now();
       const c: Campaign = {

@@ -20,7 +20,8 @@ export type BundleStatus = 'draft' | 'pending-review' | 'in-review' | 'twilio-re
 export type BundleKind = 'customerProfile' | 'trustProduct';
 
 export interface BundleError {
-  code: number;
+  /** Absent where no document names Twilio's code for the simulated rejection. */
+  code?: number;
   object_field: string;
   failure_reason: string;
 }
@@ -141,6 +142,14 @@ export interface Address {
 export type BrandStatus = 'PENDING' | 'APPROVED' | 'FAILED' | 'IN_REVIEW' | 'DELETION_PENDING' | 'DELETION_FAILED' | 'SUSPENDED';
 export type IdentityStatus = 'SELF_DECLARED' | 'UNVERIFIED' | 'VERIFIED' | 'VETTED_VERIFIED';
 
+/** A brand state forced by a test (POST /_sandbox/brands/{BN}/status). */
+export interface ForcedBrandState {
+  status: BrandStatus;
+  identityStatus?: IdentityStatus | undefined;
+  failureReason?: string | null | undefined;
+  errors?: JsonObject[] | undefined;
+}
+
 export interface Brand {
   sid: string;
   customerProfileBundleSid: string;
@@ -155,6 +164,8 @@ export interface Brand {
   skipAutomaticSecVet: boolean;
   dateCreated: number;
   dateUpdated: number;
+  /** Set by the admin hook: how the next registrations (resubmissions) of this brand end, instead of the rules. */
+  scripted?: { outcome: ForcedBrandState; remaining: number };
   /** Resolved when the brand leaves PENDING (TCR registration). */
   mobile: string | null;
   email: string | null;
@@ -252,6 +263,8 @@ export class Store {
   readonly tcrMobileUsage = new Map<string, number>();
   readonly tcrEmailUsage = new Map<string, number>();
   readonly neverReply = new Set<string>();
+  /** Scripted brand outcomes by normalised mobile number (POST /_sandbox/brand-outcomes): how its next registrations end. */
+  readonly brandOutcomes = new Map<string, { outcome: ForcedBrandState; remaining: number }>();
   readonly requestLog: RequestLogEntry[] = [];
   otps = 0;
   readonly startedAt = Date.now();

@@ -4,6 +4,7 @@ import type { SandboxContext } from './context.js';
 import { badRequest, invalidParam, notFound } from './errors.js';
 import { fields, zAttributes, zNonEmpty } from './forms.js';
 import { evaluateBundle, type PolicyDoc } from './policies.js';
+import type { BundleError, EvaluationResult } from './store.js';
 import { collectionRoutes, type ApiRequest, type Route } from './routes.js';
 import {
   POLICY_SECONDARY_BUSINESS,
@@ -251,17 +252,18 @@ function bundleRoutes(k: KindInfo): Route[] {
           if (!EDITABLE.includes(b.status)) {
             throw badRequest(`Bundle ${b.sid} cannot be submitted for review from status ${b.status}; only draft or twilio-rejected bundles can be set to pending-review.`);
           }
-          const ev = evaluateBundle(ctx.store, b, b.policySid);
-          if (ev.status !== 'compliant') {
-            const failed = ev.results.filter((r) => !r.passed).map((r) => r.requirement_name);
-            throw badRequest(`Bundle ${b.sid} is noncompliant and cannot be submitted for review. Failed requirements: ${failed.join(', ')}. Create an Evaluation to see the details.`);
-          }
         }
         if (f.FriendlyName !== undefined) b.friendlyName = f.FriendlyName;
         if (f.Email !== undefined) b.email = f.Email;
         if (f.StatusCallback !== undefined) b.statusCallback = f.StatusCallback;
         b.dateUpdated = Date.now();
-        if (f.Status === 'pending-review') ctx.lifecycle.submit(b);
+        if (f.Status === 'pending-review') {
+          // 000: "If it's non-compliant, it will automatically be rejected with a TWILIO_REJECTED status":
+          // Twilio accepts the submission and then rejects the bundle with what the evaluation found.
+          const ev = evaluateBundle(ctx.store, b, b.policySid);
+          if (ev.status === 'compliant') ctx.lifecycle.submit(b);
+          else ctx.lifecycle.submitNoncompliant(b, evaluationErrors(ev.results));
+        }
         return { status: 200, body: renderBundle(ctx, b) };
       },
     },
@@ -495,3 +497,23 @@ export const trusthubRoutes: Route[] = [
 ];
 
 export type { BundleStatus };
+
+/**
+ * A noncompliant evaluation as a rejected bundle's errors: a requirement that is missing (its own code,
+ * e.g. 22214 or 22216, not one of its fields') as one error, else each invalid field.
+ */
+export function evaluationErrors(results: EvaluationResult[]): BundleError[] {
+  const out: BundleError[] = [];
+  const withCode = (code: number | null) => (code === null ? {} : { code });
+  for (const r of results) {
+    if (r.passed) continue;
+    const items = r.invalid.filter((i) => i.failure_reason);
+    const missing = items.length === 0 || !items.some((i) => i.error_code === r.error_code);
+    if (missing) {
+      out.push({ ...withCode(r.error_code), object_field: r.requirement_name, failure_reason: r.failure_reason ?? `${r.requirement_friendly_name} is not satisfied.` });
+      continue;
+    }
+    for (const i of items) out.push({ ...withCode(i.error_code), object_field: i.object_field, failure_reason: i.failure_reason! });
+  }
+  return out;
+}

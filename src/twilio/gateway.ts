@@ -49,15 +49,30 @@ const brandSchema = z
     failureReason: z.string().nullish(),
     errors: z.array(z.unknown()).nullish(),
     brandType: z.string().nullish(),
+    // twilio-node turns date_created/date_updated into Dates; an absent or unparsable one is null.
+    dateCreated: z.union([z.date(), z.string()]).nullish(),
+    dateUpdated: z.union([z.date(), z.string()]).nullish(),
   })
   .passthrough();
+
+/** BrandRegistrations `status` and `identity_status` values (twilio_messaging_v1.json enums). */
+export const BRAND_STATUSES = ['PENDING', 'APPROVED', 'FAILED', 'IN_REVIEW', 'DELETION_PENDING', 'DELETION_FAILED', 'SUSPENDED'] as const;
+export const BRAND_IDENTITY_STATUSES = ['SELF_DECLARED', 'UNVERIFIED', 'VERIFIED', 'VETTED_VERIFIED'] as const;
+export type BrandStatus = (typeof BRAND_STATUSES)[number];
+export type BrandIdentityStatus = (typeof BRAND_IDENTITY_STATUSES)[number];
+
 export type Brand = {
   sid: string;
-  status: string;
-  identityStatus: string | null;
+  /** One of BRAND_STATUSES, or a value Twilio added since (kept as is: the stage treats it as undecided). */
+  status: BrandStatus | (string & {});
+  identityStatus: BrandIdentityStatus | (string & {}) | null;
   a2pProfileBundleSid: string | null;
   failureReason: string | null;
   errors: unknown[];
+  /** When the brand was registered (ms epoch): the 30-day OTP limit counts from here (002 §3.1). */
+  dateCreated: number | null;
+  /** Its last change (ms epoch), e.g. when it entered IN_REVIEW. */
+  dateUpdated: number | null;
 };
 
 const campaignSchema = z
@@ -526,7 +541,15 @@ function toBrand(b: z.infer<typeof brandSchema>): Brand {
     a2pProfileBundleSid: b.a2pProfileBundleSid ?? null,
     failureReason: b.failureReason ?? null,
     errors: b.errors ?? [],
+    dateCreated: epochMs(b.dateCreated),
+    dateUpdated: epochMs(b.dateUpdated),
   };
+}
+
+function epochMs(d: Date | string | null | undefined): number | null {
+  if (d === null || d === undefined) return null;
+  const ms = d instanceof Date ? d.getTime() : Date.parse(d);
+  return Number.isFinite(ms) ? ms : null;
 }
 
 function toCampaign(c: z.infer<typeof campaignSchema>): CampaignRegistration {
