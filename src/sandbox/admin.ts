@@ -4,7 +4,7 @@ import { countFaults } from './faults.js';
 import { normaliseEmail, normaliseMobile } from './store.js';
 import { POLICIES } from './policies.js';
 import { addPhoneNumber } from './phone-numbers.js';
-import { policyRequirementsSchema } from '../twilio/policy.js';
+import { sandboxPolicyRequirementsSchema } from './business-rules.js';
 
 export interface AdminResult {
   status: number;
@@ -107,7 +107,7 @@ export function handleAdmin(ctx: SandboxContext, method: string, path: string, b
         const fields = Array.isArray(target['fields']) ? (target['fields'] as unknown[]) : [];
         if (!fields.includes(field)) target['fields'] = [...fields, field];
       }
-      const shape = policyRequirementsSchema.safeParse(requirements);
+      const shape = sandboxPolicyRequirementsSchema.safeParse(requirements);
       if (!shape.success) return invalid(shape.error);
       store.policies.set(sid, { ...current, requirements });
       return { status: 200, body: store.policies.get(sid) };

@@ -10,8 +10,19 @@ import {
   type Store,
 } from './store.js';
 import { NANP_MOBILE_RE, PHONE_RE, SOLE_PROPRIETOR_VERTICALS } from './rules.js';
-import { BUSINESS_IDENTITIES, BUSINESS_INDUSTRIES, BUSINESS_TYPES, JOB_POSITIONS, REGIONS_OF_OPERATION, normalizeUrl } from '../customers/business.js';
-import { OPTIONAL_END_USERS, OPTIONAL_FIELDS, policyRequirementsSchema, type PolicyRequirements } from '../twilio/policy.js';
+import {
+  BUSINESS_IDENTITY_VALUES,
+  BUSINESS_INDUSTRY_VALUES,
+  BUSINESS_TYPE_VALUES,
+  JOB_POSITION_VALUES,
+  OPTIONAL_POLICY_END_USERS as OPTIONAL_END_USERS,
+  OPTIONAL_POLICY_FIELDS as OPTIONAL_FIELDS,
+  REGION_VALUES,
+  REGISTRATION_IDENTIFIER_VALUES,
+  isWebsiteUrl,
+  sandboxPolicyRequirementsSchema as policyRequirementsSchema,
+  type SandboxPolicyRequirements as PolicyRequirements,
+} from './business-rules.js';
 
 export type { PolicyDoc } from './store.js';
 
@@ -202,17 +213,17 @@ const FIELD_CHECKS: Record<string, (v: string) => string | null> = {
   phone_number: (v) => (PHONE_RE.test(v) ? null : 'The Phone Number is not a valid E.164 phone number.'),
   mobile_phone_number: (v) => (NANP_MOBILE_RE.test(v) ? null : 'The Mobile Phone Number must be a US or Canadian mobile number in E.164 format (+1XXXXXXXXXX).'),
   vertical: (v) => (SOLE_PROPRIETOR_VERTICALS.has(v) ? null : `The Vertical ${v} is not one of the accepted values.`),
-  business_type: oneOf(BUSINESS_TYPES, 'Business Type'),
-  business_identity: oneOf(BUSINESS_IDENTITIES, 'Business Identity'),
-  business_industry: oneOf(BUSINESS_INDUSTRIES, 'Business Industry'),
-  business_registration_identifier: oneOf(['EIN', 'DUNS', 'CCN', 'CBN', 'CN', 'ACN', 'CIN', 'VAT', 'VATRN', 'RN', 'Other'], 'Business Registration Identifier'),
+  business_type: oneOf(BUSINESS_TYPE_VALUES, 'Business Type'),
+  business_identity: oneOf(BUSINESS_IDENTITY_VALUES, 'Business Identity'),
+  business_industry: oneOf(BUSINESS_INDUSTRY_VALUES, 'Business Industry'),
+  business_registration_identifier: oneOf(REGISTRATION_IDENTIFIER_VALUES, 'Business Registration Identifier'),
   business_registration_number: (v) => (/^[0-9A-Za-z-]{2,}$/.test(v) ? null : 'The Business Registration Number is not valid.'),
   business_regions_of_operation: (v) => {
-    const bad = v.split(',').map((x) => x.trim()).find((x) => !(REGIONS_OF_OPERATION as readonly string[]).includes(x));
+    const bad = v.split(',').map((x) => x.trim()).find((x) => !REGION_VALUES.includes(x));
     return bad === undefined ? null : `The Business Regions Of Operation ${bad} is not one of the accepted values.`;
   },
-  website_url: (v) => (normalizeUrl(v) ? null : 'The Website URL is not a valid URL.'),
-  job_position: oneOf(JOB_POSITIONS, 'Job Position'),
+  website_url: (v) => (isWebsiteUrl(v) ? null : 'The Website URL is not a valid URL.'),
+  job_position: oneOf(JOB_POSITION_VALUES, 'Job Position'),
 };
 
 function endUserResult(store: Store, bundle: Bundle, r: PolicyRequirements['end_user'][number]): EvaluationResult | null {
