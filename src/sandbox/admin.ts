@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { SandboxContext } from './context.js';
 import { countFaults } from './faults.js';
 import { normaliseEmail, normaliseMobile } from './store.js';
-import { POLICIES } from './policies.js';
+import { POLICIES, setStarterPolicyShape } from './policies.js';
+import { STARTER_POLICY_SHAPES } from './options.js';
 import { addPhoneNumber } from './phone-numbers.js';
 import { sandboxPolicyRequirementsSchema } from './business-rules.js';
 
@@ -20,6 +21,7 @@ const policyChangeSchema = z.union([
   z.object({ requirements: z.record(z.string(), z.unknown()) }),
   z.object({ addField: z.object({ endUserType: z.string().min(1), field: z.string().regex(/^[a-z0-9_]+$/) }) }),
 ]);
+const starterShapeSchema = z.object({ shape: z.enum(STARTER_POLICY_SHAPES) });
 const phoneNumberSchema = z.object({ phoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'phoneNumber must be E.164') });
 
 function parseJson(body: string): unknown {
@@ -39,7 +41,8 @@ function invalid(error: z.ZodError | string): AdminResult {
  * Test/demo controls under /_sandbox/ (no Twilio auth, loopback only, outside every budget and fault):
  * GET health, GET requests, GET faults (counts by kind), POST brands/{BN}/otp-reply, POST tcr-usage, POST never-reply,
  * GET/POST/DELETE policies/{RN} (change a policy as Twilio may, or restore the documented one),
- * POST phone-numbers (the account buys a number).
+ * POST phone-numbers (the account buys a number),
+ * POST starter-policy-shape {shape: documented | sample-1.1} (what fetching the Starter policy answers; evaluations unchanged).
  */
 export function handleAdmin(ctx: SandboxContext, method: string, path: string, body: string): AdminResult {
   const store = ctx.store;
@@ -112,6 +115,14 @@ export function handleAdmin(ctx: SandboxContext, method: string, path: string, b
       store.policies.set(sid, { ...current, requirements });
       return { status: 200, body: store.policies.get(sid) };
     }
+  }
+  if (method === 'POST' && path === '/_sandbox/starter-policy-shape') {
+    const json = parseJson(body);
+    if (json === undefined) return invalid('body must be JSON');
+    const r = starterShapeSchema.safeParse(json);
+    if (!r.success) return invalid(r.error);
+    setStarterPolicyShape(store, r.data.shape);
+    return { status: 200, body: { shape: r.data.shape } };
   }
   if (method === 'POST' && path === '/_sandbox/phone-numbers') {
     const json = parseJson(body);

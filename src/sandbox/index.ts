@@ -15,7 +15,7 @@ import { compileRoute } from './routes.js';
 import { POLICY_SECONDARY_BUSINESS, Store, newSid, type RequestLogEntry } from './store.js';
 import { trusthubRoutes } from './trusthub.js';
 import { addPhoneNumber, phoneNumberRoutes } from './phone-numbers.js';
-import { defaultPolicies } from './policies.js';
+import { defaultPolicies, setStarterPolicyShape } from './policies.js';
 
 export { FAULT_KINDS, SANDBOX_DEFAULTS, sandboxOptionsFromEnv, type FaultKind, type SandboxOptions } from './options.js';
 export type { RequestLogEntry } from './store.js';
@@ -76,6 +76,7 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
   const lifecycle = new Lifecycle(options, store, timers, callbacks);
 
   for (const [sid, p] of defaultPolicies()) store.policies.set(sid, p);
+  setStarterPolicyShape(store, options.starterPolicyShape);
   for (const n of options.phoneNumbers) addPhoneNumber(store, n);
   const now = Date.now();
   const isvPrimaryProfileSid = newSid('BU');

@@ -152,6 +152,54 @@ export const POLICIES: ReadonlyMap<string, PolicyDoc> = new Map<string, PolicyDo
   ],
 ]);
 
+const sampleRepFields = ['first_name', 'last_name', 'email', 'phone_number', 'business_title', 'job_position'];
+
+/**
+ * The Policy response 002 §1.1 prints for "fetch the Starter Customer Profile Policy" (its SID set to the
+ * Starter policy's; the sample carries a placeholder). Its requirements are not what §1.7 evaluates: if
+ * Twilio's real Starter policy reads like this, a pipeline that fails customers on requirements it does not
+ * know would fail every Sole Proprietor. Served with the `starterPolicyShape: 'sample-1.1'` switch.
+ */
+export const STARTER_POLICY_SAMPLE_1_1: PolicyDoc = {
+  sid: POLICY_STARTER,
+  friendly_name: 'Primary Customer Profile of type Business',
+  requirements: {
+    end_user: [
+      {
+        url: '/EndUserTypes/customer_profile_business_information',
+        fields: [
+          'business_type', 'business_registration_number', 'business_name', 'business_registration_identifier',
+          'business_identity', 'business_industry', 'website_url', 'business_regions_of_operation', 'social_media_profile_urls',
+        ],
+        type: 'customer_profile_business_information',
+        name: 'Business Information',
+        requirement_name: 'customer_profile_business_information',
+      },
+      { url: '/EndUserTypes/authorized_representative_1', fields: sampleRepFields, type: 'authorized_representative_1', name: 'Authorized Representative 1', requirement_name: 'authorized_representative_1' },
+      { url: '/EndUserTypes/authorized_representative_2', fields: sampleRepFields, type: 'authorized_representative_2', name: 'Authorized Representative 2', requirement_name: 'authorized_representative_2' },
+    ],
+    supporting_trust_products: [],
+    supporting_document: [
+      [
+        {
+          description: 'Customer Profile HQ Physical Address',
+          type: 'document',
+          name: 'Physical Business Address',
+          accepted_documents: [{ url: '/SupportingDocumentTypes/customer_profile_address', fields: ['address_sids'], type: 'customer_profile_address', name: 'Physical Business Address' }],
+          requirement_name: 'customer_profile_address',
+        },
+      ],
+    ],
+    supporting_customer_profiles: [],
+  },
+};
+
+/** Serve the Starter policy as §1.7 evaluates it (`documented`) or as §1.1's sample prints it. */
+export function setStarterPolicyShape(store: Store, shape: 'documented' | 'sample-1.1'): void {
+  if (shape === 'sample-1.1') store.servedPolicies.set(POLICY_STARTER, structuredClone(STARTER_POLICY_SAMPLE_1_1));
+  else store.servedPolicies.delete(POLICY_STARTER);
+}
+
 /** A fresh, deep copy of the documented policies for one sandbox. */
 export function defaultPolicies(): Map<string, PolicyDoc> {
   return new Map([...POLICIES].map(([sid, p]) => [sid, structuredClone(p)]));
