@@ -348,7 +348,7 @@ describe('business pipeline against the sandbox', () => {
       assert.equal(rec.state, 'failed');
       assert.equal(rec.stage, 'business-profile');
       // A field a2p-onboard does not fill is Twilio's to judge: its evaluation names it.
-      assert.match(rec.reason ?? '', /Secondary Business Profile BU[0-9a-f]{32} evaluation is noncompliant: .*The Stock Exchange is missing/);
+      assert.match(rec.reason ?? '', /Secondary Business Profile BU[0-9a-f]{32} evaluation is noncompliant: Business Information: .*\[fields: stock_exchange\]/);
       assert.equal(evaluationsOf(stack, rec.sids.customerProfile), 1);
 
       // Restored policy, redrive: the customer goes on, and its resources are reused.
