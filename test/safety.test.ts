@@ -8,6 +8,8 @@ import { STARTER_POLICY_SAMPLE_1_1 } from '../src/sandbox/policies.js';
 import { createTwilioClient } from '../src/twilio/client.js';
 import { PIPELINE_FILLS, missingRequirements, policyRequirementsSchema, splitRequirements } from '../src/twilio/policy.js';
 import { friendlyName } from '../src/jobs/context.js';
+import { loadContract } from '../src/sandbox/contract.js';
+import { exchangeOf, problemsOf } from './contract/exchanges.js';
 import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitForState, type Stack } from './helpers.js';
 
 /**
@@ -148,6 +150,13 @@ describe('point 2: strings within Twilio\'s limits', () => {
       for (const n of names) assert.ok([...n].length <= 64, `${n} (${n.length})`);
       assert.equal(new Set(names).size, names.length, 'no two resources share a name');
       assert.ok(stack.sandbox.requestLog().every((e) => e.status < 400 || e.status === 404), 'no request was refused');
+      // Every exchange honours Twilio's OpenAPI contract (requests and answers), as in test/contract.test.ts.
+      const contract = loadContract();
+      const problems = stack.sandbox.requestLog().flatMap((e) => {
+        const x = exchangeOf(contract, e);
+        return x ? problemsOf(contract, x) : [`unrouted: ${e.method} ${e.path}`];
+      });
+      assert.deepEqual(problems, []);
     } finally {
       await stack.close();
     }
