@@ -10,7 +10,9 @@ import { PIPELINE_FILLS, missingRequirements, policyRequirementsSchema, splitReq
 import { friendlyName } from '../src/jobs/context.js';
 import { loadContract } from '../src/sandbox/contract.js';
 import { exchangeOf, problemsOf } from './contract/exchanges.js';
-import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitForState, type Stack } from './helpers.js';
+import { loadConfig } from '../src/config.js';
+import { createRuntime } from '../src/workers/runtime.js';
+import { csv, row, startStack, stopTestRedis, templateFile, testPrefix, testRedisUrl, tmpFile, waitForState, type Stack } from './helpers.js';
 
 /**
  * Issue 12, points 1 and 2: what would hurt an ISV on its first production run.
@@ -66,6 +68,21 @@ describe('point 1: the local policy check leaves what it does not know to Twilio
       assert.equal(warned.length, 1, `one warning per policy version, got ${warned.length}`);
       assert.match(warned[0]!, /customer_profile_business_information/);
       assert.match(warned[0]!, /authorized_representative_1/);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('a worker starting against such a policy says at once what it does not fill', async () => {
+    const stack = await startStack({ workers: false, sandbox: { starterPolicyShape: 'sample-1.1' } });
+    const lines: string[] = [];
+    try {
+      const config = loadConfig({}, { REDIS_URL: await testRedisUrl(), QUEUE_PREFIX: testPrefix(), TWILIO_ACCOUNT_SID: stack.sandbox.options.accountSid, TWILIO_AUTH_TOKEN: stack.sandbox.options.authToken, TWILIO_API_BASE: stack.sandbox.url });
+      const rt = await createRuntime(config, linesLog(lines));
+      await rt.close();
+      const warned = lines.filter((l) => l.includes('does not fill'));
+      assert.equal(warned.length, 1, warned.join('\n'));
+      assert.match(warned[0]!, new RegExp(`${POLICY_STARTER}.*customer_profile_business_information`));
     } finally {
       await stack.close();
     }

@@ -109,6 +109,17 @@ export function policyRoles(s: Pick<StageSettings, 'starterPolicySid' | 'solePro
   ];
 }
 
+/**
+ * At worker start, after the policies are fetched: log what each configured policy asks that the pipeline
+ * does not fill, so an operator learns it before the first bundle is evaluated (once per policy version).
+ */
+export async function warnUnknownRequirements(cache: PolicyCache, settings: StageSettings, log: Logger): Promise<void> {
+  for (const { role, policySid } of policyRoles(settings)) {
+    const policy = await cache.get(policySid, log);
+    cache.warnUnknown(policy, role, splitRequirements(policy.requirements, PIPELINE_FILLS[role]).unknown, log);
+  }
+}
+
 /** Which stage's fills a bundle evaluated against `policySid` is judged by: its own assembled content says it. */
 function roleOf(settings: StageSettings, policySid: string, assembled: AssembledBundle): PolicyRole {
   const candidates = policyRoles(settings).filter((r) => r.policySid === policySid).map((r) => r.role);
