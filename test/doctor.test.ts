@@ -160,6 +160,25 @@ describe('a2p-onboard doctor', () => {
     assert.match(line(unreachable.report, 'public-base-url').summary, /does not answer/);
   });
 
+  it('a managed Redis that refuses CONFIG: read from INFO, or a warning saying what to verify by hand', async () => {
+    await fresh();
+    const managedAof = await startLocalRedis({ appendonly: true, disableConfig: true });
+    const managedBare = await startLocalRedis({ disableConfig: true });
+    try {
+      const aof = await doctor(env({ REDIS_URL: managedAof.url }));
+      assert.equal(line(aof.report, 'redis').status, 'ok', line(aof.report, 'redis').summary);
+      assert.match(line(aof.report, 'redis').summary, /persistence on \(AOF, from INFO\), maxmemory-policy noeviction/);
+      const bare = await doctor(env({ REDIS_URL: managedBare.url }));
+      assert.equal(bare.code, 0, 'a warning: RDB snapshots cannot be seen without CONFIG');
+      assert.equal(line(bare.report, 'redis-persistence').status, 'warn');
+      assert.match(line(bare.report, 'redis-persistence').fix ?? '', /verify by hand/);
+      assert.doesNotMatch(line(bare.report, 'redis').summary, /persistence on/);
+    } finally {
+      await managedAof.stop();
+      await managedBare.stop();
+    }
+  });
+
   it('the CLI: `a2p-onboard doctor --json` prints the report and exits 1 when a check fails', async () => {
     await fresh();
     const run = (e: NodeJS.ProcessEnv) =>

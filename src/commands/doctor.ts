@@ -319,10 +319,12 @@ async function checkRedis(input: DoctorInput, checks: DoctorCheck[]): Promise<vo
     }
   }
   const persistent = appendonly === 'yes' || (save !== null && save.trim() !== '');
+  // Through INFO only AOF can be seen: RDB snapshots may be on without showing.
+  const persistenceUnknown = !persistent && via === 'INFO';
   const problems: string[] = [];
   const fixes: string[] = [];
   if (!persistent) {
-    if (via === 'INFO' && appendonly === null) {
+    if (persistenceUnknown) {
       checks.push({ id: 'redis-persistence', status: 'warn', summary: 'Redis persistence: CONFIG is refused and INFO shows AOF off; RDB snapshots could not be checked', fix: "verify by hand in the provider's settings that persistence is on (AOF preferred)" });
     } else {
       problems.push(`persistence is off (appendonly ${appendonly ?? '?'}, save "${save ?? ''}")`);
@@ -335,7 +337,10 @@ async function checkRedis(input: DoctorInput, checks: DoctorCheck[]): Promise<vo
     fixes.push('set maxmemory-policy noeviction: with eviction, Redis drops queued jobs and ledger entries under memory pressure');
   }
   if (problems.length) checks.push({ id, status: 'fail', summary: `Redis: ${problems.join('; ')}`, fix: fixes.join('; ') });
-  else checks.push({ id, status: 'ok', summary: `Redis: persistence on (${appendonly === 'yes' ? 'AOF' : 'RDB snapshots'}${via === 'INFO' ? ', from INFO' : ''}), maxmemory-policy ${policy ?? '?'}` });
+  else {
+    const persistence = persistenceUnknown ? 'persistence not visible (see above)' : `persistence on (${appendonly === 'yes' ? 'AOF' : 'RDB snapshots'}${via === 'INFO' ? ', from INFO' : ''})`;
+    checks.push({ id, status: 'ok', summary: `Redis: ${persistence}, maxmemory-policy ${policy ?? 'not visible (see above)'}` });
+  }
 }
 
 const MARK: Record<CheckStatus, string> = { ok: '✓', warn: '!', fail: '✗' };
