@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import { RejectedError } from '../twilio/errors.js';
 import type { TwilioGateway } from '../twilio/gateway.js';
-import { PIPELINE_FILLS, missingRequirements, splitRequirements, type AssembledBundle, type Policy, type PolicyRole, type UnknownRequirement } from '../twilio/policy.js';
+import { PIPELINE_FILLS, POLICY_ROLES, missingRequirements, splitRequirements, type AssembledBundle, type Policy, type PolicyRole, type UnknownRequirement } from '../twilio/policy.js';
 import { BUSINESS_ACTIONS } from '../reports/actions.js';
 import { fingerprint, type StageContext, type StageSettings } from './context.js';
 
@@ -120,20 +120,17 @@ export async function warnUnknownRequirements(cache: PolicyCache, settings: Stag
   }
 }
 
-/** Which stage's fills a bundle evaluated against `policySid` is judged by: its own assembled content says it. */
+/**
+ * Which stage's fills judge a bundle evaluated against `policySid`: the role configured with that SID; two
+ * roles sharing one SID (a misconfiguration), or none, are told apart by what the stage put in.
+ */
 function roleOf(settings: StageSettings, policySid: string, assembled: AssembledBundle): PolicyRole {
-  const candidates = policyRoles(settings).filter((r) => r.policySid === policySid).map((r) => r.role);
-  // Two roles sharing one SID (a misconfiguration) are told apart by what the stage put in.
-  const fitting = candidates.find((role) => assembled.endUsers.every((e) => e.type in PIPELINE_FILLS[role].endUsers) && assembled.customerProfiles.every((t) => PIPELINE_FILLS[role].customerProfiles.includes(t)));
-  return fitting ?? candidates[0] ?? roleFromContent(assembled);
-}
-
-function roleFromContent(assembled: AssembledBundle): PolicyRole {
-  for (const role of ['starter', 'soleProprietor', 'business', 'shakenStir'] as const) {
+  const fits = (role: PolicyRole) => {
     const f = PIPELINE_FILLS[role];
-    if (assembled.endUsers.every((e) => e.type in f.endUsers) && assembled.customerProfiles.every((t) => f.customerProfiles.includes(t))) return role;
-  }
-  return 'starter';
+    return assembled.endUsers.every((e) => e.type in f.endUsers) && assembled.customerProfiles.every((t) => f.customerProfiles.includes(t));
+  };
+  const candidates = policyRoles(settings).filter((r) => r.policySid === policySid).map((r) => r.role);
+  return candidates.find(fits) ?? candidates[0] ?? POLICY_ROLES.find(fits) ?? 'starter';
 }
 
 /**
