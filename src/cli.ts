@@ -273,6 +273,18 @@ program
   });
 
 program
+  .command('doctor')
+  .description('before the first real batch: check the credentials, the ISV primary profile, the policies, sender numbers, PUBLIC_BASE_URL and Redis persistence')
+  .option('--file <csv>', 'a customers CSV: every number in its sender_number (and business phone_numbers) column must be the account\'s')
+  .option('--json', 'print {"ok", "checks": [{"id", "status": "ok"|"warn"|"fail", "summary", "fix"}]}')
+  .option('--strict', 'warnings fail too')
+  .addHelpText('after', '\nPrints one line per check (✓ ok, ! warning, ✗ failed) with what to do. Exit 0 when nothing failed, 1 otherwise.')
+  .action(async (o: { file?: string; json?: boolean; strict?: boolean }) => {
+    const { runDoctorCommand } = await import('./commands/doctor.js');
+    process.exitCode = await runDoctorCommand(o);
+  });
+
+program
   .command('sandbox')
   .description('run the local Twilio sandbox (SANDBOX_* settings)')
   .option('--port <n>', 'port (default SANDBOX_PORT)', positiveInt)

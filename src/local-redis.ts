@@ -40,12 +40,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startLocalRedis(opts: { port?: number; appendonly?: boolean } = {}): Promise<LocalRedis> {
+export async function startLocalRedis(opts: { port?: number; appendonly?: boolean; disableConfig?: boolean } = {}): Promise<LocalRedis> {
   if (!hasRedisServer()) throw new RedisNotFoundError();
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'a2p-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--maxmemory-policy', 'noeviction'];
   args.push('--appendonly', opts.appendonly ? 'yes' : 'no');
+  // As managed Redis services do: CONFIG is not available (tests of what `doctor` says then).
+  if (opts.disableConfig) args.push('--rename-command', 'CONFIG', '');
   const child: ChildProcess = spawn('redis-server', args, { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
   let ok = false;

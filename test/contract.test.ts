@@ -54,6 +54,10 @@ const CAMPAIGN = {
 const GATEWAY_CALLS: Record<string, (x: Ctx) => Promise<unknown>> = {
   checkCredentials: ({ g }) => g.checkCredentials(),
   findApprovedPrimaryProfile: ({ g }) => g.findApprovedPrimaryProfile('RNdfbf3fae0e1107f8aded0e7cead80bf5'),
+  customerProfileEndUsers: async ({ g, stack }) => {
+    const eus = await g.customerProfileEndUsers(stack.sandbox.isvPrimaryProfileSid);
+    assert.equal(eus.find((e) => e.type === 'customer_profile_business_information')?.attributes['business_identity'], 'isv_reseller_or_partner');
+  },
   createBundle: async ({ g }) => {
     await g.createBundle('customerProfile', { friendlyName: 'contract cp', email: 'cp@example.com', policySid: POLICY_STARTER, statusCallback: 'https://isv.example.com/webhooks/twilio/status' });
     await g.createBundle('trustProduct', { friendlyName: 'contract tp', email: 'tp@example.com', policySid: POLICY_SOLE_PROPRIETOR });
@@ -266,7 +270,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       'CreateBrandRegistrations', 'ListBrandRegistrations', 'FetchBrandRegistrations', 'CreateBrandRegistrationOtp',
       'CreateService', 'FetchService', 'ListService', 'CreateUsAppToPerson', 'ListUsAppToPerson',
       'UpdateEndUser', 'UpdateAddress', 'UpdateBrandRegistrations', 'FetchUsAppToPerson', 'UpdateUsAppToPerson',
-      'FetchPolicies', 'ListIncomingPhoneNumber',
+      'FetchPolicies', 'ListIncomingPhoneNumber', 'FetchEndUser',
       'CreateCustomerProfileChannelEndpointAssignment', 'ListCustomerProfileChannelEndpointAssignment',
       'CreateTrustProductChannelEndpointAssignment', 'ListTrustProductChannelEndpointAssignment',
       'DeleteCustomerProfileChannelEndpointAssignment', 'DeleteTrustProductChannelEndpointAssignment',

@@ -193,7 +193,7 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
         { profiles: 2, bundles: 2, brands: 2, services: 2, campaigns: 2 },
       );
       const client = createTwilioClient({ accountSid: stack.sandbox.options.accountSid, authToken: stack.sandbox.options.authToken, apiBase: stack.sandbox.url });
-      const endUsers = await client.trusthub.v1.endUsers.list();
+      const endUsers = (await client.trusthub.v1.endUsers.list()).filter((e) => e.friendlyName !== 'ISV Business Information');
       assert.equal(endUsers.length, 4, 'two end users per customer');
       const addresses = await client.api.v2010.accounts(stack.sandbox.options.accountSid).addresses.list();
       assert.equal(addresses.length, 2);

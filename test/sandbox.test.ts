@@ -505,7 +505,8 @@ describe('sandbox', () => {
       await client.addresses.create({ customerName: `C${i}`, street: '1 Main St', city: 'Austin', region: 'TX', postalCode: '78701', isoCountry: 'US', friendlyName: i % 2 ? 'odd' : 'even' });
     }
     const eus = await client.trusthub.v1.endUsers.list({ pageSize: 2 });
-    assert.deepEqual(eus.map((e) => e.friendlyName), ['eu0', 'eu1', 'eu2', 'eu3', 'eu4']);
+    // The ISV's primary profile's business information comes first: the sandbox made it at start.
+    assert.deepEqual(eus.map((e) => e.friendlyName), ['ISV Business Information', 'eu0', 'eu1', 'eu2', 'eu3', 'eu4']);
     const pages = sb.requestLog().filter((e) => e.operation === 'endUser.list');
     assert.equal(pages.length, 3);
 

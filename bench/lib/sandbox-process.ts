@@ -27,6 +27,7 @@ const ENV: Record<keyof Omit<SandboxOptions, 'port' | 'host' | 'accountSid' | 'a
   otpRps: 'SANDBOX_OTP_RPS',
   latencyMs: 'SANDBOX_LATENCY_MS',
   faultRate: 'SANDBOX_FAULT_RATE',
+  starterPolicyShape: 'SANDBOX_STARTER_POLICY_SHAPE',
 };
 
 export async function startSandboxProcess(opts: Partial<SandboxOptions> = {}): Promise<SandboxProcess> {

@@ -197,7 +197,7 @@ export const BUSINESS_ACTIONS = {
   businessProfile: `Twilio rejected the Secondary Business Profile (see the reason: business information, representatives or address): ${BUSINESS_UPDATE}; the profile is corrected and resubmitted, nothing is created twice`,
   shakenStir: `the SHAKEN/STIR Trust Product was refused (see the reason; it follows its Secondary Business Profile): ${BUSINESS_UPDATE}`,
   policy:
-    "the bundle lacks what Twilio's current policy requires (named in the reason). A missing customer column: fill it and run `a2p-onboard ingest FILE --update`. A requirement a2p-onboard does not send (Twilio changed the policy): a2p-onboard must learn the new field; then run `a2p-onboard redrive --customer ID`",
+    "the bundle lacks data Twilio's current policy requires and a2p-onboard fills from the CSV (named in the reason, with its column): fill it and run `a2p-onboard ingest FILE --update`",
   phoneNumbers:
     'a number in phone_numbers is not a phone number of this Twilio account: buy or port it into the account (or correct phone_numbers), then run `a2p-onboard ingest FILE --update` (or `a2p-onboard redrive --customer ID` once the account owns it)',
 } as const;

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import type { SandboxContext } from './context.js';
 import { countFaults } from './faults.js';
 import { normaliseEmail, normaliseMobile } from './store.js';
-import { POLICIES } from './policies.js';
+import { POLICIES, setStarterPolicyShape } from './policies.js';
+import { STARTER_POLICY_SHAPES } from './options.js';
 import { addPhoneNumber } from './phone-numbers.js';
-import { policyRequirementsSchema } from '../twilio/policy.js';
+import { sandboxPolicyRequirementsSchema } from './business-rules.js';
 
 export interface AdminResult {
   status: number;
@@ -30,6 +31,14 @@ const policyChangeSchema = z.union([
   z.object({ requirements: z.record(z.string(), z.unknown()) }),
   z.object({ addField: z.object({ endUserType: z.string().min(1), field: z.string().regex(/^[a-z0-9_]+$/) }) }),
 ]);
+/** Make the ISV's primary profile unapproved, or of another business identity (doctor's failure cases). */
+const primaryProfileSchema = z
+  .object({
+    status: z.enum(['draft', 'pending-review', 'in-review', 'twilio-rejected', 'twilio-approved']).optional(),
+    businessIdentity: z.string().min(1).optional(),
+  })
+  .refine((v) => v.status !== undefined || v.businessIdentity !== undefined, { message: 'status or businessIdentity is required' });
+const starterShapeSchema = z.object({ shape: z.enum(STARTER_POLICY_SHAPES) });
 const phoneNumberSchema = z.object({ phoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'phoneNumber must be E.164') });
 
 function parseJson(body: string): unknown {
@@ -51,7 +60,9 @@ function invalid(error: z.ZodError | string): AdminResult {
  * brand status now and, with `repeat`, for its next registrations), POST brand-outcomes (how the next registrations of a
  * mobile number's brands end), POST tcr-usage, POST never-reply,
  * GET/POST/DELETE policies/{RN} (change a policy as Twilio may, or restore the documented one),
- * POST phone-numbers (the account buys a number).
+ * POST phone-numbers (the account buys a number),
+ * POST primary-profile {status?, businessIdentity?} (the ISV's primary profile: its status, its business_identity),
+ * POST starter-policy-shape {shape: documented | sample-1.1} (what fetching the Starter policy answers; evaluations unchanged).
  */
 export function handleAdmin(ctx: SandboxContext, method: string, path: string, body: string): AdminResult {
   const store = ctx.store;
@@ -142,11 +153,38 @@ export function handleAdmin(ctx: SandboxContext, method: string, path: string, b
         const fields = Array.isArray(target['fields']) ? (target['fields'] as unknown[]) : [];
         if (!fields.includes(field)) target['fields'] = [...fields, field];
       }
-      const shape = policyRequirementsSchema.safeParse(requirements);
+      const shape = sandboxPolicyRequirementsSchema.safeParse(requirements);
       if (!shape.success) return invalid(shape.error);
       store.policies.set(sid, { ...current, requirements });
       return { status: 200, body: store.policies.get(sid) };
     }
+  }
+  if (method === 'POST' && path === '/_sandbox/primary-profile') {
+    const json = parseJson(body);
+    if (json === undefined) return invalid('body must be JSON');
+    const r = primaryProfileSchema.safeParse(json);
+    if (!r.success) return invalid(r.error);
+    const profile = store.customerProfiles.get(ctx.isvPrimaryProfileSid);
+    if (!profile) return { status: 404, body: { error: 'the ISV primary profile is gone' } };
+    if (r.data.status !== undefined) {
+      profile.status = r.data.status;
+      profile.dateUpdated = Date.now();
+    }
+    const info = store.assignedEndUsers(profile.sid, 'customer_profile_business_information')[0];
+    if (r.data.businessIdentity !== undefined) {
+      if (!info) return { status: 409, body: { error: 'the ISV primary profile has no business information' } };
+      info.attributes = { ...info.attributes, business_identity: r.data.businessIdentity };
+      info.dateUpdated = Date.now();
+    }
+    return { status: 200, body: { sid: profile.sid, status: profile.status, business_identity: info?.attributes['business_identity'] ?? null } };
+  }
+  if (method === 'POST' && path === '/_sandbox/starter-policy-shape') {
+    const json = parseJson(body);
+    if (json === undefined) return invalid('body must be JSON');
+    const r = starterShapeSchema.safeParse(json);
+    if (!r.success) return invalid(r.error);
+    setStarterPolicyShape(store, r.data.shape);
+    return { status: 200, body: { shape: r.data.shape } };
   }
   if (method === 'POST' && path === '/_sandbox/phone-numbers') {
     const json = parseJson(body);

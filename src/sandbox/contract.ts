@@ -43,6 +43,32 @@ export interface SpecOperation {
   formArrays: string[];
   /** Status codes the operation documents, with their JSON schema (null for 204). */
   responses: Record<string, Schema | null>;
+  /** Form fields with a documented maximum length in characters (see maxLengthsOf). */
+  maxLengths: Record<string, number>;
+}
+
+/**
+ * Trust Hub's OpenAPI file gives no length for FriendlyName, but Trust Hub holds bundles, end users and
+ * supporting documents to the same 64 characters the Messaging and API files document ("It can be up to 64
+ * characters long"); Twilio answers a longer one with 400 / 20001.
+ */
+const TRUSTHUB_FRIENDLY_NAME_MAX = 64;
+const TRUSTHUB_NAMED = /^\/v1\/(CustomerProfiles|TrustProducts|EndUsers|SupportingDocuments)(\/\{Sid\})?$/;
+
+/**
+ * Documented maximum lengths of an operation's string form fields: "can be up to N characters long" /
+ * "Max length: N characters" in the field's description, plus the Trust Hub FriendlyName rule.
+ */
+function maxLengthsOf(product: Product, path: string, props: JsonObject): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, s] of Object.entries(props)) {
+    if (!isObject(s) || s['type'] !== 'string') continue;
+    const d = typeof s['description'] === 'string' ? s['description'] : '';
+    const m = /\bup to (\d+) characters\b/i.exec(d) ?? /\bMax length: (\d+) characters\b/.exec(d);
+    if (m) out[name] = Number(m[1]);
+  }
+  if (product === 'trusthub' && TRUSTHUB_NAMED.test(path) && 'FriendlyName' in props) out['FriendlyName'] = TRUSTHUB_FRIENDLY_NAME_MAX;
+  return out;
 }
 
 /** What is wrong with a request, in the terms Twilio answers with. */
@@ -183,6 +209,7 @@ export class Contract {
             .filter(([, s]) => isObject(s) && s['type'] === 'array')
             .map(([k]) => k),
           responses,
+          maxLengths: maxLengthsOf(product, path, props),
         };
         this.ops.set(Contract.key(product, spec.method, path), spec);
       }
@@ -272,6 +299,11 @@ export class Contract {
         }
         const name = e ? fieldOf(e) : 'body';
         return { where: 'form', kind: 'invalid', name, message: describe(fn.errors, name) };
+      }
+      // Lengths the descriptions document (ajv sees no maxLength in Twilio's files); counted in characters.
+      for (const [name, max] of Object.entries(op.maxLengths)) {
+        const v = body[name];
+        if (typeof v === 'string' && [...v].length > max) return { where: 'form', kind: 'invalid', name, message: `Invalid parameter ${name}: must be ${max} characters or fewer (got ${[...v].length})` };
       }
       if (opts.strict) {
         const props = isObject(op.form['properties']) ? op.form['properties'] : {};

@@ -15,7 +15,8 @@ import { compileRoute } from './routes.js';
 import { POLICY_SECONDARY_BUSINESS, Store, newSid, type RequestLogEntry } from './store.js';
 import { trusthubRoutes } from './trusthub.js';
 import { addPhoneNumber, phoneNumberRoutes } from './phone-numbers.js';
-import { defaultPolicies } from './policies.js';
+import { defaultPolicies, setStarterPolicyShape } from './policies.js';
+import { ISV_RESELLER_OR_PARTNER } from './business-rules.js';
 
 export { FAULT_KINDS, SANDBOX_DEFAULTS, sandboxOptionsFromEnv, type FaultKind, type SandboxOptions } from './options.js';
 export type { RequestLogEntry } from './store.js';
@@ -76,6 +77,7 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
   const lifecycle = new Lifecycle(options, store, timers, callbacks);
 
   for (const [sid, p] of defaultPolicies()) store.policies.set(sid, p);
+  setStarterPolicyShape(store, options.starterPolicyShape);
   for (const n of options.phoneNumbers) addPhoneNumber(store, n);
   const now = Date.now();
   const isvPrimaryProfileSid = newSid('BU');
@@ -94,6 +96,28 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
     reviewPassed: true,
     submission: 1,
   });
+  // Its business information says what 002's prerequisites demand: Business Identity "ISV Reseller or Partner".
+  const isvInfoSid = newSid('IT');
+  store.endUsers.set(isvInfoSid, {
+    sid: isvInfoSid,
+    friendlyName: 'ISV Business Information',
+    type: 'customer_profile_business_information',
+    attributes: {
+      business_name: 'Example ISV Inc',
+      business_identity: ISV_RESELLER_OR_PARTNER,
+      business_type: 'Corporation',
+      business_industry: 'TECHNOLOGY',
+      business_registration_identifier: 'EIN',
+      business_registration_number: '12-3456789',
+      business_regions_of_operation: 'USA_AND_CANADA',
+      website_url: 'https://isv.example.com',
+      social_media_profile_urls: '',
+    },
+    dateCreated: now,
+    dateUpdated: now,
+  });
+  const isvInfoAssignment = newSid('BV');
+  store.assignments.set(isvInfoAssignment, { sid: isvInfoAssignment, bundleSid: isvPrimaryProfileSid, objectSid: isvInfoSid, dateCreated: now });
 
   const ctx: SandboxContext = {
     options,

@@ -35,7 +35,16 @@ export interface SandboxOptions {
   openapiDir?: string;
   /** The numbers the account owns (IncomingPhoneNumbers), E.164. */
   phoneNumbers: string[];
+  /**
+   * What GET /v1/Policies/{Starter} answers: `documented` (what §1.7 evaluates) or `sample-1.1`, the
+   * sample response printed in 002 §1.1 (business information and authorized representatives).
+   * Evaluations judge as §1.7 either way.
+   */
+  starterPolicyShape: StarterPolicyShape;
 }
+
+export const STARTER_POLICY_SHAPES = ['documented', 'sample-1.1'] as const;
+export type StarterPolicyShape = (typeof STARTER_POLICY_SHAPES)[number];
 
 /** The numbers examples/businesses.csv uses: the sandbox account owns them unless SANDBOX_PHONE_NUMBERS says otherwise. */
 export const DEFAULT_PHONE_NUMBERS: readonly string[] = ['+14155550170', '+14155550171', '+12125550172', '+13125550173', '+15125550174', '+16175550175'];
@@ -56,6 +65,7 @@ export const SANDBOX_DEFAULTS: SandboxOptions = Object.freeze({
   faultKinds: [...FAULT_KINDS],
   recordBodies: false,
   phoneNumbers: [...DEFAULT_PHONE_NUMBERS],
+  starterPolicyShape: 'documented',
 }) as SandboxOptions;
 
 const faultKindSchema = z.enum(FAULT_KINDS);
@@ -78,6 +88,7 @@ export const sandboxOptionsSchema = z.object({
   recordBodies: z.boolean(),
   openapiDir: z.string().min(1).optional(),
   phoneNumbers: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'phone numbers must be E.164 (+14155550100)')),
+  starterPolicyShape: z.enum(STARTER_POLICY_SHAPES),
 });
 
 /** Merges a partial over the defaults and validates the result (throws a ZodError when invalid). */
@@ -132,6 +143,7 @@ const envSchema = z.object({
     .string()
     .transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n.length > 0))
     .optional(),
+  SANDBOX_STARTER_POLICY_SHAPE: z.enum(STARTER_POLICY_SHAPES).optional(),
 });
 
 /** Reads SANDBOX_* variables (empty values count as unset); missing ones take SANDBOX_DEFAULTS. Throws on invalid values. */
@@ -158,5 +170,6 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv): SandboxOptions {
     recordBodies: e.SANDBOX_RECORD_BODIES,
     openapiDir: e.SANDBOX_OPENAPI_DIR,
     phoneNumbers: e.SANDBOX_PHONE_NUMBERS,
+    starterPolicyShape: e.SANDBOX_STARTER_POLICY_SHAPE,
   });
 }

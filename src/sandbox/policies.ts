@@ -10,8 +10,19 @@ import {
   type Store,
 } from './store.js';
 import { NANP_MOBILE_RE, PHONE_RE, SOLE_PROPRIETOR_VERTICALS } from './rules.js';
-import { BUSINESS_IDENTITIES, BUSINESS_INDUSTRIES, BUSINESS_TYPES, JOB_POSITIONS, REGIONS_OF_OPERATION, normalizeUrl } from '../customers/business.js';
-import { OPTIONAL_END_USERS, OPTIONAL_FIELDS, policyRequirementsSchema, type PolicyRequirements } from '../twilio/policy.js';
+import {
+  BUSINESS_IDENTITY_VALUES,
+  BUSINESS_INDUSTRY_VALUES,
+  BUSINESS_TYPE_VALUES,
+  JOB_POSITION_VALUES,
+  OPTIONAL_POLICY_END_USERS as OPTIONAL_END_USERS,
+  OPTIONAL_POLICY_FIELDS as OPTIONAL_FIELDS,
+  REGION_VALUES,
+  REGISTRATION_IDENTIFIER_VALUES,
+  isWebsiteUrl,
+  sandboxPolicyRequirementsSchema as policyRequirementsSchema,
+  type SandboxPolicyRequirements as PolicyRequirements,
+} from './business-rules.js';
 
 export type { PolicyDoc } from './store.js';
 
@@ -141,6 +152,54 @@ export const POLICIES: ReadonlyMap<string, PolicyDoc> = new Map<string, PolicyDo
   ],
 ]);
 
+const sampleRepFields = ['first_name', 'last_name', 'email', 'phone_number', 'business_title', 'job_position'];
+
+/**
+ * The Policy response 002 §1.1 prints for "fetch the Starter Customer Profile Policy" (its SID set to the
+ * Starter policy's; the sample carries a placeholder). Its requirements are not what §1.7 evaluates: if
+ * Twilio's real Starter policy reads like this, a pipeline that fails customers on requirements it does not
+ * know would fail every Sole Proprietor. Served with the `starterPolicyShape: 'sample-1.1'` switch.
+ */
+export const STARTER_POLICY_SAMPLE_1_1: PolicyDoc = {
+  sid: POLICY_STARTER,
+  friendly_name: 'Primary Customer Profile of type Business',
+  requirements: {
+    end_user: [
+      {
+        url: '/EndUserTypes/customer_profile_business_information',
+        fields: [
+          'business_type', 'business_registration_number', 'business_name', 'business_registration_identifier',
+          'business_identity', 'business_industry', 'website_url', 'business_regions_of_operation', 'social_media_profile_urls',
+        ],
+        type: 'customer_profile_business_information',
+        name: 'Business Information',
+        requirement_name: 'customer_profile_business_information',
+      },
+      { url: '/EndUserTypes/authorized_representative_1', fields: sampleRepFields, type: 'authorized_representative_1', name: 'Authorized Representative 1', requirement_name: 'authorized_representative_1' },
+      { url: '/EndUserTypes/authorized_representative_2', fields: sampleRepFields, type: 'authorized_representative_2', name: 'Authorized Representative 2', requirement_name: 'authorized_representative_2' },
+    ],
+    supporting_trust_products: [],
+    supporting_document: [
+      [
+        {
+          description: 'Customer Profile HQ Physical Address',
+          type: 'document',
+          name: 'Physical Business Address',
+          accepted_documents: [{ url: '/SupportingDocumentTypes/customer_profile_address', fields: ['address_sids'], type: 'customer_profile_address', name: 'Physical Business Address' }],
+          requirement_name: 'customer_profile_address',
+        },
+      ],
+    ],
+    supporting_customer_profiles: [],
+  },
+};
+
+/** Serve the Starter policy as §1.7 evaluates it (`documented`) or as §1.1's sample prints it. */
+export function setStarterPolicyShape(store: Store, shape: 'documented' | 'sample-1.1'): void {
+  if (shape === 'sample-1.1') store.servedPolicies.set(POLICY_STARTER, structuredClone(STARTER_POLICY_SAMPLE_1_1));
+  else store.servedPolicies.delete(POLICY_STARTER);
+}
+
 /** A fresh, deep copy of the documented policies for one sandbox. */
 export function defaultPolicies(): Map<string, PolicyDoc> {
   return new Map([...POLICIES].map(([sid, p]) => [sid, structuredClone(p)]));
@@ -202,17 +261,17 @@ const FIELD_CHECKS: Record<string, (v: string) => string | null> = {
   phone_number: (v) => (PHONE_RE.test(v) ? null : 'The Phone Number is not a valid E.164 phone number.'),
   mobile_phone_number: (v) => (NANP_MOBILE_RE.test(v) ? null : 'The Mobile Phone Number must be a US or Canadian mobile number in E.164 format (+1XXXXXXXXXX).'),
   vertical: (v) => (SOLE_PROPRIETOR_VERTICALS.has(v) ? null : `The Vertical ${v} is not one of the accepted values.`),
-  business_type: oneOf(BUSINESS_TYPES, 'Business Type'),
-  business_identity: oneOf(BUSINESS_IDENTITIES, 'Business Identity'),
-  business_industry: oneOf(BUSINESS_INDUSTRIES, 'Business Industry'),
-  business_registration_identifier: oneOf(['EIN', 'DUNS', 'CCN', 'CBN', 'CN', 'ACN', 'CIN', 'VAT', 'VATRN', 'RN', 'Other'], 'Business Registration Identifier'),
+  business_type: oneOf(BUSINESS_TYPE_VALUES, 'Business Type'),
+  business_identity: oneOf(BUSINESS_IDENTITY_VALUES, 'Business Identity'),
+  business_industry: oneOf(BUSINESS_INDUSTRY_VALUES, 'Business Industry'),
+  business_registration_identifier: oneOf(REGISTRATION_IDENTIFIER_VALUES, 'Business Registration Identifier'),
   business_registration_number: (v) => (/^[0-9A-Za-z-]{2,}$/.test(v) ? null : 'The Business Registration Number is not valid.'),
   business_regions_of_operation: (v) => {
-    const bad = v.split(',').map((x) => x.trim()).find((x) => !(REGIONS_OF_OPERATION as readonly string[]).includes(x));
+    const bad = v.split(',').map((x) => x.trim()).find((x) => !REGION_VALUES.includes(x));
     return bad === undefined ? null : `The Business Regions Of Operation ${bad} is not one of the accepted values.`;
   },
-  website_url: (v) => (normalizeUrl(v) ? null : 'The Website URL is not a valid URL.'),
-  job_position: oneOf(JOB_POSITIONS, 'Job Position'),
+  website_url: (v) => (isWebsiteUrl(v) ? null : 'The Website URL is not a valid URL.'),
+  job_position: oneOf(JOB_POSITION_VALUES, 'Job Position'),
 };
 
 function endUserResult(store: Store, bundle: Bundle, r: PolicyRequirements['end_user'][number]): EvaluationResult | null {

@@ -259,6 +259,11 @@ export class Store {
   readonly phoneNumbers = new Map<string, PhoneNumber>();
   /** This sandbox's policies: the documented four, changeable through /_sandbox/policies/{RN} ("policies can and do change"). */
   readonly policies = new Map<string, PolicyDoc>();
+  /**
+   * What the Policies API answers instead of `policies`, by SID (e.g. the Starter policy shaped as 002 §1.1
+   * prints it); evaluations still judge by `policies`.
+   */
+  readonly servedPolicies = new Map<string, PolicyDoc>();
   /** Registrations other vendors already made with TCR (admin seeded), keyed by normalised mobile / email. */
   readonly tcrMobileUsage = new Map<string, number>();
   readonly tcrEmailUsage = new Map<string, number>();

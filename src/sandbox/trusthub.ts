@@ -490,8 +490,8 @@ export const trusthubRoutes: Route[] = [
     key: 'results',
     paging: 'v1',
     host: HOST,
-    items: (ctx) => ctx.store.policies.values(),
-    get: (ctx, _req, sid) => ctx.store.policies.get(sid),
+    items: (ctx) => [...ctx.store.policies.values()].map((p) => ctx.store.servedPolicies.get(p.sid) ?? p),
+    get: (ctx, _req, sid) => (ctx.store.policies.has(sid) ? (ctx.store.servedPolicies.get(sid) ?? ctx.store.policies.get(sid)) : undefined),
     render: (_ctx, p) => renderPolicy(p),
   }),
 ];

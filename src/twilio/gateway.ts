@@ -225,6 +225,25 @@ export class TwilioGateway {
     return found.map((p) => p.sid);
   }
 
+  /**
+   * The end users assigned to a customer profile, with their type and attributes: what the ISV's primary
+   * profile says about the business (doctor checks its business_identity).
+   */
+  async customerProfileEndUsers(bundleSid: string): Promise<{ sid: string; type: string; attributes: Record<string, unknown> }[]> {
+    const th = this.client.trusthub.v1;
+    const assigned: { objectSid: string }[] = await this.call<{ objectSid: string }[]>('list customerProfile assignments', () =>
+      th.customerProfiles(bundleSid).customerProfilesEntityAssignments.list({ pageSize: 50 }),
+    );
+    const out: { sid: string; type: string; attributes: Record<string, unknown> }[] = [];
+    for (const a of assigned) {
+      if (!a.objectSid.startsWith('IT')) continue;
+      const raw: unknown = await this.call<unknown>('fetch end user', () => th.endUsers(a.objectSid).fetch());
+      const eu = z.object({ sid: sid('IT'), type: z.string().min(1), attributes: z.record(z.string(), z.unknown()).nullish() }).passthrough().parse(raw);
+      out.push({ sid: eu.sid, type: eu.type, attributes: eu.attributes ?? {} });
+    }
+    return out;
+  }
+
   // ---- bundles (customer profiles and trust products share a shape) ----
 
   async createBundle(kind: BundleKind, p: { friendlyName: string; email: string; policySid: string; statusCallback?: string | undefined }): Promise<string> {

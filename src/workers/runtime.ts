@@ -10,7 +10,7 @@ import { createTwilioClient, type CallInfo } from '../twilio/client.js';
 import { TwilioGateway } from '../twilio/gateway.js';
 import { createQueues, closeQueues, type Queues } from './queues.js';
 import { STATUS_WEBHOOK_PATH, type StatusWebhookOptions } from '../server/webhook.js';
-import { policyCache, usedPolicies } from '../jobs/policies.js';
+import { policyCache, usedPolicies, warnUnknownRequirements } from '../jobs/policies.js';
 
 /** Everything a worker process shares: one Redis connection, the queues, the ledger, the gateway. */
 export interface Runtime {
@@ -124,6 +124,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { onCall?
     // before a check whose copy is older than that).
     const policies = policyCache(gateway, settings.policyRefreshMs);
     await retryTransient(log, 'policy fetch', () => policies.prime(usedPolicies(settings), log));
+    await warnUnknownRequirements(policies, settings, log);
     const stopPolicyRefresh = policies.refreshEvery(usedPolicies(settings), log);
     const queues = createQueues(redis, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
     // A create's lease outlives the longest call: a budget wait (at most 5 s) plus the HTTP timeout.
