@@ -20,7 +20,7 @@ export function printIngest(r: IngestReport, out: NodeJS.WritableStream = proces
   for (const x of r.rejected) out.write(`  row ${x.row}${x.customerId ? ` (${safeCell(x.customerId)})` : ''}: ${safeCell(x.reason)}\n`);
 }
 
-const STAGE_ORDER = ['ingest', 'starter-profile', 'trust-bundle', 'brand', 'brand-status', 'otp', 'campaign'];
+const STAGE_ORDER = ['ingest', 'starter-profile', 'trust-bundle', 'brand', 'brand-status', 'otp', 'campaign', 'sender-number'];
 
 export function printStatus(s: BatchStatus, out: NodeJS.WritableStream = process.stdout): void {
   const c = s.counts;

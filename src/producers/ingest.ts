@@ -9,7 +9,7 @@ import { CsvFileError } from '../customers/errors.js';
 import { maskPhone } from '../customers/phone.js';
 import { loadCampaignTemplate, type CampaignTemplate } from '../customers/template.js';
 import { REDRIVABLE_STATES, REUSE_LIMITS, isBusiness, reuseHash, type AnyCustomer, type InvalidRow, type Ledger } from '../ledger/ledger.js';
-import { redriveCustomer } from './redrive.js';
+import { isRedrivable, redriveCustomer } from './redrive.js';
 import type { Logger } from '../log.js';
 import { stageJobId, type Queues, type StageJob } from '../workers/queues.js';
 
@@ -242,7 +242,7 @@ async function applyUpdate(deps: IngestDeps, report: IngestReport, row: number, 
     return;
   }
   const rec = await deps.ledger.get(id);
-  if (rec && !REDRIVABLE_STATES.includes(rec.state)) {
+  if (rec && !isRedrivable(rec)) {
     report.rejected.push({
       row,
       customerId: id,
