@@ -66,7 +66,11 @@ export async function recheck(ctx: StageContext): Promise<StageOutcome> {
       const c = await gateway.fetchCampaign(serviceSid, campaignSid);
       const checks = Number(rec.status['campaignChecks'] ?? 0);
       await ctx.ledger.setStatus(customerId, { campaign: c.campaignStatus ?? '', campaignChecks: String(checks + 1) });
-      if (c.campaignStatus === 'FAILED') campaignFailed(c);
+      if (c.campaignStatus === 'FAILED') {
+        // The verdict is the campaign's: record it there, so a redrive resubmits the campaign.
+        if (rec.stage !== 'campaign') await ctx.ledger.transition(customerId, 'campaign', 'completed', `campaign ${campaignSid} FAILED`, { watchAt: ctx.now() + settings.sweepIntervalMs });
+        campaignFailed(c);
+      }
       // Live means able to send: the campaign VERIFIED and a number on the service (the sender-number stage's).
       const number = rec.sids.servicePhoneNumber;
       if (!number && rec.status['senderNumber'] !== 'missing') return { kind: 'rerun', stage: 'sender-number' };
