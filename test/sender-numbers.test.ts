@@ -5,7 +5,9 @@ import { TransientError } from '../src/twilio/errors.js';
 import type { TwilioGateway } from '../src/twilio/gateway.js';
 import { ingestFile } from '../src/producers/ingest.js';
 import { redriveCustomer } from '../src/producers/redrive.js';
-import { COLUMNS, customerFields, csvLine } from '../fixtures/customers.js';
+import { COLUMNS, TEMPLATE, customerFields, csvLine } from '../fixtures/customers.js';
+import { validateRow } from '../src/customers/row.js';
+import { parseCampaignTemplate } from '../src/customers/template.js';
 import { startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, type Stack } from './helpers.js';
 
 after(stopTestRedis);
@@ -33,6 +35,27 @@ async function ownedNumbers(stack: Stack) {
 }
 
 describe('sender numbers (Sole Proprietor)', () => {
+  it('ingest normalises sender_number to E.164 and refuses what cannot be a 10DLC sender, naming the column', () => {
+    const template = parseCampaignTemplate(TEMPLATE);
+    const check = (sender: string) => validateRow({ ...customerFields('v1', 4242), sender_number: sender }, 2, template);
+    const ok = check('(415) 555-0170');
+    assert.ok(ok.ok && ok.customer.senderNumber === '+14155550170', JSON.stringify(ok));
+    const empty = check('');
+    assert.ok(empty.ok && empty.customer.senderNumber === undefined);
+    for (const [value, why] of [
+      ['+44 20 7946 0958', /US or Canadian local \(10DLC\) number/],
+      ['(800) 555-0100', /US or Canadian local \(10DLC\) number/],
+      ['415-555', /digits/],
+      ['+1 415 555 4242', /customer's own mobile_phone_number/],
+    ] as const) {
+      const r = check(value);
+      assert.ok(!r.ok, value);
+      const p = r.problems.find((x) => x.column === 'sender_number');
+      assert.match(p?.reason ?? '', why, value);
+      assert.ok(!(p?.reason ?? '').includes(value.replace(/\D/g, '').slice(-7)), 'the reason does not repeat the number');
+    }
+  });
+
   it('a batch with sender_numbers ends live with each number on its own Messaging Service, nothing bought', async () => {
     const stack = await startStack({ env: { BUY_SENDER_NUMBERS: 'false' } });
     try {
