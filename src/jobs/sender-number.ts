@@ -23,6 +23,9 @@ export async function senderNumber(ctx: StageContext): Promise<StageOutcome> {
   if (!serviceSid || !rec.sids.campaign) return { kind: 'rerun', stage: 'campaign' };
   const c = await ctx.ledger.getCustomer(customerId);
   const campaignStatus = rec.status['campaign'] ? ` (${rec.status['campaign']})` : '';
+  // What the service holds now. One read: a number an earlier try added (its answer lost), or one the ISV put on a
+  // service the row names, is found here rather than refused by Twilio as a second number.
+  const present = (await gateway.listServicePhoneNumbers(serviceSid)).map((n) => n.sid);
 
   let wanted: string;
   let how: string;
@@ -33,6 +36,10 @@ export async function senderNumber(ctx: StageContext): Promise<StageOutcome> {
     }
     wanted = owned;
     how = `sender_number ${maskPhone(c.senderNumber)}`;
+  } else if (present.length > 0) {
+    // No sender_number, but the service can already send: nothing to buy.
+    wanted = present[0]!;
+    how = `number ${wanted} (already on the service)`;
   } else if (ctx.settings.buySenderNumbers || (await ctx.ledger.sid(customerId, 'senderNumber'))) {
     // A number bought for the customer before stays its number even if the setting was turned off since.
     const name = friendlyName(customerId, 'Sender Number');
@@ -49,13 +56,29 @@ export async function senderNumber(ctx: StageContext): Promise<StageOutcome> {
     return { kind: 'watch', at };
   }
 
-  // A corrected sender_number replaces the one this stage put on the service before (one number per Sole Proprietor service).
-  const onService = await ctx.ledger.sid(customerId, 'servicePhoneNumber');
-  if (onService && onService !== wanted) {
-    await gateway.removeServicePhoneNumber(serviceSid, onService);
-    await ctx.ledger.clearSid(customerId, 'servicePhoneNumber', STAGE);
-    ctx.log.info({ customerId, removed: onService }, 'took the previous sender number off the Messaging Service');
+  const recorded = await ctx.ledger.sid(customerId, 'servicePhoneNumber');
+  if (present.includes(wanted)) {
+    if (recorded !== wanted) await ctx.ledger.setSid(customerId, 'servicePhoneNumber', wanted, STAGE);
+  } else {
+    // A corrected sender_number replaces the one this stage put on the service before (one number per Sole Proprietor service).
+    if (recorded) {
+      if (present.includes(recorded)) {
+        await gateway.removeServicePhoneNumber(serviceSid, recorded);
+        ctx.log.info({ customerId, removed: recorded }, 'took the previous sender number off the Messaging Service');
+      }
+      await ctx.ledger.clearSid(customerId, 'servicePhoneNumber', STAGE);
+    }
+    await addToService(ctx, serviceSid, wanted, how);
   }
+  await ctx.ledger.setStatus(customerId, { senderNumber: wanted, campaignChecks: '0' });
+  const at = nextCheck(ctx.settings, ctx.now(), 0);
+  await ctx.ledger.transition(customerId, STAGE, 'completed', `${how} on Messaging Service ${serviceSid}; campaign submitted${campaignStatus}; waiting for campaign vetting`, { watchAt: at });
+  return { kind: 'watch', at };
+}
+
+/** Through ensure(): a lost answer is found on the service's list instead of being added twice. */
+async function addToService(ctx: StageContext, serviceSid: string, wanted: string, how: string): Promise<void> {
+  const { gateway, customerId } = ctx;
   try {
     await ensure(
       ctx, STAGE, 'servicePhoneNumber',
@@ -68,10 +91,6 @@ export async function senderNumber(ctx: StageContext): Promise<StageOutcome> {
     }
     throw err;
   }
-  await ctx.ledger.setStatus(customerId, { senderNumber: wanted, campaignChecks: '0' });
-  const at = nextCheck(ctx.settings, ctx.now(), 0);
-  await ctx.ledger.transition(customerId, STAGE, 'completed', `${how} on Messaging Service ${serviceSid}; campaign submitted${campaignStatus}; waiting for campaign vetting`, { watchAt: at });
-  return { kind: 'watch', at };
 }
 
 /**
@@ -99,7 +118,6 @@ async function buyNumber(ctx: StageContext, c: Customer, name: string): Promise<
         refusals.push(err.message);
       }
     }
-    if (offers.length > 0 && refusals.length === 0) break;
   }
   throw new RejectedError(
     `no SMS-capable local number could be bought for ${c.isoCountry} (searched ${searches.map((s) => s.what).join(', then ')})${refusals.length ? `: ${refusals.slice(-1)[0]}` : ''}`,
