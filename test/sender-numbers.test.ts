@@ -158,6 +158,24 @@ describe('sender numbers (Sole Proprietor)', () => {
     }
   });
 
+  it('ingest (with credentials) refuses a sender_number the account does not own, and one number on two rows', async () => {
+    const stack = await startStack({ workers: false });
+    try {
+      const ownsPhoneNumber = async (n: string) => (await stack.rt.gateway.findIncomingPhoneNumber(n)) !== null;
+      const report = await ingestFile(
+        stack.rt,
+        file(senderRow('i1', { sender_number: '+14155550170' }), senderRow('i2', { sender_number: '+1 415 555 0999' }), senderRow('i3', { sender_number: '(415) 555-0170' })),
+        { templatePath: templateFile(), batchId: 'ingest-senders', ownsPhoneNumber },
+      );
+      assert.equal(report.accepted, 1);
+      const reasons = Object.fromEntries(report.rejected.map((r) => [r.customerId, r.reason]));
+      assert.match(reasons['i2'] ?? '', /^sender_number: \+1\*+99 is not a phone number of this Twilio account.*buy or port it/);
+      assert.match(reasons['i3'] ?? '', /^sender_number: .* is also the sender_number of row 2/);
+    } finally {
+      await stack.close();
+    }
+  });
+
   it('a sender_number the account does not own fails the customer with the reason and what to do', async () => {
     const stack = await startStack({ env: { BUY_SENDER_NUMBERS: 'true' } });
     try {

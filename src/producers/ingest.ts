@@ -94,6 +94,8 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
   const owned = new Map<string, boolean>();
   // Business rows only (a few per file): which row listed each phone number first.
   const numbersInFile = new Map<string, number>();
+  /** Sole Proprietor sender numbers: a number can be on one Messaging Service, so on one row. */
+  const sendersInFile = new Map<string, number>();
   // For dry runs only: reuse counted in this file (a real run counts in Redis, atomically).
   const reuseInFile = { mobile: new Map<string, number>(), email: new Map<string, number>() };
   let pending: { row: number; customer: AnyCustomer }[] = [];
@@ -203,6 +205,19 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
             report.rejected.push({ row: r.row, customerId: id, reason: problem });
             continue;
           }
+        }
+      } else if (r.customer.senderNumber) {
+        const n = r.customer.senderNumber;
+        const at = sendersInFile.get(n);
+        if (at !== undefined) {
+          report.rejected.push({ row: r.row, customerId: id, reason: `sender_number: ${maskPhone(n)} is also the sender_number of row ${at}; a number can be on one Messaging Service (one customer) only` });
+          continue;
+        }
+        sendersInFile.set(n, r.row);
+        // Found now, not after the brand and campaign fees are spent.
+        if (opts.ownsPhoneNumber && (await unownedNumbers([n], opts.ownsPhoneNumber, owned, deps.log))) {
+          report.rejected.push({ row: r.row, customerId: id, reason: `sender_number: ${maskPhone(n)} is not a phone number of this Twilio account (no IncomingPhoneNumber); buy or port it into the account, or correct the column (or leave it empty and set BUY_SENDER_NUMBERS=true)` });
+          continue;
         }
       }
       if (dryRun) {
