@@ -134,7 +134,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
           ? `  live       ${c.customerId}  brand ${c.sids['brand'] ?? '-'}  campaign ${c.sids['campaign'] ?? '-'}  sender number ${c.sids['servicePhoneNumber'] ?? '-'}`
           : `  live       ${c.customerId}  business profile ${c.sids['customerProfile'] ?? '-'}  SHAKEN/STIR ${c.sids['trustProduct'] ?? '-'}`);
       }
-      for (const c of [...byState('completed'), ...byState('awaiting_otp'), ...byState('in_progress')]) say(`  ${c.state.padEnd(10)} ${c.customerId} at ${c.stage}`);
+      for (const c of [...byState('completed'), ...byState('awaiting_otp'), ...byState('in_progress')]) say(`  ${c.state.padEnd(10)} ${c.customerId} at ${c.stage}${c.reason ? `: ${c.reason}\n             what to do: ${c.action ?? '-'}` : ''}`);
       for (const c of byState('failed')) say(`  failed     ${c.customerId} at ${c.stage}: ${c.reason}\n             what to do: ${c.action ?? '-'}`);
       for (const c of byState('invalid')) say(`  invalid    row ${c.row}${c.customerId ? ` (${c.customerId})` : ''}: ${c.reason}`);
     }

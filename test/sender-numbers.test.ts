@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
+import { printStatus } from '../src/commands/print.js';
+import { batchStatus } from '../src/ledger/batch-status.js';
 import { createTwilioClient } from '../src/twilio/client.js';
 import { TransientError } from '../src/twilio/errors.js';
 import type { TwilioGateway } from '../src/twilio/gateway.js';
@@ -214,6 +217,12 @@ describe('sender numbers (Sole Proprietor)', () => {
         assert.match(rec.action ?? '', new RegExp(`BUY_SENDER_NUMBERS=true .*redrive --customer ${id}`));
         assert.deepEqual(await serviceNumbers(stack, rec.sids.messagingService!), []);
       }
+      // `status` shows the reason and what to do for a customer waiting on the operator.
+      const out = new PassThrough();
+      printStatus(await batchStatus(stack.rt.ledger, 'none'), out);
+      const text = String(out.read());
+      assert.match(text, /n1 +sender-number +completed .*no sender number/);
+      assert.match(text, /what to do: The customer has no number to text from\..*redrive --customer n1/);
       // n1: the operator turns buying on and redrives it.
       stack.rt.settings.buySenderNumbers = true;
       const res = await redriveCustomer(stack.rt, 'n1');
