@@ -68,6 +68,16 @@ export const configSchema = z.object({
   METRICS_PORT: optionalString.pipe(z.string().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().int().max(65535)).optional()),
   METRICS_HOST: z.string().default('127.0.0.1'),
   METRICS_TOKEN: optionalString,
+  /**
+   * A Sole Proprietor customer without `sender_number` gets one local, SMS-capable number bought for
+   * it (area code of its phone, else its state, else its country). Off: such a customer waits, with what to do.
+   */
+  BUY_SENDER_NUMBERS: z
+    .string()
+    .trim()
+    .regex(/^(true|false|1|0|yes|no|)$/i, 'must be true or false')
+    .transform((v) => /^(true|1|yes)$/i.test(v))
+    .default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine((c, ctx) => {
   // On a Redis Cluster every key of a flow must hash to one slot: BullMQ's scripts and the ledger's need it.

@@ -77,6 +77,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
       SWEEP_INTERVAL_MS: env['SWEEP_INTERVAL_MS'] ?? '1000',
       SWEEP_MAX_INTERVAL_MS: env['SWEEP_MAX_INTERVAL_MS'] ?? '2000',
       DASHBOARD_PASSWORD: password,
+      // Live means able to text: the sandbox sells each Sole Proprietor customer a number near its phone.
+      BUY_SENDER_NUMBERS: env['BUY_SENDER_NUMBERS'] ?? 'true',
       LOG_LEVEL: env['LOG_LEVEL'] ?? 'error',
     });
     const log = createLogger(config.LOG_LEVEL, undefined, { secrets: [sandbox.options.authToken, password] });
@@ -102,7 +104,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
     registerWorkerMetrics(metrics, pool.workers);
     const boardUrl = `${dash.url}/batches/demo`;
     say(`Dashboard: ${boardUrl} (user ${config.DASHBOARD_USER}, password ${password}); Bull Board at ${dash.url}/admin/queues`);
-    say(`Settings: VALIDATION_WAIT_MS=${config.VALIDATION_WAIT_MS}, REGISTRATION_RPS=${config.REGISTRATION_RPS}, TWILIO_MAX_RPS=${config.TWILIO_MAX_RPS}`);
+    say(`Settings: VALIDATION_WAIT_MS=${config.VALIDATION_WAIT_MS}, REGISTRATION_RPS=${config.REGISTRATION_RPS}, TWILIO_MAX_RPS=${config.TWILIO_MAX_RPS}, BUY_SENDER_NUMBERS=${config.BUY_SENDER_NUMBERS}`);
 
     if (!opts.csv) await seedExampleVendorUsage(sandbox.url);
     const csv = opts.csv ?? `${EXAMPLES}customers.csv`;
@@ -117,7 +119,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
       printIngest(biz, out);
       batches.push(biz.batch);
     }
-    say('Driving every customer through Twilio (Sole Proprietors: profile, trust bundle, brand + OTP, campaign; businesses: secondary profile, SHAKEN/STIR)...');
+    say('Driving every customer through Twilio (Sole Proprietors: profile, trust bundle, brand + OTP, campaign, sender number; businesses: secondary profile, SHAKEN/STIR)...');
 
     let timedOut = false;
     const deadline = Date.now() + (opts.timeoutMs ?? 5 * 60_000);
@@ -130,10 +132,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
       say(`Summary of batch ${status.batch}: ${status.counts.live} live, ${status.counts.failed} failed, ${status.counts.invalid} invalid${r.timedOut ? `, ${status.total - status.done} still running (timed out)` : ''}`);
       for (const c of byState('live')) {
         say(c.sids['brand'] || c.sids['campaign']
-          ? `  live       ${c.customerId}  brand ${c.sids['brand'] ?? '-'}  campaign ${c.sids['campaign'] ?? '-'}`
+          ? `  live       ${c.customerId}  brand ${c.sids['brand'] ?? '-'}  campaign ${c.sids['campaign'] ?? '-'}  sender number ${c.sids['servicePhoneNumber'] ?? '-'}`
           : `  live       ${c.customerId}  business profile ${c.sids['customerProfile'] ?? '-'}  SHAKEN/STIR ${c.sids['trustProduct'] ?? '-'}`);
       }
-      for (const c of [...byState('completed'), ...byState('awaiting_otp'), ...byState('in_progress')]) say(`  ${c.state.padEnd(10)} ${c.customerId} at ${c.stage}`);
+      for (const c of [...byState('completed'), ...byState('awaiting_otp'), ...byState('in_progress')]) say(`  ${c.state.padEnd(10)} ${c.customerId} at ${c.stage}${c.reason ? `: ${c.reason}\n             what to do: ${c.action ?? '-'}` : ''}`);
       for (const c of byState('failed')) say(`  failed     ${c.customerId} at ${c.stage}: ${c.reason}\n             what to do: ${c.action ?? '-'}`);
       for (const c of byState('invalid')) say(`  invalid    row ${c.row}${c.customerId ? ` (${c.customerId})` : ''}: ${c.reason}`);
     }

@@ -112,7 +112,7 @@ describe('dashboard in a browser', () => {
     for (const c of status.customers) expected.set(`${c.stage}|${c.state}`, (expected.get(`${c.stage}|${c.state}`) ?? 0) + 1);
     const segs = await p.locator('#funnel g.seg').evaluateAll((els) => els.map((e) => [`${e.getAttribute('data-stage')}|${e.getAttribute('data-state')}`, Number(e.getAttribute('data-count'))] as const));
     assert.deepEqual(new Map(segs), expected);
-    assert.equal(expected.get('campaign|live'), 18);
+    assert.equal(expected.get('sender-number|live'), 18);
     assert.equal(expected.get('ingest|invalid'), 8);
     // The summary line agrees.
     assert.equal((await p.locator('[data-count-state="failed"] strong').innerText()).trim(), '2');

@@ -189,6 +189,42 @@ const GATEWAY_CALLS: Record<string, (x: Ctx) => Promise<unknown>> = {
     assert.match((await g.findChannelEndpointAssignment('trustProduct', b1.sids.trustProduct!, pn)) ?? '', /^RA/);
   },
   updateCampaign: ({ g, c1 }) => g.updateCampaign(sidsOf(c1).messagingService, c1.sids.campaign!, { ...CAMPAIGN, brandRegistrationSid: sidsOf(c1).brand }),
+  // Sender numbers: numbers for sale, buying one, and a Messaging Service's numbers.
+  listAvailableLocalNumbers: async ({ g }) => {
+    assert.ok((await g.listAvailableLocalNumbers('US', { areaCode: 415 })).length > 0);
+    assert.deepEqual(await g.listAvailableLocalNumbers('US', { areaCode: 212 }), []);
+    assert.ok((await g.listAvailableLocalNumbers('CA', { inRegion: 'ON' })).length > 0);
+  },
+  buyPhoneNumber: async ({ g }) => {
+    const [offer] = await g.listAvailableLocalNumbers('US', { areaCode: 512 });
+    assert.match(await g.buyPhoneNumber({ phoneNumber: offer!.phoneNumber, friendlyName: 'contract buy' }), /^PN/);
+    // A number the account already owns is not for sale.
+    await assert.rejects(g.buyPhoneNumber({ phoneNumber: '+14155550170', friendlyName: 'contract buy owned' }), /not available/);
+  },
+  findIncomingPhoneNumberByFriendlyName: async ({ g }) => {
+    assert.match((await g.findIncomingPhoneNumberByFriendlyName('contract buy')) ?? '', /^PN/);
+    assert.equal(await g.findIncomingPhoneNumberByFriendlyName('no such number'), null);
+  },
+  addServicePhoneNumber: async ({ g, c1 }) => {
+    const mg = await g.createMessagingService('contract numbers service');
+    const pn = (await g.findIncomingPhoneNumber('+15125550174'))!;
+    assert.equal(await g.addServicePhoneNumber(mg, pn), pn);
+    await assert.rejects(g.addServicePhoneNumber(mg, pn), /already in Messaging Service/);
+    // c1's number is on c1's service: Twilio keeps a number on one service.
+    await assert.rejects(g.addServicePhoneNumber(mg, c1.sids.servicePhoneNumber!), /another Messaging Service/);
+    await assert.rejects(g.addServicePhoneNumber(mg, 'PN' + '0'.repeat(32)), /not found on this account/);
+  },
+  listServicePhoneNumbers: async ({ g, c1 }) => {
+    assert.deepEqual((await g.listServicePhoneNumbers(sidsOf(c1).messagingService)).map((n) => n.sid), [c1.sids.servicePhoneNumber]);
+  },
+  removeServicePhoneNumber: async ({ g }) => {
+    const mg = await g.createMessagingService('contract remove number service');
+    const pn = (await g.findIncomingPhoneNumber('+16175550175'))!;
+    await g.addServicePhoneNumber(mg, pn);
+    await g.removeServicePhoneNumber(mg, pn);
+    await g.removeServicePhoneNumber(mg, pn); // already gone: fine
+    assert.deepEqual(await g.listServicePhoneNumbers(mg), []);
+  },
 };
 
 describe("the sandbox honours Twilio's OpenAPI contract", () => {
@@ -275,6 +311,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       'CreateTrustProductChannelEndpointAssignment', 'ListTrustProductChannelEndpointAssignment',
       'DeleteCustomerProfileChannelEndpointAssignment', 'DeleteTrustProductChannelEndpointAssignment',
       'DeleteCustomerProfileEntityAssignment', 'DeleteTrustProductEntityAssignment',
+      'ListAvailablePhoneNumberLocal', 'CreateIncomingPhoneNumber', 'CreatePhoneNumber', 'ListPhoneNumber', 'DeletePhoneNumber',
     ];
     assert.deepEqual([...gatewayOps.keys()].sort(), [...expected].sort());
   });
@@ -433,7 +470,9 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       CustomerProfileSid: s.customerProfile,
       TrustProductSid: s.trustProduct,
       MessagingServiceSid: s.messagingService,
+      ServiceSid: s.messagingService,
       AccountSid: sb.options.accountSid,
+      CountryCode: 'US',
     };
     // Phone numbers hang off the business customer's bundles.
     const bizParents: Record<string, string> = { ...parents, CustomerProfileSid: b1.sids.customerProfile!, TrustProductSid: b1.sids.trustProduct! };
@@ -452,9 +491,10 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       const p = rt.path.includes('ChannelEndpointAssignments') ? bizParents : parents;
       const list = await check('GET', rt.product, rt.path, p, '?PageSize=2');
       assert.equal(list.status, 200, `${rt.operation}: ${JSON.stringify(list.body)}`);
-      const key = rt.product === 'api' ? (rt.path.includes('IncomingPhoneNumbers') ? 'incoming_phone_numbers' : 'addresses') : String((list.body?.['meta'] as Record<string, unknown>)['key']);
+      const key = rt.product === 'api' ? (rt.path.includes('IncomingPhoneNumbers') ? 'incoming_phone_numbers' : rt.path.includes('AvailablePhoneNumbers') ? 'available_phone_numbers' : 'addresses') : String((list.body?.['meta'] as Record<string, unknown>)['key']);
       const first = (list.body?.[key] as Array<{ sid: string }>)[0];
       assert.ok(first, `${rt.operation} lists something`);
+      if (key === 'available_phone_numbers') continue; // numbers for sale have no fetch operation
       const item = routes.find((r) => r.method === 'GET' && r.product === rt.product && r.path === (rt.product === 'api' ? rt.path.replace(/\.json$/, '/{Sid}.json') : `${rt.path}/{Sid}`));
       assert.ok(item, `${rt.operation} has a fetch route`);
       const fetched = await check('GET', item.product, item.path, { ...p, Sid: first.sid });
@@ -483,6 +523,8 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
     await post(`/trusthub/v1/TrustProducts/${btp}/EntityAssignments`, { ObjectSid: bcp });
     const cpe = await post(`/trusthub/v1/CustomerProfiles/${bcp}/ChannelEndpointAssignments`, { ChannelEndpointType: 'phone-number', ChannelEndpointSid: pn });
     const tpe = await post(`/trusthub/v1/TrustProducts/${btp}/ChannelEndpointAssignments`, { ChannelEndpointType: 'phone-number', ChannelEndpointSid: pn });
+    const mgn = await post('/messaging/v1/Services', { FriendlyName: 'del numbers' });
+    await post(`/messaging/v1/Services/${mgn}/PhoneNumbers`, { PhoneNumberSid: pn });
     const deletes: Array<[string, string, Record<string, string>]> = [
       ['trusthub', '/v1/CustomerProfiles/{CustomerProfileSid}/EntityAssignments/{Sid}', { CustomerProfileSid: cp, Sid: cpa }],
       ['trusthub', '/v1/TrustProducts/{TrustProductSid}/EntityAssignments/{Sid}', { TrustProductSid: tp, Sid: tpa }],
@@ -494,6 +536,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       ['trusthub', '/v1/TrustProducts/{Sid}', { Sid: tp }],
       ['api', '/2010-04-01/Accounts/{AccountSid}/Addresses/{Sid}.json', { AccountSid: sb.options.accountSid, Sid: ad }],
       ['messaging', '/v1/Services/{Sid}', { Sid: mg }],
+      ['messaging', '/v1/Services/{ServiceSid}/PhoneNumbers/{Sid}', { ServiceSid: mgn, Sid: pn }],
     ];
     for (const [product, template, params] of deletes) {
       assert.equal((await check('DELETE', product, template, params)).status, 204, template);

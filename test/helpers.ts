@@ -82,6 +82,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       BACKOFF_BASE_MS: '50',
       BACKOFF_MAX_MS: '500',
       WORKER_CONCURRENCY: '8',
+      // Live needs a number on the Messaging Service: the sandbox sells one per customer (test/sender-numbers.test.ts turns it off).
+      BUY_SENDER_NUMBERS: 'true',
       ...opts.env,
     },
   );

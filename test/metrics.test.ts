@@ -142,6 +142,7 @@ describe('metrics', () => {
       SHUTDOWN_TIMEOUT_MS: '5000',
       METRICS_TOKEN: token,
       LOG_LEVEL: 'info',
+      BUY_SENDER_NUMBERS: 'true',
     };
     const worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker', '--metrics-port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let logs = '';

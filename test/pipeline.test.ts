@@ -25,8 +25,8 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
       for (const id of ['c1', 'c2', 'c3']) {
         const rec = await waitForState(stack.rt.ledger, id, ['live', 'failed']);
         assert.equal(rec.state, 'live', `${id}: ${rec.reason} ${JSON.stringify(await stack.rt.ledger.history(id))}`);
-        assert.equal(rec.stage, 'campaign');
-        for (const name of ['customerProfile', 'starterEndUser', 'address', 'addressDocument', 'profileAssignEndUser', 'profileAssignDocument', 'profileAssignPrimary', 'trustProduct', 'soleProprietorEndUser', 'bundleAssignEndUser', 'bundleAssignProfile', 'brand', 'messagingService', 'campaign'] as const) {
+        assert.equal(rec.stage, 'sender-number');
+        for (const name of ['customerProfile', 'starterEndUser', 'address', 'addressDocument', 'profileAssignEndUser', 'profileAssignDocument', 'profileAssignPrimary', 'trustProduct', 'soleProprietorEndUser', 'bundleAssignEndUser', 'bundleAssignProfile', 'brand', 'messagingService', 'campaign', 'senderNumber', 'servicePhoneNumber'] as const) {
           assert.ok(rec.sids[name], `${id} has a ${name} SID`);
         }
         assert.match(rec.sids.brand!, /^BN[0-9a-f]{32}$/);

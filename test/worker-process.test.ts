@@ -36,6 +36,7 @@ describe('a2p-onboard worker as a process', () => {
       REGISTRATION_RPS: '20',
       SHUTDOWN_TIMEOUT_MS: '5000',
       LOG_LEVEL: 'info',
+      BUY_SENDER_NUMBERS: 'true',
     };
     const cli = (...args: string[]) => run(env, ...args);
     const worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -55,7 +56,7 @@ describe('a2p-onboard worker as a process', () => {
       assert.equal((JSON.parse(sweep.stdout) as { checked: number }).checked, 0);
       const redrive = await cli('redrive', '--customer', 'p1');
       assert.equal(redrive.status, 2);
-      assert.match(redrive.stdout, /p1: not redriven: is live at campaign; only failed or expired customers can be redriven/);
+      assert.match(redrive.stdout, /p1: not redriven: is live at sender-number; only failed or expired customers \(or one waiting for a sender number\) can be redriven/);
       const both = await cli('redrive', '--all', '--batch', 'proc');
       assert.equal(both.status, 2);
       assert.match(both.stderr, /exactly one of --customer ID, --batch ID or --all/);

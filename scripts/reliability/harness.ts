@@ -189,6 +189,8 @@ export function workerEnv(o: WorkerEnvOptions): NodeJS.ProcessEnv {
     WORKER_CONCURRENCY: '8',
     SHUTDOWN_TIMEOUT_MS: '5000',
     LOG_LEVEL: 'info',
+    // Live needs a number on the Messaging Service: the sandbox sells one per customer.
+    BUY_SENDER_NUMBERS: 'true',
     ...o.extra,
   };
 }

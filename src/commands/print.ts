@@ -20,7 +20,7 @@ export function printIngest(r: IngestReport, out: NodeJS.WritableStream = proces
   for (const x of r.rejected) out.write(`  row ${x.row}${x.customerId ? ` (${safeCell(x.customerId)})` : ''}: ${safeCell(x.reason)}\n`);
 }
 
-const STAGE_ORDER = ['ingest', 'starter-profile', 'trust-bundle', 'brand', 'brand-status', 'otp', 'campaign'];
+const STAGE_ORDER = ['ingest', 'starter-profile', 'trust-bundle', 'brand', 'brand-status', 'otp', 'campaign', 'sender-number'];
 
 export function printStatus(s: BatchStatus, out: NodeJS.WritableStream = process.stdout): void {
   const c = s.counts;
@@ -47,8 +47,9 @@ export function printStatus(s: BatchStatus, out: NodeJS.WritableStream = process
     out.write(
       `  ${String(x.row).padEnd(5)} ${safeCell(x.customerId ?? '-').padEnd(w)} ${x.stage.padEnd(16)} ${x.state.padEnd(13)} ${brand.padEnd(20)} ${(x.twilio['campaign'] ?? '-').padEnd(11)} ${safeCell(x.reason ?? '')}\n`,
     );
-    // in_progress has an action only when Twilio asks the ISV to step in (a brand IN_REVIEW too long).
-    if (x.action && (x.state === 'failed' || x.state === 'expired' || x.state === 'in_progress')) out.write(`  ${' '.repeat(5 + w + 16 + 13 + 20 + 11 + 5)} what to do: ${x.action}\n`);
+    // A waiting customer with a reason waits on the operator (no sender number; a brand IN_REVIEW too long): say what to do too.
+    if (x.action && (x.state === 'failed' || x.state === 'expired' || x.reason)) out.write(`  ${' '.repeat(5 + w + 16 + 13 + 20 + 11 + 5)} what to do: ${x.action}
+`);
   }
 }
 

@@ -52,6 +52,7 @@ export const CUSTOMER_COLUMNS = [
   col('iso_country', 'required', false, 'US or CA (United States, USA, Canada accepted). Sole Proprietor registration is only for US and Canadian customers.'),
   col('tax_id', 'optional', true, 'Sole Proprietor rows: leave empty (a customer with a tax ID (EIN) must use the business flow). Business rows: the EIN, used as business_registration_number when that column is empty.'),
   sp('messaging_service_sid', 'optional', false, 'An existing Messaging Service (MG followed by 32 hex digits) to attach the campaign to; empty = create one.'),
+  sp('sender_number', 'optional', true, "The number the customer will text from: a US/Canadian local (10DLC) number this Twilio account owns (any usual format, becomes E.164), not the customer's own mobile. It is added to the customer's Messaging Service once the campaign is created (a Sole Proprietor service holds exactly one). Empty: one is bought when BUY_SENDER_NUMBERS=true, else the customer waits for one."),
 ] as const satisfies readonly ColumnSpec[];
 
 export const CAMPAIGN_COLUMNS = [

@@ -77,6 +77,8 @@ export const customerSchema = z.object({
   vertical: z.enum(VERTICALS).optional(),
   ...postalAddressShape,
   messagingServiceSid: z.string().regex(MESSAGING_SERVICE_SID_PATTERN).optional(),
+  /** The account's number to add to the Messaging Service (E.164); absent: bought (BUY_SENDER_NUMBERS) or awaited. */
+  senderNumber: z.string().regex(E164_PATTERN).optional(),
   campaign: campaignSchema,
 });
 export type Customer = z.infer<typeof customerSchema>;

@@ -245,6 +245,21 @@ export function validateRow(
     }
   }
 
+  // A 10DLC sender: a US/Canadian number that is not toll-free. The mobile normaliser's rules are exactly
+  // that; its wording talks of a mobile, so a number it refuses for that reason gets a sender's wording.
+  let senderNumber: string | undefined;
+  const rawSender = check('sender_number');
+  if (rawSender) {
+    const r = normalizePhone(rawSender, { kind: 'us-ca-mobile' });
+    if (r.ok) {
+      if (r.e164 === mobilePhoneNumber) add('sender_number', "is the customer's own mobile_phone_number; give the Twilio number the customer will text from (TCR refuses a CPaaS number as the mobile, and the mobile as a sender)");
+      else senderNumber = r.e164;
+    } else {
+      const any = normalizePhone(rawSender, { kind: 'any' });
+      add('sender_number', any.ok ? 'must be a US or Canadian local (10DLC) number of this Twilio account; toll-free, premium and numbers outside the US and Canada cannot send A2P 10DLC texts' : any.reason);
+    }
+  }
+
   const campaign = buildCampaign(
     cell,
     template,
@@ -273,6 +288,7 @@ export function validateRow(
     postalCode,
     isoCountry,
     ...(messagingServiceSid ? { messagingServiceSid } : {}),
+    ...(senderNumber ? { senderNumber } : {}),
     campaign,
   });
   if (!parsed.success) {
@@ -306,7 +322,7 @@ const FIELD_TO_COLUMN: Record<string, string> = {
   customerId: 'customer_id', firstName: 'first_name', lastName: 'last_name', email: 'email',
   phoneNumber: 'phone_number', mobilePhoneNumber: 'mobile_phone_number', brandName: 'brand_name',
   vertical: 'vertical', street: 'street', streetSecondary: 'street_secondary', city: 'city', region: 'region',
-  postalCode: 'postal_code', isoCountry: 'iso_country', messagingServiceSid: 'messaging_service_sid',
+  postalCode: 'postal_code', isoCountry: 'iso_country', messagingServiceSid: 'messaging_service_sid', senderNumber: 'sender_number',
   description: 'campaign_description', messageFlow: 'message_flow', hasEmbeddedLinks: 'has_embedded_links',
   hasEmbeddedPhone: 'has_embedded_phone', optInKeywords: 'opt_in_keywords', optInMessage: 'opt_in_message',
   optOutKeywords: 'opt_out_keywords', optOutMessage: 'opt_out_message', helpKeywords: 'help_keywords',

@@ -1,7 +1,7 @@
 import { RejectedError } from '../twilio/errors.js';
 import type { CampaignParams, CampaignRegistration } from '../twilio/gateway.js';
 import { describeErrors } from './bundle.js';
-import { ensure, friendlyName, nextCheck, requireSid, type StageContext, type StageOutcome } from './context.js';
+import { ensure, friendlyName, requireSid, type StageContext, type StageOutcome } from './context.js';
 
 const STAGE = 'campaign';
 
@@ -9,8 +9,8 @@ const STAGE = 'campaign';
  * Section 4: the customer's Messaging Service (unless the row names one) and the
  * SOLE_PROPRIETOR campaign. Campaigns cost fees: a lost answer is found on the service
  * (one campaign per service) before anything is created again. A FAILED campaign is corrected
- * and resubmitted (same SID) once per generation of the customer. Vetting takes days: the
- * customer is then `completed` and the sweeps watch the campaign until VERIFIED (`live`).
+ * and resubmitted (same SID) once per generation of the customer. Then the `sender-number` stage
+ * puts the number on the service; vetting takes days and the sweeps watch it until VERIFIED (`live`).
  */
 export async function campaign(ctx: StageContext): Promise<StageOutcome> {
   const { gateway, customerId } = ctx;
@@ -64,9 +64,9 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome> {
   const fields: Record<string, string> = { messagingServiceSid: serviceSid, campaignChecks: '0' };
   if (status) fields['campaign'] = status;
   await ctx.ledger.setStatus(customerId, fields);
-  const at = nextCheck(ctx.settings, ctx.now(), 0);
-  await ctx.ledger.transition(customerId, STAGE, 'completed', `${event}${status ? ` (${status})` : ''}; waiting for campaign vetting`, { watchAt: at });
-  return { kind: 'watch', at };
+  ctx.log.info({ customerId, event, campaign: status }, 'campaign stage done');
+  // The sender number goes on the service next; that stage marks the customer completed and watches the vetting.
+  return { kind: 'next', stage: 'sender-number', delayMs: 0 };
 }
 
 /** Twilio's verdict on a FAILED campaign, with its error codes, as a dead-letter reason. */

@@ -9,7 +9,7 @@ import { TransientError } from '../twilio/errors.js';
  * The worker wiring turns an outcome into the next queue's delayed job, or a re-check later.
  */
 
-export const STAGES = ['starter-profile', 'trust-bundle', 'brand', 'brand-status', 'otp', 'campaign', 'business-profile', 'shaken-stir'] as const;
+export const STAGES = ['starter-profile', 'trust-bundle', 'brand', 'brand-status', 'otp', 'campaign', 'sender-number', 'business-profile', 'shaken-stir'] as const;
 export type StageName = (typeof STAGES)[number];
 
 /** Where each flow starts: the Starter Customer Profile, or the Secondary Business Profile. */
@@ -46,6 +46,8 @@ export interface StageSettings {
   /** First re-check of a waiting customer after this long; doubles up to sweepMaxIntervalMs. */
   sweepIntervalMs: number;
   sweepMaxIntervalMs: number;
+  /** Buy a local number for a Sole Proprietor customer without `sender_number` (BUY_SENDER_NUMBERS). */
+  buySenderNumbers: boolean;
   /** Where Twilio should POST bundle status changes, when the dashboard is public. */
   statusCallbackUrl?: string | undefined;
 }

@@ -7,6 +7,7 @@ import { starterProfile } from './starter-profile.js';
 import { trustBundle } from './trust-bundle.js';
 import { businessProfile } from './business-profile.js';
 import { shakenStir } from './shaken-stir.js';
+import { senderNumber } from './sender-number.js';
 
 export * from './context.js';
 export { recheck } from './recheck.js';
@@ -19,6 +20,7 @@ export const STAGE_FUNCTIONS: Record<StageName, StageFn> = {
   'brand-status': brandStatus,
   otp,
   campaign,
+  'sender-number': senderNumber,
   'business-profile': businessProfile,
   'shaken-stir': shakenStir,
 };

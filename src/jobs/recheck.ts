@@ -68,11 +68,18 @@ export async function recheck(ctx: StageContext): Promise<StageOutcome> {
       const c = await gateway.fetchCampaign(serviceSid, campaignSid);
       const checks = Number(rec.status['campaignChecks'] ?? 0);
       await ctx.ledger.setStatus(customerId, { campaign: c.campaignStatus ?? '', campaignChecks: String(checks + 1) });
-      if (c.campaignStatus === 'VERIFIED') {
-        await ctx.ledger.transition(customerId, 'campaign', 'live', `campaign ${campaignSid} VERIFIED: the customer can send A2P texts`);
+      if (c.campaignStatus === 'FAILED') {
+        // The verdict is the campaign's: record it there, so a redrive resubmits the campaign.
+        if (rec.stage !== 'campaign') await ctx.ledger.transition(customerId, 'campaign', 'completed', `campaign ${campaignSid} FAILED`, { watchAt: ctx.now() + settings.sweepIntervalMs });
+        campaignFailed(c);
+      }
+      // Live means able to send: the campaign VERIFIED and a number on the service (the sender-number stage's).
+      const number = rec.sids.servicePhoneNumber;
+      if (!number && rec.status['senderNumber'] !== 'missing') return { kind: 'rerun', stage: 'sender-number' };
+      if (c.campaignStatus === 'VERIFIED' && number) {
+        await ctx.ledger.transition(customerId, 'sender-number', 'live', `campaign ${campaignSid} VERIFIED and number ${number} on Messaging Service ${serviceSid}: the customer can send A2P texts`);
         return { kind: 'done' };
       }
-      if (c.campaignStatus === 'FAILED') campaignFailed(c);
       const at = nextCheck(settings, ctx.now(), checks + 1);
       return { kind: 'watch', at };
     }

@@ -40,6 +40,8 @@ export const SID_NAMES = [
   'profileAssignEndUser', 'profileAssignDocument', 'profileAssignPrimary',
   'trustProduct', 'soleProprietorEndUser', 'bundleAssignEndUser', 'bundleAssignProfile',
   'brand', 'messagingService', 'campaign',
+  // The sender number: one bought for the customer (BUY_SENDER_NUMBERS), and the number on its Messaging Service (PN…).
+  'senderNumber', 'servicePhoneNumber',
   // Business flow: the Secondary Customer Profile is `customerProfile` and the SHAKEN/STIR Trust
   // Product `trustProduct` (so status callbacks and re-checks find them); the rest is its own.
   'businessInfoEndUser', 'rep1EndUser', 'rep2EndUser',

@@ -9,7 +9,7 @@ import { CsvFileError } from '../customers/errors.js';
 import { maskPhone } from '../customers/phone.js';
 import { loadCampaignTemplate, type CampaignTemplate } from '../customers/template.js';
 import { REDRIVABLE_STATES, REUSE_LIMITS, isBusiness, reuseHash, type AnyCustomer, type InvalidRow, type Ledger } from '../ledger/ledger.js';
-import { redriveCustomer } from './redrive.js';
+import { isRedrivable, redriveCustomer } from './redrive.js';
 import type { Logger } from '../log.js';
 import { stageJobId, type Queues, type StageJob } from '../workers/queues.js';
 
@@ -94,6 +94,8 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
   const owned = new Map<string, boolean>();
   // Business rows only (a few per file): which row listed each phone number first.
   const numbersInFile = new Map<string, number>();
+  /** Sole Proprietor sender numbers: a number can be on one Messaging Service, so on one row. */
+  const sendersInFile = new Map<string, number>();
   // For dry runs only: reuse counted in this file (a real run counts in Redis, atomically).
   const reuseInFile = { mobile: new Map<string, number>(), email: new Map<string, number>() };
   let pending: { row: number; customer: AnyCustomer }[] = [];
@@ -204,6 +206,19 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
             continue;
           }
         }
+      } else if (r.customer.senderNumber) {
+        const n = r.customer.senderNumber;
+        const at = sendersInFile.get(n);
+        if (at !== undefined) {
+          report.rejected.push({ row: r.row, customerId: id, reason: `sender_number: ${maskPhone(n)} is also the sender_number of row ${at}; a number can be on one Messaging Service (one customer) only` });
+          continue;
+        }
+        sendersInFile.set(n, r.row);
+        // Found now, not after the brand and campaign fees are spent.
+        if (opts.ownsPhoneNumber && (await unownedNumbers([n], opts.ownsPhoneNumber, owned, deps.log))) {
+          report.rejected.push({ row: r.row, customerId: id, reason: `sender_number: ${maskPhone(n)} is not a phone number of this Twilio account (no IncomingPhoneNumber); buy or port it into the account, or correct the column (or leave it empty and set BUY_SENDER_NUMBERS=true)` });
+          continue;
+        }
       }
       if (dryRun) {
         const firstRow = seenInFile.get(id);
@@ -242,7 +257,7 @@ async function applyUpdate(deps: IngestDeps, report: IngestReport, row: number, 
     return;
   }
   const rec = await deps.ledger.get(id);
-  if (rec && !REDRIVABLE_STATES.includes(rec.state)) {
+  if (rec && !isRedrivable(rec)) {
     report.rejected.push({
       row,
       customerId: id,

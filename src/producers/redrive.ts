@@ -21,6 +21,14 @@ export type RedriveResult =
   | { ok: true; customerId: string; gen: number; stage: StageName; from: CustomerRecord['state'] }
   | { ok: false; customerId: string; reason: string };
 
+/**
+ * Failed and expired customers, and a Sole Proprietor customer waiting for a sender number: it is
+ * `completed` (its campaign is vetted meanwhile) but only the operator can give it a number.
+ */
+export function isRedrivable(rec: CustomerRecord): boolean {
+  return REDRIVABLE_STATES.includes(rec.state) || (rec.state === 'completed' && rec.stage === 'sender-number' && rec.status['senderNumber'] === 'missing');
+}
+
 /** Where a plain redrive starts: the stage that failed (expired customers: the brand status, for a fresh OTP). */
 export function redriveStage(rec: CustomerRecord): StageName {
   if (rec.state === 'expired') return 'brand-status';
@@ -35,8 +43,8 @@ export async function redriveCustomer(
 ): Promise<RedriveResult> {
   const rec = await deps.ledger.get(customerId);
   if (!rec) return { ok: false, customerId, reason: 'no such customer in this Redis (check QUEUE_PREFIX)' };
-  if (!REDRIVABLE_STATES.includes(rec.state)) {
-    return { ok: false, customerId, reason: `is ${rec.state} at ${rec.stage}; only failed or expired customers can be redriven` };
+  if (!isRedrivable(rec)) {
+    return { ok: false, customerId, reason: `is ${rec.state} at ${rec.stage}; only failed or expired customers (or one waiting for a sender number) can be redriven` };
   }
   const stage = opts.fromStage ?? (opts.customer ? FIRST_STAGE[isBusiness(opts.customer) ? 'business' : 'sole-proprietor'] : redriveStage(rec));
   const event = opts.event ?? `redriven from ${rec.state} at ${rec.stage}; restarting at ${stage}`;

@@ -201,3 +201,16 @@ export const BUSINESS_ACTIONS = {
   phoneNumbers:
     'a number in phone_numbers is not a phone number of this Twilio account: buy or port it into the account (or correct phone_numbers), then run `a2p-onboard ingest FILE --update` (or `a2p-onboard redrive --customer ID` once the account owns it)',
 } as const;
+
+/** What to do about a Sole Proprietor customer's sender number (the `sender-number` stage). */
+const SENDER_UPDATE = 'then run `a2p-onboard ingest FILE --update`';
+export const SENDER_ACTIONS = {
+  missing:
+    'The customer has no number to text from. Either put a number this Twilio account owns in its sender_number column, ' +
+    `${SENDER_UPDATE}; or set BUY_SENDER_NUMBERS=true (one local number is bought in the area code of its phone) and run \`a2p-onboard redrive --customer ID\`.`,
+  notOwned: `sender_number is not a number of this Twilio account: buy or port it into the account (then \`a2p-onboard redrive --customer ID\`), or correct the sender_number column, ${SENDER_UPDATE}.`,
+  refused:
+    'Twilio refused to put the number on the Messaging Service (see the reason: a number already on another Messaging Service, or a Sole Proprietor service that already has one). ' +
+    `Take it off the other service in Twilio's console or give another number in sender_number, ${SENDER_UPDATE}.`,
+  noneToBuy: "No local number could be bought near the customer. Buy one in Twilio's console and put it in sender_number, " + `${SENDER_UPDATE}; or \`a2p-onboard redrive --customer ID\` later.`,
+} as const;

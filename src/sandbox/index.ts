@@ -14,7 +14,7 @@ import { loadContract } from './contract.js';
 import { compileRoute } from './routes.js';
 import { POLICY_SECONDARY_BUSINESS, Store, newSid, type RequestLogEntry } from './store.js';
 import { trusthubRoutes } from './trusthub.js';
-import { addPhoneNumber, phoneNumberRoutes } from './phone-numbers.js';
+import { addPhoneNumber, phoneNumberRoutes, servicePhoneNumberRoutes } from './phone-numbers.js';
 import { defaultPolicies, setStarterPolicyShape } from './policies.js';
 import { ISV_RESELLER_OR_PARTNER } from './business-rules.js';
 
@@ -59,7 +59,7 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-const ROUTES = [...trusthubRoutes, ...messagingRoutes, ...addressRoutes, ...phoneNumberRoutes];
+const ROUTES = [...trusthubRoutes, ...messagingRoutes, ...servicePhoneNumberRoutes, ...addressRoutes, ...phoneNumberRoutes];
 
 /** What the sandbox serves: Twilio's product, method and OpenAPI path template of each route (for docs and contract tests). */
 export function sandboxRoutes(): Array<{ product: string; method: string; path: string; operation: string }> {

@@ -292,6 +292,7 @@ export const messagingRoutes: Route[] = [
       // Deleting a Messaging Service deletes its campaign with it.
       ctx.store.services.delete(s.sid);
       for (const c of [...ctx.store.campaigns.values()]) if (c.messagingServiceSid === s.sid) ctx.store.campaigns.delete(c.sid);
+      for (const n of [...ctx.store.servicePhoneNumbers.values()]) if (n.serviceSid === s.sid) ctx.store.servicePhoneNumbers.delete(n.sid);
     },
   }),
   {

@@ -68,6 +68,13 @@ export interface PhoneNumber {
   dateCreated: number;
 }
 
+/** A number on a Messaging Service (`/v1/Services/{MG}/PhoneNumbers`); its SID is the number's PN SID. */
+export interface ServicePhoneNumber {
+  sid: string;
+  serviceSid: string;
+  dateCreated: number;
+}
+
 /** A Policies resource: what a bundle needs (reference 004). */
 export interface PolicyDoc {
   sid: string;
@@ -257,6 +264,8 @@ export class Store {
   readonly campaigns = new Map<string, Campaign>();
   readonly channelEndpointAssignments = new Map<string, ChannelEndpointAssignment>();
   readonly phoneNumbers = new Map<string, PhoneNumber>();
+  /** Numbers on Messaging Services, by PN SID: a number is on at most one service. */
+  readonly servicePhoneNumbers = new Map<string, ServicePhoneNumber>();
   /** This sandbox's policies: the documented four, changeable through /_sandbox/policies/{RN} ("policies can and do change"). */
   readonly policies = new Map<string, PolicyDoc>();
   /**

@@ -83,6 +83,15 @@ const campaignSchema = z
     errors: z.array(z.unknown()).nullish(),
   })
   .passthrough();
+const availableNumberSchema = z
+  .object({
+    phoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/),
+    region: z.string().nullish(),
+    capabilities: z.object({ sms: z.boolean().optional(), SMS: z.boolean().optional() }).passthrough().nullish(),
+  })
+  .passthrough();
+export type AvailableNumber = { phoneNumber: string; region: string | null; sms: boolean };
+
 export type CampaignRegistration = { sid: string; campaignStatus: string | null; brandRegistrationSid: string | null; errors: unknown[] };
 
 export interface GatewayBudgets {
@@ -359,6 +368,63 @@ export class TwilioGateway {
     );
     const hit = list.find((n) => n.phoneNumber === e164);
     return hit ? sid('PN').parse(hit.sid) : null;
+  }
+
+  // ---- sender numbers (Sole Proprietor flow: the number on the customer's Messaging Service) ----
+
+  /**
+   * Local numbers the account could buy now, SMS-capable (AvailablePhoneNumbers/{Country}/Local). Filters as
+   * documented in the API 2010 spec: `AreaCode` (US and Canada) and `InRegion` (a state or province).
+   */
+  async listAvailableLocalNumbers(isoCountry: 'US' | 'CA', filter: { areaCode?: number | undefined; inRegion?: string | undefined }): Promise<AvailableNumber[]> {
+    const q = {
+      smsEnabled: true,
+      pageSize: 20,
+      limit: 20,
+      ...(filter.areaCode !== undefined ? { areaCode: filter.areaCode } : {}),
+      ...(filter.inRegion !== undefined ? { inRegion: filter.inRegion } : {}),
+    };
+    const list: unknown = await this.call('list available local phone numbers', () =>
+      this.client.api.v2010.accounts(this.accountSid).availablePhoneNumbers(isoCountry).local.list(q),
+    );
+    return z.array(availableNumberSchema).parse(list).map((n) => ({ phoneNumber: n.phoneNumber, region: n.region ?? null, sms: n.capabilities?.sms ?? n.capabilities?.SMS ?? true })).filter((n) => n.sms);
+  }
+
+  /** Buy a number the account was just offered. Costs money: only through ensure(), with a FriendlyName to find a lost answer by. */
+  async buyPhoneNumber(p: { phoneNumber: string; friendlyName: string }): Promise<string> {
+    const res = await this.call('buy incoming phone number', () => this.client.api.v2010.accounts(this.accountSid).incomingPhoneNumbers.create(p), { create: true });
+    return created('PN').parse(res).sid;
+  }
+
+  /** A number bought earlier under this FriendlyName (its PN SID), or null. */
+  async findIncomingPhoneNumberByFriendlyName(friendlyName: string): Promise<string | null> {
+    const list = await this.call('list incoming phone numbers by friendly name', () =>
+      this.client.api.v2010.accounts(this.accountSid).incomingPhoneNumbers.list({ friendlyName, pageSize: 20, limit: 20 }),
+    );
+    const hit = list.find((n) => n.friendlyName === friendlyName);
+    return hit ? sid('PN').parse(hit.sid) : null;
+  }
+
+  /** Add a number (PN SID) to a Messaging Service; the answer's SID is the number's own PN SID. */
+  async addServicePhoneNumber(messagingServiceSid: string, phoneNumberSid: string): Promise<string> {
+    const res = await this.call('add phone number to messaging service', () => this.client.messaging.v1.services(messagingServiceSid).phoneNumbers.create({ phoneNumberSid }), { create: true });
+    return created('PN').parse(res).sid;
+  }
+
+  /** The numbers on a Messaging Service: PN SID and E.164. */
+  async listServicePhoneNumbers(messagingServiceSid: string): Promise<Array<{ sid: string; phoneNumber: string | null }>> {
+    const list: unknown = await this.call('list phone numbers of messaging service', () => this.client.messaging.v1.services(messagingServiceSid).phoneNumbers.list({ pageSize: 50, limit: 50 }));
+    return z.array(z.object({ sid: sid('PN'), phoneNumber: z.string().nullish() }).passthrough()).parse(list).map((n) => ({ sid: n.sid, phoneNumber: n.phoneNumber ?? null }));
+  }
+
+  /** Take a number off a Messaging Service (a corrected sender_number replaces it); already gone is fine. */
+  async removeServicePhoneNumber(messagingServiceSid: string, phoneNumberSid: string): Promise<void> {
+    try {
+      await this.call('remove phone number from messaging service', () => this.client.messaging.v1.services(messagingServiceSid).phoneNumbers(phoneNumberSid).remove());
+    } catch (err) {
+      if (err instanceof RejectedError && err.details.status === 404) return;
+      throw err;
+    }
   }
 
   /** Assign a phone number (PN SID) to a bundle as a channel endpoint. */

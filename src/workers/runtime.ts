@@ -79,6 +79,7 @@ export function stageSettings(config: Config, isvPrimaryProfileSid: string): Sta
     soleProprietorPolicySid: config.SOLE_PROPRIETOR_POLICY_SID,
     businessPolicySid: config.SECONDARY_BUSINESS_POLICY_SID,
     shakenStirPolicySid: config.SHAKEN_STIR_POLICY_SID,
+    buySenderNumbers: config.BUY_SENDER_NUMBERS,
     policyRefreshMs: config.POLICY_REFRESH_MS,
     validationWaitMs: config.VALIDATION_WAIT_MS,
     statusPollMaxMs: config.STATUS_POLL_MAX_MS,

@@ -1,0 +1,131 @@
+import { maskPhone } from '../customers/phone.js';
+import type { Customer } from '../customers/customer.js';
+import { SENDER_ACTIONS } from '../reports/actions.js';
+import { RejectedError } from '../twilio/errors.js';
+import { ensure, friendlyName, nextCheck, type StageContext, type StageOutcome } from './context.js';
+
+const STAGE = 'sender-number';
+
+/**
+ * Step 6 of Twilio's ISV guide: without a number on the Messaging Service nothing can be sent.
+ * A Sole Proprietor service holds exactly one 10DLC number (002 §4.1). The number is the row's
+ * `sender_number` (the account must own it), else one bought for the customer (BUY_SENDER_NUMBERS),
+ * else none: the customer waits for one, with what to do. Buying and adding go through ensure(), so a
+ * lost answer is found again (the bought number by its FriendlyName, the added one on the service)
+ * and nothing is bought twice. Then the customer is `completed` and the sweeps watch the campaign;
+ * `live` needs the campaign VERIFIED and this number on the service (recheck).
+ */
+export async function senderNumber(ctx: StageContext): Promise<StageOutcome> {
+  const { gateway, customerId } = ctx;
+  const rec = await ctx.ledger.get(customerId);
+  if (!rec) return { kind: 'done' };
+  const serviceSid = rec.status['messagingServiceSid'] ?? rec.sids.messagingService;
+  if (!serviceSid || !rec.sids.campaign) return { kind: 'rerun', stage: 'campaign' };
+  const c = await ctx.ledger.getCustomer(customerId);
+  const campaignStatus = rec.status['campaign'] ? ` (${rec.status['campaign']})` : '';
+  // What the service holds now. One read: a number an earlier try added (its answer lost), or one the ISV put on a
+  // service the row names, is found here rather than refused by Twilio as a second number.
+  const present = (await gateway.listServicePhoneNumbers(serviceSid)).map((n) => n.sid);
+
+  let wanted: string;
+  let how: string;
+  if (c.senderNumber) {
+    const owned = await gateway.findIncomingPhoneNumber(c.senderNumber);
+    if (!owned) {
+      throw new RejectedError(`sender_number ${maskPhone(c.senderNumber)} is not a phone number of this Twilio account (IncomingPhoneNumbers has no such number)`, {}, forCustomer(SENDER_ACTIONS.notOwned, customerId));
+    }
+    wanted = owned;
+    how = `sender_number ${maskPhone(c.senderNumber)}`;
+  } else if (present.length > 0) {
+    // No sender_number, but the service can already send: nothing to buy.
+    wanted = present[0]!;
+    how = `number ${wanted} (already on the service)`;
+  } else if (ctx.settings.buySenderNumbers || (await ctx.ledger.sid(customerId, 'senderNumber'))) {
+    // A number bought for the customer before stays its number even if the setting was turned off since.
+    const name = friendlyName(customerId, 'Sender Number');
+    wanted = await ensure(ctx, STAGE, 'senderNumber', () => buyNumber(ctx, c, name), () => gateway.findIncomingPhoneNumberByFriendlyName(name));
+    how = `bought number ${wanted}`;
+  } else {
+    const at = nextCheck(ctx.settings, ctx.now(), 0);
+    await ctx.ledger.setStatus(customerId, { senderNumber: 'missing', campaignChecks: '0' });
+    await ctx.ledger.transition(customerId, STAGE, 'completed', `campaign submitted${campaignStatus}; no sender number: the customer cannot send until one is on its Messaging Service`, {
+      watchAt: at,
+      reason: `no sender number: the row has no sender_number and BUY_SENDER_NUMBERS is off, so Messaging Service ${serviceSid} has no number to send from`,
+      action: forCustomer(SENDER_ACTIONS.missing, customerId),
+    });
+    return { kind: 'watch', at };
+  }
+
+  const recorded = await ctx.ledger.sid(customerId, 'servicePhoneNumber');
+  if (present.includes(wanted)) {
+    if (recorded !== wanted) await ctx.ledger.setSid(customerId, 'servicePhoneNumber', wanted, STAGE);
+  } else {
+    // A corrected sender_number replaces the one this stage put on the service before (one number per Sole Proprietor service).
+    if (recorded) {
+      if (present.includes(recorded)) {
+        await gateway.removeServicePhoneNumber(serviceSid, recorded);
+        ctx.log.info({ customerId, removed: recorded }, 'took the previous sender number off the Messaging Service');
+      }
+      await ctx.ledger.clearSid(customerId, 'servicePhoneNumber', STAGE);
+    }
+    await addToService(ctx, serviceSid, wanted, how);
+  }
+  await ctx.ledger.setStatus(customerId, { senderNumber: wanted, campaignChecks: '0' });
+  const at = nextCheck(ctx.settings, ctx.now(), 0);
+  await ctx.ledger.transition(customerId, STAGE, 'completed', `${how} on Messaging Service ${serviceSid}; campaign submitted${campaignStatus}; waiting for campaign vetting`, { watchAt: at });
+  return { kind: 'watch', at };
+}
+
+/** Through ensure(): a lost answer is found on the service's list instead of being added twice. */
+async function addToService(ctx: StageContext, serviceSid: string, wanted: string, how: string): Promise<void> {
+  const { gateway, customerId } = ctx;
+  try {
+    await ensure(
+      ctx, STAGE, 'servicePhoneNumber',
+      () => gateway.addServicePhoneNumber(serviceSid, wanted),
+      async () => ((await gateway.listServicePhoneNumbers(serviceSid)).some((n) => n.sid === wanted) ? wanted : null),
+    );
+  } catch (err) {
+    if (err instanceof RejectedError) {
+      throw new RejectedError(`${how} could not be added to Messaging Service ${serviceSid}: ${err.message}`, err.details, forCustomer(SENDER_ACTIONS.refused, customerId));
+    }
+    throw err;
+  }
+}
+
+/**
+ * One local, SMS-capable number near the customer: its phone's area code, else its state or province
+ * (`InRegion`), else anywhere in its country. A number offered a moment ago may be sold by the time it
+ * is bought: the next offer is tried. Only a refusal moves on; a lost answer is left to ensure().
+ */
+async function buyNumber(ctx: StageContext, c: Customer, name: string): Promise<string> {
+  const areaCode = /^\+1(\d{3})\d{7}$/.exec(c.phoneNumber)?.[1];
+  const searches: Array<{ what: string; filter: { areaCode?: number; inRegion?: string } }> = [
+    ...(areaCode ? [{ what: `area code ${areaCode}`, filter: { areaCode: Number(areaCode) } }] : []),
+    { what: `region ${c.region}`, filter: { inRegion: c.region } },
+    { what: c.isoCountry, filter: {} },
+  ];
+  const refusals: string[] = [];
+  for (const s of searches) {
+    const offers = await ctx.gateway.listAvailableLocalNumbers(c.isoCountry, s.filter);
+    for (const offer of offers.slice(0, 3)) {
+      try {
+        const sid = await ctx.gateway.buyPhoneNumber({ phoneNumber: offer.phoneNumber, friendlyName: name });
+        ctx.log.info({ customerId: c.customerId, sid, near: s.what }, 'bought a sender number');
+        return sid;
+      } catch (err) {
+        if (!(err instanceof RejectedError)) throw err;
+        refusals.push(err.message);
+      }
+    }
+  }
+  throw new RejectedError(
+    `no SMS-capable local number could be bought for ${c.isoCountry} (searched ${searches.map((s) => s.what).join(', then ')})${refusals.length ? `: ${refusals.slice(-1)[0]}` : ''}`,
+    { action: SENDER_ACTIONS.noneToBuy },
+  );
+}
+
+/** The action with the customer's id in the commands it names. */
+function forCustomer(action: string, customerId: string): string {
+  return action.replaceAll('--customer ID', `--customer ${customerId}`);
+}
