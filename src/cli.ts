@@ -278,8 +278,9 @@ program
   .option('--file <csv>', 'a customers CSV: every number in its sender_number (and business phone_numbers) column must be the account\'s')
   .option('--json', 'print {"ok", "checks": [{"id", "status": "ok"|"warn"|"fail", "summary", "fix"}]}')
   .option('--strict', 'warnings fail too')
+  .option('--allow-unknown-requirements', "a policy requirement a2p-onboard does not fill is a warning, not a failure (the workers leave it to Twilio's evaluation either way)")
   .addHelpText('after', '\nPrints one line per check (✓ ok, ! warning, ✗ failed) with what to do. Exit 0 when nothing failed, 1 otherwise.')
-  .action(async (o: { file?: string; json?: boolean; strict?: boolean }) => {
+  .action(async (o: { file?: string; json?: boolean; strict?: boolean; allowUnknownRequirements?: boolean }) => {
     const { runDoctorCommand } = await import('./commands/doctor.js');
     process.exitCode = await runDoctorCommand(o);
   });

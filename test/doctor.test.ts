@@ -47,7 +47,7 @@ function env(over: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-async function doctor(e: NodeJS.ProcessEnv, opts: { file?: string; strict?: boolean } = {}): Promise<{ code: number; report: DoctorReport; text: string }> {
+async function doctor(e: NodeJS.ProcessEnv, opts: { file?: string; strict?: boolean; allowUnknownRequirements?: boolean } = {}): Promise<{ code: number; report: DoctorReport; text: string }> {
   let json = '';
   const code = await runDoctorCommand({ ...opts, json: true }, e, (s) => (json += s));
   let text = '';
@@ -117,17 +117,23 @@ describe('a2p-onboard doctor', () => {
     assert.match(line(direct.report, 'primary-profile').summary, /Business Identity is "direct_customer", not "ISV Reseller or Partner" \(isv_reseller_or_partner\)/);
   });
 
-  it('a policy requirement the pipeline does not fill is a warning naming it (a failure with --strict)', async () => {
+  it('a policy requirement the pipeline does not fill fails, naming it (a warning with --allow-unknown-requirements)', async () => {
     await fresh();
     await admin(`/_sandbox/policies/${POLICY_SOLE_PROPRIETOR}`, { addField: { endUserType: 'sole_proprietor_information', field: 'date_of_birth' } });
     const { code, report, text } = await doctor(env());
-    assert.equal(code, 0, 'warnings allowed');
+    assert.equal(code, 1);
     const l = line(report, 'policy:soleProprietor');
-    assert.equal(l.status, 'warn');
+    assert.equal(l.status, 'fail');
     assert.match(l.summary, /RN670d5d2e282a6130ae063b234b6019c8 .*does not fill: sole_proprietor_information\.date_of_birth/);
+    assert.match(l.fix ?? '', /--allow-unknown-requirements/);
+    assert.deepEqual(failed(report), ['policy:soleProprietor']);
     assert.equal(line(report, 'policy:starter').status, 'ok');
-    assert.match(text, /^! Sole Proprietor A2P Trust Bundle policy RN670d5d2e282a6130ae063b234b6019c8/m);
-    const strict = await doctor(env(), { strict: true });
+    assert.match(text, /^✗ Sole Proprietor A2P Trust Bundle policy RN670d5d2e282a6130ae063b234b6019c8/m);
+    const allowed = await doctor(env(), { allowUnknownRequirements: true });
+    assert.equal(allowed.code, 0, 'warnings allowed');
+    assert.equal(line(allowed.report, 'policy:soleProprietor').status, 'warn');
+    assert.match(allowed.text, /^! Sole Proprietor A2P Trust Bundle policy/m);
+    const strict = await doctor(env(), { allowUnknownRequirements: true, strict: true });
     assert.equal(strict.code, 1);
     assert.match(strict.text, /Not ready \(--strict\)/);
   });

@@ -48,6 +48,13 @@ export interface DoctorInput {
   urlTimeoutMs?: number;
   /** Warnings fail too. */
   strict?: boolean;
+  /**
+   * A policy requirement a2p-onboard does not fill is a warning instead of a failure: the operator has
+   * checked that Twilio's evaluation accepts bundles without it. The pipeline always leaves such a
+   * requirement to Twilio's evaluation; doctor fails on it by default because, before a real batch, an
+   * unknown requirement most likely means every customer of that stage will be refused by the evaluation.
+   */
+  allowUnknownRequirements?: boolean;
 }
 
 /** The business identity 002's prerequisites demand of the ISV's primary profile ("ISV Reseller or Partner", 003's value). */
@@ -61,7 +68,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   const twilioOk = await checkCredentials(input, checks);
   if (twilioOk && input.gateway) {
     await checkPrimaryProfile(input.config, input.gateway, checks);
-    await checkPolicies(input.config, input.gateway, checks);
+    await checkPolicies(input.config, input.gateway, checks, input.allowUnknownRequirements ?? false);
   } else {
     const why = `not checked: ${input.twilioSkipped ? 'Twilio was not asked' : 'the credentials check failed'}`;
     checks.push({ id: 'primary-profile', status: 'warn', summary: `ISV primary profile: ${why}` });
@@ -144,7 +151,7 @@ async function checkPrimaryProfile(config: Config, gateway: TwilioGateway, check
 const ROLE_STAGE: Record<string, string> = { starter: 'starter-profile', soleProprietor: 'trust-bundle', business: 'business-profile', shakenStir: 'shaken-stir' };
 const ROLE_SETTING: Record<string, string> = { starter: 'STARTER_PROFILE_POLICY_SID', soleProprietor: 'SOLE_PROPRIETOR_POLICY_SID', business: 'SECONDARY_BUSINESS_POLICY_SID', shakenStir: 'SHAKEN_STIR_POLICY_SID' };
 
-async function checkPolicies(config: Config, gateway: TwilioGateway, checks: DoctorCheck[]): Promise<void> {
+async function checkPolicies(config: Config, gateway: TwilioGateway, checks: DoctorCheck[], allowUnknown: boolean): Promise<void> {
   const roles = policyRoles({
     starterPolicySid: config.STARTER_PROFILE_POLICY_SID,
     soleProprietorPolicySid: config.SOLE_PROPRIETOR_POLICY_SID,
@@ -161,9 +168,9 @@ async function checkPolicies(config: Config, gateway: TwilioGateway, checks: Doc
       else {
         checks.push({
           id,
-          status: 'warn',
+          status: allowUnknown ? 'warn' : 'fail',
           summary: `${what} ("${policy.friendlyName}") lists requirements a2p-onboard does not fill: ${unknown.map((u) => u.requirement).join(', ')}`,
-          fix: `left to Twilio's evaluation, which may reject bundles for them (${unknown.map((u) => u.detail).join('; ')}). Check the SID is the policy meant for this stage; if Twilio changed the policy, a2p-onboard needs an update before a batch`,
+          fix: `the workers leave them to Twilio's evaluation, which will likely refuse every bundle of this stage for them (${unknown.map((u) => u.detail).join('; ')}). Check the SID is the policy meant for this stage; if Twilio changed the policy, a2p-onboard needs an update before a batch. If you know Twilio accepts bundles without them, run doctor with --allow-unknown-requirements`,
         });
       }
     } catch (e) {
@@ -366,6 +373,7 @@ export interface DoctorCommandOptions {
   file?: string;
   json?: boolean;
   strict?: boolean;
+  allowUnknownRequirements?: boolean;
 }
 
 /** The CLI command: settings from the environment, prints the checklist (or JSON); returns the exit status (0 ready, 1 not). */
@@ -383,7 +391,7 @@ export async function runDoctorCommand(o: DoctorCommandOptions, env: NodeJS.Proc
     const hasCredentials = !!(config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN);
     const twilioSkipped = hasCredentials && redisError ? 'Redis is unreachable and holds the shared Twilio request budget' : undefined;
     const gateway = hasCredentials && !redisError ? createGateway(config, redis) : undefined;
-    const report = await runDoctor({ config, gateway, twilioSkipped, redis: redisError ? undefined : redis, redisError, file: o.file, strict: o.strict ?? false });
+    const report = await runDoctor({ config, gateway, twilioSkipped, redis: redisError ? undefined : redis, redisError, file: o.file, strict: o.strict ?? false, allowUnknownRequirements: o.allowUnknownRequirements ?? false });
     out(o.json ? `${JSON.stringify(report)}\n` : `${formatDoctor(report)}\n`);
     return report.ok ? 0 : 1;
   } finally {
