@@ -49,6 +49,8 @@ const brandSchema = z
     failureReason: z.string().nullish(),
     errors: z.array(z.unknown()).nullish(),
     brandType: z.string().nullish(),
+    mock: z.boolean().nullish(),
+    dateUpdated: z.unknown(),
   })
   .passthrough();
 export type Brand = {
@@ -58,6 +60,10 @@ export type Brand = {
   a2pProfileBundleSid: string | null;
   failureReason: string | null;
   errors: unknown[];
+  /** Registered with Mock=true: no fees (and it never sends). */
+  mock: boolean;
+  /** Twilio's last change of the brand (a resubmission changes it): names one submission. */
+  dateUpdated: string | null;
 };
 
 const campaignSchema = z
@@ -66,9 +72,28 @@ const campaignSchema = z
     campaignStatus: z.string().nullish(),
     brandRegistrationSid: z.string().nullish(),
     errors: z.array(z.unknown()).nullish(),
+    mock: z.boolean().nullish(),
+    // What the campaign holds, to tell which corrections UpdateUsAppToPerson cannot make.
+    optInKeywords: z.array(z.string()).nullish(),
+    optInMessage: z.string().nullish(),
+    optOutKeywords: z.array(z.string()).nullish(),
+    optOutMessage: z.string().nullish(),
+    helpKeywords: z.array(z.string()).nullish(),
+    helpMessage: z.string().nullish(),
   })
   .passthrough();
-export type CampaignRegistration = { sid: string; campaignStatus: string | null; brandRegistrationSid: string | null; errors: unknown[] };
+/** The campaign fields UpdateUsAppToPerson does not take: a change to one needs a new campaign. */
+export const CAMPAIGN_FIXED_FIELDS = ['optInKeywords', 'optInMessage', 'optOutKeywords', 'optOutMessage', 'helpKeywords', 'helpMessage'] as const;
+export type CampaignFixedField = (typeof CAMPAIGN_FIXED_FIELDS)[number];
+export type CampaignRegistration = {
+  sid: string;
+  campaignStatus: string | null;
+  brandRegistrationSid: string | null;
+  errors: unknown[];
+  mock: boolean;
+  /** As Twilio holds them (null: not set). */
+  fixed: Record<CampaignFixedField, string | string[] | null>;
+};
 
 export interface GatewayBudgets {
   /** Every call. */
@@ -423,10 +448,17 @@ export class TwilioGateway {
 
   // ---- brand ----
 
-  async createBrand(p: { customerProfileBundleSid: string; a2pProfileBundleSid: string }): Promise<Brand> {
+  /** `mock`: TWILIO_MOCK_BRANDS, a brand Twilio registers without fees (a rehearsal; it never sends). */
+  async createBrand(p: { customerProfileBundleSid: string; a2pProfileBundleSid: string; mock?: boolean }): Promise<Brand> {
     const res = await this.call(
       'create brand registration',
-      () => this.client.messaging.v1.brandRegistrations.create({ ...p, a2PProfileBundleSid: p.a2pProfileBundleSid, brandType: 'SOLE_PROPRIETOR' }),
+      () =>
+        this.client.messaging.v1.brandRegistrations.create({
+          customerProfileBundleSid: p.customerProfileBundleSid,
+          a2PProfileBundleSid: p.a2pProfileBundleSid,
+          brandType: 'SOLE_PROPRIETOR',
+          ...(p.mock ? { mock: true } : {}),
+        }),
       { create: true, extra: this.budgets.registration },
     );
     return toBrand(brandSchema.parse(res));
@@ -510,6 +542,20 @@ export class TwilioGateway {
     return toCampaign(campaignSchema.parse(res));
   }
 
+  /**
+   * Delete a campaign (DeleteUsAppToPerson), to create it again with fields an update cannot change.
+   * Resolves once Twilio confirmed it (204), or it was already gone (404): either way none is left.
+   */
+  async deleteCampaign(messagingServiceSid: string, campaignSid: string): Promise<'deleted' | 'already gone'> {
+    try {
+      await this.call('delete campaign (usAppToPerson)', () => this.client.messaging.v1.services(messagingServiceSid).usAppToPerson(campaignSid).remove());
+      return 'deleted';
+    } catch (err) {
+      if (err instanceof RejectedError && err.details.status === 404) return 'already gone';
+      throw err;
+    }
+  }
+
   /** A Messaging Service holds at most one campaign: find the one for this brand. */
   async findCampaign(messagingServiceSid: string, brandRegistrationSid: string): Promise<CampaignRegistration | null> {
     const list = await this.call('list campaigns of messaging service', () => this.client.messaging.v1.services(messagingServiceSid).usAppToPerson.list({ pageSize: 20 }));
@@ -526,9 +572,12 @@ function toBrand(b: z.infer<typeof brandSchema>): Brand {
     a2pProfileBundleSid: b.a2pProfileBundleSid ?? null,
     failureReason: b.failureReason ?? null,
     errors: b.errors ?? [],
+    mock: b.mock ?? false,
+    dateUpdated: b.dateUpdated instanceof Date && !Number.isNaN(b.dateUpdated.getTime()) ? b.dateUpdated.toISOString() : typeof b.dateUpdated === 'string' ? b.dateUpdated : null,
   };
 }
 
 function toCampaign(c: z.infer<typeof campaignSchema>): CampaignRegistration {
-  return { sid: c.sid, campaignStatus: c.campaignStatus ?? null, brandRegistrationSid: c.brandRegistrationSid ?? null, errors: c.errors ?? [] };
+  const fixed = Object.fromEntries(CAMPAIGN_FIXED_FIELDS.map((f) => [f, c[f] ?? null])) as CampaignRegistration['fixed'];
+  return { sid: c.sid, campaignStatus: c.campaignStatus ?? null, brandRegistrationSid: c.brandRegistrationSid ?? null, errors: c.errors ?? [], mock: c.mock ?? false, fixed };
 }
