@@ -54,6 +54,7 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome> {
       const created = await gateway.createCampaign(serviceSid, params);
       status = created.campaignStatus;
       await vetted(created.sid, deleted ? 'campaign recreated' : 'campaign created', created.mock);
+      await ctx.ledger.setStatus(customerId, { campaignNotUpdated: '' });
       return created.sid;
     },
     async () => {
@@ -80,6 +81,8 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome> {
         await recordFee(ctx, 'campaignVetting', `campaign:${campaignSid}:resubmitted gen ${ctx.gen}`, { sid: campaignSid, what: 'campaign corrected and resubmitted', mock: res.mock || brandMock });
         await ctx.ledger.setStatus(customerId, { campaignSubmittedGen: String(ctx.gen) });
         event = `campaign ${campaignSid} corrected and resubmitted`;
+        // What is left to apply (redrive --recreate-campaign --batch finds the customers by it).
+        await ctx.ledger.setStatus(customerId, { campaignNotUpdated: fixed.join(',') });
         if (fixed.length) {
           const fee = usd(brandMock ? 0 : (ctx.settings.fees ?? DEFAULT_FEES).campaignVetting);
           event += `; NOT updated (Twilio cannot change these on an existing campaign): ${fixed.join(', ')}`;
