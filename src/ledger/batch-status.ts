@@ -1,4 +1,5 @@
 import { STATES, type CustomerState, type Ledger } from './ledger.js';
+import type { FeeTotals } from './fees.js';
 
 /** A batch as operators see it: every row accounted for, accepted customers and rows refused at ingest. */
 
@@ -22,6 +23,8 @@ export interface BatchStatus {
   total: number;
   done: number;
   customers: CustomerStatus[];
+  /** Twilio fees the batch has incurred so far (recorded per submission). */
+  fees?: FeeTotals;
 }
 
 /** Nothing left for the pipeline to do right now: `wait` returns once every row is here. */
@@ -47,7 +50,7 @@ export async function batchStatus(ledger: Ledger, batch: string): Promise<BatchS
   const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<CustomerState, number>;
   for (const c of customers) counts[c.state] += 1;
   const done = customers.filter((c) => TERMINAL.includes(c.state)).length;
-  return { batch, exists, counts, total: customers.length, done, customers };
+  return { batch, exists, counts, total: customers.length, done, customers, fees: await ledger.fees.batchTotals(batch) };
 }
 
 const TWILIO_STATUS_KEYS = ['customerProfile', 'trustProduct', 'brand', 'brandIdentity', 'campaign'] as const;
