@@ -54,7 +54,7 @@ export function printStatus(s: BatchStatus, out: NodeJS.WritableStream = process
     out.write(
       `  ${String(x.row).padEnd(5)} ${safeCell(x.customerId ?? '-').padEnd(w)} ${x.stage.padEnd(16)} ${x.state.padEnd(13)} ${brand.padEnd(20)} ${(x.twilio['campaign'] ?? '-').padEnd(11)} ${safeCell(x.reason ?? '')}\n`,
     );
-    if (x.action && (x.state === 'failed' || x.state === 'expired')) out.write(`  ${' '.repeat(5 + w + 16 + 13 + 20 + 11 + 5)} what to do: ${x.action}\n`);
+    if (x.action && (x.state === 'failed' || x.state === 'expired' || x.state === 'completed' || x.state === 'live')) out.write(`  ${' '.repeat(5 + w + 16 + 13 + 20 + 11 + 5)} what to do: ${x.action}\n`);
   }
 }
 

@@ -122,3 +122,13 @@ export const BUSINESS_ACTIONS = {
   phoneNumbers:
     'a number in phone_numbers is not a phone number of this Twilio account: buy or port it into the account (or correct phone_numbers), then run `a2p-onboard ingest FILE --update` (or `a2p-onboard redrive --customer ID` once the account owns it)',
 } as const;
+
+/**
+ * A customer whose corrected campaign holds fields Twilio could not update in place (the campaign
+ * stage notes them in `status.campaignNotUpdated`): how to apply them, at the price of a new vetting.
+ */
+export function campaignNotUpdatedAction(customerId: string, status: Record<string, string>): string | null {
+  const fields = status['campaignNotUpdated'];
+  if (!fields) return null;
+  return `${fields.split(',').join(', ')} changed, but Twilio cannot update ${fields.includes(',') ? 'these fields' : 'this field'} on an existing campaign: to apply, delete and create the campaign again with \`a2p-onboard redrive --recreate-campaign --customer ${customerId}\` (a new campaign vetting fee; the customer cannot send until it is vetted)`;
+}

@@ -1,6 +1,6 @@
 import { emptyCounts, type StageStateCount } from '../ledger/batch-index.js';
 import { STATES, type CustomerState, type Ledger, type SidName } from '../ledger/ledger.js';
-import { suggestAction } from './actions.js';
+import { campaignNotUpdatedAction, suggestAction } from './actions.js';
 import { sumEntries, type FeeTotals } from '../ledger/fees.js';
 
 /**
@@ -74,7 +74,7 @@ async function accepted(ledger: Ledger, batchId: string, ids: string[]): Promise
       stage: r.stage,
       state: r.state,
       reason: r.reason,
-      action: r.action ?? suggestAction({ state: r.state, stage: r.stage, reason: r.reason, details: r.details, customerId: r.customerId, batchId, flow: r.flow }),
+      action: r.action ?? campaignNotUpdatedAction(r.customerId, r.status) ?? suggestAction({ state: r.state, stage: r.stage, reason: r.reason, details: r.details, customerId: r.customerId, batchId, flow: r.flow }),
       details: r.details,
       sids: r.sids,
       status: r.status,

@@ -5,7 +5,7 @@ import { maskPhone } from '../customers/phone.js';
 import { DEAD_LETTER, STAGES } from '../jobs/context.js';
 import { STATES, type CustomerRecord, type CustomerState, type Ledger } from '../ledger/ledger.js';
 import { scrubText } from '../log.js';
-import { errorCodes, suggestAction } from '../reports/actions.js';
+import { campaignNotUpdatedAction, errorCodes, suggestAction } from '../reports/actions.js';
 import { batchSummary, customersPage, filteredTotal, isCustomerState, listBatchSummaries, type BatchCustomer, type BatchSummary } from '../reports/batch-view.js';
 import { formatOf, writeReport } from '../reports/export.js';
 import { FEE_KINDS, FEE_LABELS, sumEntries, usd, type FeeEntry, type FeeTotals } from '../ledger/fees.js';
@@ -260,7 +260,7 @@ async function customerJobs(queues: Queues, rec: CustomerRecord): Promise<JobRef
 const initial = (s: string) => `${[...s][0] ?? ''}.`;
 
 function customerPage(rec: CustomerRecord, data: Awaited<ReturnType<Ledger['getCustomer']>> | null, history: Awaited<ReturnType<Ledger['history']>>, jobs: JobRef[], fees: FeeEntry[]): Html {
-  const action = rec.action ?? suggestAction({ state: rec.state, stage: rec.stage, reason: rec.reason, details: rec.details, customerId: rec.customerId, batchId: rec.batchId, flow: rec.flow });
+  const action = rec.action ?? campaignNotUpdatedAction(rec.customerId, rec.status) ?? suggestAction({ state: rec.state, stage: rec.stage, reason: rec.reason, details: rec.details, customerId: rec.customerId, batchId: rec.batchId, flow: rec.flow });
   const masked = data
     ? html`<dl class="kv" id="customer-data"><dt>business (brand) name</dt><dd>${data.brandName}</dd><dt>name</dt><dd>${initial(data.firstName)} ${initial(data.lastName)}</dd>
 <dt>email</dt><dd>${maskEmail(data.email)}</dd><dt>phone</dt><dd>${maskPhone(data.phoneNumber)}</dd><dt>mobile (OTP)</dt><dd>${maskPhone(data.mobilePhoneNumber)}</dd>
