@@ -272,7 +272,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       'CreateCustomerProfileChannelEndpointAssignment', 'ListCustomerProfileChannelEndpointAssignment',
       'CreateTrustProductChannelEndpointAssignment', 'ListTrustProductChannelEndpointAssignment',
       'DeleteCustomerProfileChannelEndpointAssignment', 'DeleteTrustProductChannelEndpointAssignment',
-      'DeleteCustomerProfileEntityAssignment', 'DeleteTrustProductEntityAssignment',
+      'DeleteCustomerProfileEntityAssignment', 'DeleteTrustProductEntityAssignment', 'DeleteUsAppToPerson',
     ];
     assert.deepEqual([...gatewayOps.keys()].sort(), [...expected].sort());
   });
