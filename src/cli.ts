@@ -90,7 +90,7 @@ program
   .option('--dry-run', 'validate and report without enqueuing')
   .option('--update', 'rows for customers that already exist are corrections: update failed or expired customers and redrive them (prints the resubmissions and their fees first)')
   .option('--yes', 'with --update: go ahead with the brand and campaign resubmissions it prints (they cost Twilio fees); without a terminal, required when there are any')
-  .option('--json', 'print {"batch", "accepted", "updated", "unchanged", "rejected": [{row, customerId, reason}], "campaignNotUpdatable": [{row, customerId, fields}]}')
+  .option('--json', 'print {"batch", "accepted", "updated", "unchanged", "rejected": [{row, customerId, reason}]} (with --update also "campaignNotUpdatable": [{row, customerId, fields}])')
   .addHelpText('after', `\nColumns:\n${COLUMNS.map((c) => `  ${c.name} (${c.requirement}${c.flow ? `, ${c.flow} rows` : ''})`).join('\n')}`)
   .action(async (file: string, o: { batch?: string; template?: string; dryRun?: boolean; update?: boolean; yes?: boolean; json?: boolean }) => {
     if (o.update && !o.dryRun) {
@@ -124,7 +124,7 @@ program
       });
     }).finally(() => progress.stop());
     if (o.json) {
-      process.stdout.write(`${JSON.stringify({ batch: report.batch, accepted: report.accepted, updated: report.updated, unchanged: report.unchanged, rejected: report.rejected, campaignNotUpdatable: report.campaignNotUpdatable ?? [] })}\n`);
+      process.stdout.write(`${JSON.stringify({ batch: report.batch, accepted: report.accepted, updated: report.updated, unchanged: report.unchanged, rejected: report.rejected, ...(o.update ? { campaignNotUpdatable: report.campaignNotUpdatable ?? [] } : {}) })}\n`);
     }
     else printIngest(report);
   });
