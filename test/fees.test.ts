@@ -10,6 +10,8 @@ import { runReport } from '../src/commands/report.js';
 import { startDashboard } from '../src/server/dashboard.js';
 import { createTwilioClient } from '../src/twilio/client.js';
 import { TransientError } from '../src/twilio/errors.js';
+import { PassThrough } from 'node:stream';
+import { confirmSpend } from '../src/commands/confirm.js';
 import type { TwilioGateway } from '../src/twilio/gateway.js';
 import { TEMPLATE, csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitForState, type Stack } from './helpers.js';
 
@@ -250,5 +252,25 @@ describe('confirmation before resubmitting (redrive, ingest --update)', () => {
     } finally {
       await stack.close();
     }
+  });
+});
+
+describe('confirmSpend', () => {
+  it('asks on a terminal and goes ahead only on yes; without one it needs --yes; nothing to spend needs nothing', async () => {
+    const ask = async (answer: string, isTTY: boolean, spends = 1) => {
+      const input = new PassThrough();
+      const output = new PassThrough();
+      let text = '';
+      output.on('data', (b: Buffer) => (text += b.toString()));
+      input.end(`${answer}\n`);
+      const res = await confirmSpend('redrive: 1 brand resubmission (USD 4.50 each): USD 4.50 in Twilio fees.', spends, { yes: false, command: 'a2p-onboard redrive --customer x', isTTY, input, output });
+      return { res, text };
+    };
+    assert.equal((await ask('yes', true)).res, 'yes');
+    assert.equal((await ask('no', true)).res, 'declined');
+    const noTty = await ask('yes', false);
+    assert.equal(noTty.res, 'needs --yes');
+    assert.match(noTty.text, /USD 4\.50[^]*a2p-onboard redrive --customer x --yes/);
+    assert.equal((await ask('', false, 0)).res, 'yes');
   });
 });
