@@ -23,7 +23,10 @@ import { startWorkers } from './workers/index.js';
 import { createQueues, closeQueues } from './workers/queues.js';
 import { createGateway, createRuntime, statusCallbackUrl, watchDelay, webhookOptions } from './workers/runtime.js';
 import { sweepNow } from './workers/sweep.js';
-import { redrivableCustomers, redriveCustomer } from './producers/redrive.js';
+import { customersWithCampaignNotUpdated, describeCost, redrivableCustomers, redriveCustomer, resubmissionCost, resubmissions } from './producers/redrive.js';
+import { confirmSpend } from './commands/confirm.js';
+import { feeSchedule } from './ledger/fees.js';
+import { updateTargets } from './producers/ingest.js';
 import { STAGES, isStageName, type StageName } from './jobs/context.js';
 import { STATUS_WEBHOOK_PATH } from './server/webhook.js';
 
@@ -85,10 +88,22 @@ program
   .option('--batch <id>', 'batch id (default: the file name and the time)')
   .option('--template <file>', 'campaign template JSON for the campaign columns')
   .option('--dry-run', 'validate and report without enqueuing')
-  .option('--update', 'rows for customers that already exist are corrections: update failed or expired customers and redrive them')
-  .option('--json', 'print {"batch", "accepted", "updated", "unchanged", "rejected": [{row, customerId, reason}]}')
+  .option('--update', 'rows for customers that already exist are corrections: update failed or expired customers and redrive them (prints the resubmissions and their fees first)')
+  .option('--yes', 'with --update: go ahead with the brand and campaign resubmissions it prints (they cost Twilio fees); without a terminal, required when there are any')
+  .option('--json', 'print {"batch", "accepted", "updated", "unchanged", "rejected": [{row, customerId, reason}]} (with --update also "campaignNotUpdatable": [{row, customerId, fields}])')
   .addHelpText('after', `\nColumns:\n${COLUMNS.map((c) => `  ${c.name} (${c.requirement}${c.flow ? `, ${c.flow} rows` : ''})`).join('\n')}`)
-  .action(async (file: string, o: { batch?: string; template?: string; dryRun?: boolean; update?: boolean; json?: boolean }) => {
+  .action(async (file: string, o: { batch?: string; template?: string; dryRun?: boolean; update?: boolean; yes?: boolean; json?: boolean }) => {
+    if (o.update && !o.dryRun) {
+      // Corrections resubmit FAILED brands and campaigns, and each resubmission is charged: say so first.
+      const config = loadConfig();
+      const fees = feeSchedule(config);
+      const cost = await withStore(async (s) => resubmissionCost(s.ledger, await updateTargets(s.ledger, file, { templatePath: o.template }), fees));
+      const answer = await confirmSpend(`ingest --update: ${describeCost(cost, fees)}.`, resubmissions(cost), { yes: o.yes ?? false, command: `a2p-onboard ${process.argv.slice(2).join(' ')}` });
+      if (answer !== 'yes') {
+        process.exitCode = EXIT_INPUT;
+        return;
+      }
+    }
     // Progress on stderr for files big enough to take a while (about 1,000 rows and more).
     const big = ((await stat(file).catch(() => null))?.size ?? 0) >= 256 * 1024;
     const progress = ingestProgress({ quiet: !big, dryRun: o.dryRun ?? false });
@@ -97,7 +112,9 @@ program
       const config = loadConfig();
       const gateway = config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN ? createGateway(config, s.redis) : undefined;
       const ownsPhoneNumber = gateway ? async (n: string) => (await gateway.findIncomingPhoneNumber(n)) !== null : undefined;
+      const campaignHeld = gateway && o.update ? async (mg: string, qe: string) => (await gateway.fetchCampaign(mg, qe)).fixed : undefined;
       return ingestFile(s, file, {
+        campaignHeld,
         batchId: o.batch,
         templatePath: o.template,
         dryRun: o.dryRun ?? false,
@@ -107,7 +124,7 @@ program
       });
     }).finally(() => progress.stop());
     if (o.json) {
-      process.stdout.write(`${JSON.stringify({ batch: report.batch, accepted: report.accepted, updated: report.updated, unchanged: report.unchanged, rejected: report.rejected })}\n`);
+      process.stdout.write(`${JSON.stringify({ batch: report.batch, accepted: report.accepted, updated: report.updated, unchanged: report.unchanged, rejected: report.rejected, ...(o.update ? { campaignNotUpdatable: report.campaignNotUpdatable ?? [] } : {}) })}\n`);
     }
     else printIngest(report);
   });
@@ -169,28 +186,47 @@ program
 
 program
   .command('redrive')
-  .description('put failed (dead-lettered) or expired customers back into the pipeline; nothing is created twice')
+  .description('put failed (dead-lettered) or expired customers back into the pipeline; nothing is created twice. Resubmissions cost Twilio fees: they are counted and priced first, and need --yes')
   .option('--customer <id...>', 'one or more customer ids')
   .option('--batch <id>', 'every failed or expired customer of a batch')
   .option('--all', 'every failed or expired customer')
   .option('--from-stage <name>', `restart at this stage (${STAGES.join(', ')}); default: the stage that failed`)
+  .option(
+    '--recreate-campaign',
+    'delete the customer\'s campaign and create it again with its current data (what UpdateUsAppToPerson cannot change: opt-in, opt-out, help keywords and messages); a new campaign vetting fee each. With --batch: the customers whose campaign holds such corrections',
+  )
+  .option('--yes', 'go ahead with the resubmissions and fees it prints (without a terminal, required when there are any)')
   .option('--json', 'print [{customerId, ok, stage | reason}]')
-  .action(async (o: { customer?: string[]; batch?: string; all?: boolean; fromStage?: string; json?: boolean }) => {
+  .action(async (o: { customer?: string[]; batch?: string; all?: boolean; fromStage?: string; recreateCampaign?: boolean; yes?: boolean; json?: boolean }) => {
     const chosen = [o.customer?.length ? 1 : 0, o.batch ? 1 : 0, o.all ? 1 : 0].reduce((a, b) => a + b, 0);
     if (chosen !== 1) throw new ConfigError('redrive needs exactly one of --customer ID, --batch ID or --all');
     if (o.fromStage !== undefined && !isStageName(o.fromStage)) throw new ConfigError(`--from-stage must be one of ${STAGES.join(', ')}`);
+    if (o.recreateCampaign && (o.all || o.fromStage)) throw new ConfigError('--recreate-campaign takes --customer ID or --batch ID, and no --from-stage');
     const fromStage = o.fromStage as StageName | undefined;
+    const recreateCampaign = o.recreateCampaign ?? false;
+    const fees = feeSchedule(loadConfig());
     const results = await withStore(async (s) => {
-      const ids = o.customer ?? (await redrivableCustomers(s.ledger, o.batch));
+      const ids = o.customer ?? (recreateCampaign ? await customersWithCampaignNotUpdated(s.ledger, o.batch!) : await redrivableCustomers(s.ledger, o.batch));
+      const cost = await resubmissionCost(s.ledger, ids, fees, { recreateCampaign });
+      const what = recreateCampaign ? 'redrive --recreate-campaign' : 'redrive';
+      const answer = await confirmSpend(`${what}: ${ids.length} customer${ids.length === 1 ? '' : 's'}; ${describeCost(cost, fees)}.`, resubmissions(cost), {
+        yes: o.yes ?? false,
+        command: `a2p-onboard ${process.argv.slice(2).join(' ')}`,
+      });
+      if (answer !== 'yes') return null;
       const out = [];
-      for (const id of ids) out.push(await redriveCustomer(s, id, { fromStage }));
+      for (const id of ids) out.push(await redriveCustomer(s, id, { fromStage, recreateCampaign }));
       return out;
     });
+    if (results === null) {
+      process.exitCode = EXIT_INPUT;
+      return;
+    }
     if (o.json) process.stdout.write(`${JSON.stringify(results)}\n`);
     else {
       const ok = results.filter((r) => r.ok).length;
       console.log(`Redrove ${ok} of ${results.length} customers.`);
-      for (const r of results) console.log(r.ok ? `  ${r.customerId}: ${r.from} -> restarting at ${r.stage}` : `  ${r.customerId}: not redriven: ${r.reason}`);
+      for (const r of results) console.log(r.ok ? `  ${r.customerId}: ${r.from} -> restarting at ${r.stage}${recreateCampaign ? ' (campaign deleted and created again)' : ''}` : `  ${r.customerId}: not redriven: ${r.reason}`);
     }
     if (results.some((r) => !r.ok)) process.exitCode = o.customer ? EXIT_INPUT : 0;
   });

@@ -12,6 +12,20 @@ const optionalString = z
   .trim()
   .transform((v) => (v === '' ? undefined : v))
   .optional();
+/** `true`/`false` (also 1/0, yes/no): a plain z.coerce.boolean would read "false" as true. */
+const flag = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+/** A US dollar amount such as 4.50, kept as whole cents so sums never drift. */
+const usdCents = (def: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d{1,2})?$/, 'must be an amount in US dollars such as 4.50')
+    .default(def)
+    .transform((v) => Math.round(Number(v) * 100));
 
 export const STARTER_PROFILE_POLICY_SID = 'RN806dd6cd175f314e1f96a9727ee271f4';
 export const SOLE_PROPRIETOR_POLICY_SID = 'RN670d5d2e282a6130ae063b234b6019c8';
@@ -78,6 +92,13 @@ export const configSchema = z.object({
     .regex(/^(true|false|1|0|yes|no|)$/i, 'must be true or false')
     .transform((v) => /^(true|1|yes)$/i.test(v))
     .default(false),
+  /** Register every brand with Mock=true: no fees, for a rehearsal on a real account (mock brands never send). */
+  TWILIO_MOCK_BRANDS: flag(false).describe('register every brand with Mock=true (no fees): rehearse a batch on a real account'),
+  // Twilio's fees (beyond-the-seeds.md, amounts unconfirmed): what the ledger records per submission.
+  FEE_BRAND_USD: usdCents('4.50').describe('fee recorded per brand submission or resubmission (USD; unconfirmed default 4.50)'),
+  FEE_CAMPAIGN_VETTING_USD: usdCents('15').describe('fee recorded per campaign vetting: create, resubmission, recreation (USD; unconfirmed default 15)'),
+  FEE_AUTH_PLUS_USD: usdCents('12.50').describe('fee recorded per Authentication+ attempt (USD; unconfirmed default 12.50)'),
+  FEE_SECONDARY_VETTING_USD: usdCents('40').describe('fee recorded per secondary vetting (USD; unconfirmed default 40)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine((c, ctx) => {
   // On a Redis Cluster every key of a flow must hash to one slot: BullMQ's scripts and the ledger's need it.

@@ -126,6 +126,14 @@ const GATEWAY_CALLS: Record<string, (x: Ctx) => Promise<unknown>> = {
     await g.createCampaign(mg, { ...CAMPAIGN, brandRegistrationSid: sidsOf(c1).brand });
   },
   findCampaign: ({ g, c1 }) => g.findCampaign(sidsOf(c1).messagingService, sidsOf(c1).brand),
+  // redrive --recreate-campaign: DeleteUsAppToPerson, confirmed (204), then gone (404 is "already gone").
+  deleteCampaign: async ({ g, c1 }) => {
+    const mg = await g.createMessagingService('contract delete campaign service');
+    const qe = (await g.createCampaign(mg, { ...CAMPAIGN, brandRegistrationSid: sidsOf(c1).brand })).sid;
+    assert.equal(await g.deleteCampaign(mg, qe), 'deleted');
+    assert.equal(await g.deleteCampaign(mg, qe), 'already gone');
+    assert.equal(await g.findCampaign(mg, sidsOf(c1).brand), null);
+  },
   // Remediation: corrections made in place, never by creating again.
   updateBundle: async ({ g }) => {
     for (const kind of ['customerProfile', 'trustProduct'] as const) {
@@ -310,7 +318,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       'CreateCustomerProfileChannelEndpointAssignment', 'ListCustomerProfileChannelEndpointAssignment',
       'CreateTrustProductChannelEndpointAssignment', 'ListTrustProductChannelEndpointAssignment',
       'DeleteCustomerProfileChannelEndpointAssignment', 'DeleteTrustProductChannelEndpointAssignment',
-      'DeleteCustomerProfileEntityAssignment', 'DeleteTrustProductEntityAssignment',
+      'DeleteCustomerProfileEntityAssignment', 'DeleteTrustProductEntityAssignment', 'DeleteUsAppToPerson',
       'ListAvailablePhoneNumberLocal', 'CreateIncomingPhoneNumber', 'CreatePhoneNumber', 'ListPhoneNumber', 'DeletePhoneNumber',
     ];
     assert.deepEqual([...gatewayOps.keys()].sort(), [...expected].sort());

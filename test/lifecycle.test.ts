@@ -145,6 +145,13 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
       }
       const updates = stack.sandbox.requestLog().filter((e) => e.operation === 'campaign.update');
       assert.equal(updates.length, 2, 'each failed campaign was corrected in place');
+      assert.deepEqual(fix.campaignNotUpdatable, [], 'only fields UpdateUsAppToPerson takes were corrected');
+      // Each re-vetting is charged again: created and resubmitted, one brand submission.
+      for (const id of ['c1', 'c2']) {
+        const fees = await stack.rt.ledger.fees.entries(id);
+        assert.deepEqual(fees.map((f) => f.kind).sort(), ['brand', 'campaignVetting', 'campaignVetting'], `${id}: ${JSON.stringify(fees)}`);
+      }
+      assert.equal((await stack.rt.ledger.fees.batchTotals('b1')).cents, 2 * (450 + 2 * 1500));
       // Ingesting the same corrections again changes nothing.
       const again = await ingest(stack, rows, { update: true, batch: 'fix-2' });
       assert.deepEqual([again.updated, again.unchanged, again.rejected.length], [0, 2, 0]);

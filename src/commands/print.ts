@@ -2,6 +2,7 @@ import { countsByStage, type BatchStatus } from '../ledger/batch-status.js';
 import { STATES } from '../ledger/ledger.js';
 import type { IngestReport } from '../producers/ingest.js';
 import { safeCell } from '../customers/neutralise.js';
+import { FEE_KINDS, describeTotals, emptyTotals, type FeeTotals } from '../ledger/fees.js';
 
 /**
  * Human-readable output of the commands. Reasons name columns and rules, never PII values.
@@ -18,6 +19,11 @@ export function printIngest(r: IngestReport, out: NodeJS.WritableStream = proces
   }
   if (r.accepted === 0 && r.rejected.length === 0 && r.updated === 0 && r.unchanged === 0) out.write('No customer rows after the header: nothing to register.\n');
   for (const x of r.rejected) out.write(`  row ${x.row}${x.customerId ? ` (${safeCell(x.customerId)})` : ''}: ${safeCell(x.reason)}\n`);
+  const fixed = r.campaignNotUpdatable ?? [];
+  if (fixed.length) {
+    out.write(`Campaign corrections Twilio cannot update in place (not sent; the other corrections were):\n`);
+    for (const x of fixed) out.write(`  row ${x.row} (${safeCell(x.customerId)}): ${x.fields.join(', ')}: to apply, a2p-onboard redrive --recreate-campaign --customer ${safeCell(x.customerId)} (a new campaign vetting fee)\n`);
+  }
 }
 
 const STAGE_ORDER = ['ingest', 'starter-profile', 'trust-bundle', 'brand', 'brand-status', 'otp', 'campaign', 'sender-number'];
@@ -26,8 +32,9 @@ export function printStatus(s: BatchStatus, out: NodeJS.WritableStream = process
   const c = s.counts;
   out.write(
     `Batch ${s.batch}: ${s.total} rows: ${c.live} live, ${c.completed} completed (campaign in vetting), ${c.awaiting_otp} awaiting OTP, ` +
-      `${c.in_progress} in progress, ${c.failed} failed, ${c.expired} expired, ${c.invalid} invalid\n\n`,
+      `${c.in_progress} in progress, ${c.failed} failed, ${c.expired} expired, ${c.invalid} invalid\n`,
   );
+  out.write(`Twilio fees incurred: ${describeTotals(s.fees ?? emptyTotals())}\n\n`);
   // Counts per stage and state: where the batch is, at a glance.
   const byStage = countsByStage(s);
   const states = STATES.filter((st) => s.customers.some((x) => x.state === st));
@@ -47,15 +54,24 @@ export function printStatus(s: BatchStatus, out: NodeJS.WritableStream = process
     out.write(
       `  ${String(x.row).padEnd(5)} ${safeCell(x.customerId ?? '-').padEnd(w)} ${x.stage.padEnd(16)} ${x.state.padEnd(13)} ${brand.padEnd(20)} ${(x.twilio['campaign'] ?? '-').padEnd(11)} ${safeCell(x.reason ?? '')}\n`,
     );
-    // A waiting customer with a reason waits on the operator (no sender number; a brand IN_REVIEW too long): say what to do too.
-    if (x.action && (x.state === 'failed' || x.state === 'expired' || x.reason)) out.write(`  ${' '.repeat(5 + w + 16 + 13 + 20 + 11 + 5)} what to do: ${x.action}
-`);
+    // A customer with an action the operator must take: failed, expired, and a waiting one with a reason (no sender number,
+    // a brand IN_REVIEW too long) or corrections Twilio could not apply in place.
+    if (x.action && (x.state === 'failed' || x.state === 'expired' || x.state === 'completed' || x.state === 'live' || x.reason)) out.write(`  ${' '.repeat(5 + w + 16 + 13 + 20 + 11 + 5)} what to do: ${x.action}\n`);
   }
+}
+
+/** Fees as JSON: dollars with cents, per kind. */
+export function feesJson(t: FeeTotals) {
+  return {
+    totalUsd: (t.cents / 100).toFixed(2),
+    byKind: Object.fromEntries(FEE_KINDS.map((k) => [k, { count: t.byKind[k].count, mock: t.byKind[k].mock, usd: (t.byKind[k].cents / 100).toFixed(2) }])),
+  };
 }
 
 export function statusJson(s: BatchStatus) {
   return {
     batch: s.batch,
+    fees: feesJson(s.fees ?? emptyTotals()),
     customers: s.customers.map((x) => ({ customerId: x.customerId, row: x.row, stage: x.stage, state: x.state, reason: x.reason, action: x.action, twilio: x.twilio, sids: x.sids })),
   };
 }

@@ -80,7 +80,7 @@ async function retryTemporaryFailure(ctx: StageContext, b: Brand, rec: CustomerR
   if (now < dueAt) return { kind: 'poll', delayMs: dueAt - now };
   // Count before the call: a crash after it must not buy an extra (charged) resubmission.
   await ctx.ledger.setStatus(customerId, { brandRetries: String(used + 1), brandRetryAt: '', brandPolls: '0' });
-  const status = await resubmitBrand(ctx, b.sid);
+  const { status } = await resubmitBrand(ctx, b.sid, `gen ${gen} 30791 retry ${used + 1}`);
   await ctx.ledger.transition(customerId, STAGE, 'in_progress', `brand ${b.sid} resubmitted after the temporary error 30791 (${status}; ${retry})`);
   return { kind: 'poll', delayMs: settings.validationWaitMs };
 }

@@ -1,5 +1,7 @@
 import { rejectIfRejected } from './bundle.js';
 import { ensure, requireSid, type StageContext, type StageOutcome } from './context.js';
+import { recordFee } from './fees.js';
+import type { Brand } from '../twilio/gateway.js';
 
 const STAGE = 'brand';
 
@@ -21,10 +23,23 @@ export async function brand(ctx: StageContext): Promise<StageOutcome> {
     rejectIfRejected('trustProduct', bundle);
   }
 
+  const mock = settings.mockBrands ?? false;
   const brandSid = await ensure(
     ctx, STAGE, 'brand',
-    async () => (await gateway.createBrand({ customerProfileBundleSid: profileSid, a2pProfileBundleSid: bundleSid })).sid,
-    (l) => gateway.findBrandByBundle(bundleSid, l.afterRestart),
+    async () => {
+      const created = await gateway.createBrand({ customerProfileBundleSid: profileSid, a2pProfileBundleSid: bundleSid, mock });
+      // Recorded as soon as Twilio answers, keyed by the SID: the fee is tied to the brand, not to this try.
+      await recordBrandFee(ctx, created, 'created', 'brand registered');
+      if (created.mock || mock) await ctx.ledger.setStatus(customerId, { brandMock: '1' });
+      return created.sid;
+    },
+    async (l) => {
+      const found = await gateway.findBrandByBundle(bundleSid, l.afterRestart);
+      // A brand an earlier try created but did not record was submitted (and charged) all the same:
+      // the same key as above, so a fee that try did record is not counted again.
+      if (found) await recordFee(ctx, 'brand', `brand:${found}:created`, { sid: found, what: 'brand registered (found after a lost answer)', mock });
+      return found;
+    },
   );
 
   let event = `brand ${brandSid} registered`;
@@ -33,8 +48,8 @@ export async function brand(ctx: StageContext): Promise<StageOutcome> {
     const submittedGen = Number(rec?.status['brandSubmittedGen'] ?? 1);
     const current = await gateway.fetchBrand(brandSid);
     if (current.status === 'FAILED' && ctx.gen > submittedGen) {
-      const status = await resubmitBrand(ctx, brandSid);
-      event = `brand ${brandSid} resubmitted (${status})`;
+      const res = await resubmitBrand(ctx, brandSid, `gen ${ctx.gen}`);
+      event = `brand ${brandSid} resubmitted (${res.status})`;
     } else {
       event = `brand ${brandSid} already registered (${current.status})`;
     }
@@ -45,12 +60,18 @@ export async function brand(ctx: StageContext): Promise<StageOutcome> {
 }
 
 /**
- * The one place a brand is resubmitted (each resubmission is charged): after corrected data or a
- * redrive (above), and after Twilio's temporary error 30791 (brand-status, a bounded few times).
- * Returns the brand's status after the resubmission.
+ * The one place a brand is resubmitted, so each resubmission is charged in the ledger (Twilio bills
+ * resubmissions like first submissions): after corrected data or a redrive (above), and after Twilio's
+ * temporary error 30791 (brand-status, a bounded few times). `key` names this submission among the
+ * brand's (`gen 3`, `gen 3 retry 1`): a try that repeats it records no second fee.
  */
-export async function resubmitBrand(ctx: StageContext, brandSid: string): Promise<string> {
+export async function resubmitBrand(ctx: StageContext, brandSid: string, key: string): Promise<Brand> {
   const res = await ctx.gateway.resubmitBrand(brandSid);
   await ctx.ledger.setStatus(ctx.customerId, { brandSubmittedGen: String(ctx.gen), brand: res.status });
-  return res.status;
+  await recordBrandFee(ctx, res, `resubmitted ${key}`, `brand resubmitted (${key})`);
+  return res;
+}
+
+async function recordBrandFee(ctx: StageContext, b: Brand, submission: string, what: string): Promise<void> {
+  await recordFee(ctx, 'brand', `brand:${b.sid}:${submission}`, { sid: b.sid, what, mock: b.mock || (ctx.settings.mockBrands ?? false) });
 }

@@ -1,7 +1,9 @@
 import { RejectedError } from '../twilio/errors.js';
-import type { CampaignParams, CampaignRegistration } from '../twilio/gateway.js';
+import { CAMPAIGN_FIXED_FIELDS, type CampaignFixedField, type CampaignParams, type CampaignRegistration } from '../twilio/gateway.js';
+import { DEFAULT_FEES, usd } from '../ledger/fees.js';
 import { describeErrors } from './bundle.js';
 import { ensure, friendlyName, requireSid, type StageContext, type StageOutcome } from './context.js';
+import { recordFee } from './fees.js';
 
 const STAGE = 'campaign';
 
@@ -31,31 +33,61 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome> {
 
   const params: CampaignParams = { brandRegistrationSid: brandSid, ...c.campaign };
   let status: string | null = null;
-  const known = await ctx.ledger.sid(customerId, 'campaign');
+  let recorded = await ctx.ledger.sid(customerId, 'campaign');
+  let deleted = '';
+  const rec0 = await ctx.ledger.get(customerId);
+  // `redrive --recreate-campaign` names the campaign to replace (`gen:QE…`). It is deleted, and its SID
+  // forgotten, only once Twilio confirmed the delete: a crash in between deletes it again (404 is
+  // fine), never leaves two campaigns. Once the SID differs, the new one exists and nothing is deleted.
+  const [recreateGen, recreateSid] = (rec0?.status['recreateCampaign'] ?? '').split(':');
+  if (recorded && recreateSid === recorded && Number(recreateGen) === ctx.gen) {
+    const how = await gateway.deleteCampaign(serviceSid, recorded);
+    await ctx.ledger.clearSid(customerId, 'campaign', STAGE);
+    deleted = `campaign ${recorded} deleted (${how}) to be created again; `;
+    recorded = null;
+  }
+  const brandMock = rec0?.status['brandMock'] === '1' || (ctx.settings.mockBrands ?? false);
+  const vetted = (sid: string, what: string, mock: boolean) => recordFee(ctx, 'campaignVetting', `campaign:${sid}:created`, { sid, what, mock: mock || brandMock });
   const campaignSid = await ensure(
     ctx, STAGE, 'campaign',
     async () => {
       const created = await gateway.createCampaign(serviceSid, params);
       status = created.campaignStatus;
+      await vetted(created.sid, deleted ? 'campaign recreated' : 'campaign created', created.mock);
+      await ctx.ledger.setStatus(customerId, { campaignNotUpdated: '' });
       return created.sid;
     },
     async () => {
       const found = await gateway.findCampaign(serviceSid, brandSid);
       status = found?.campaignStatus ?? null;
+      // Created by an earlier try whose answer was lost: vetted (and charged) all the same, counted once.
+      if (found) await vetted(found.sid, 'campaign created (found after a lost answer)', found.mock);
       return found?.sid ?? null;
     },
   );
-  let event = `campaign ${campaignSid} created on ${serviceSid}`;
-  if (known) {
-    const rec = await ctx.ledger.get(customerId);
+  let event = `${deleted}campaign ${campaignSid} created on ${serviceSid}`;
+  let action: string | null = null;
+  if (recorded) {
     const current = await gateway.fetchCampaign(serviceSid, campaignSid);
     status = current.campaignStatus;
     event = `campaign ${campaignSid} already created`;
     if (current.campaignStatus === 'FAILED') {
-      if (ctx.gen > Number(rec?.status['campaignSubmittedGen'] ?? 1)) {
-        status = (await gateway.updateCampaign(serviceSid, campaignSid, params)).campaignStatus;
+      if (ctx.gen > Number(rec0?.status['campaignSubmittedGen'] ?? 1)) {
+        // UpdateUsAppToPerson takes only some fields: the others are kept as they are, and said so.
+        const fixed = fixedFieldChanges(c.campaign, current.fixed);
+        const res = await gateway.updateCampaign(serviceSid, campaignSid, params);
+        status = res.campaignStatus;
+        // An update re-vets a FAILED campaign: charged like a new vetting, once per generation.
+        await recordFee(ctx, 'campaignVetting', `campaign:${campaignSid}:resubmitted gen ${ctx.gen}`, { sid: campaignSid, what: 'campaign corrected and resubmitted', mock: res.mock || brandMock });
         await ctx.ledger.setStatus(customerId, { campaignSubmittedGen: String(ctx.gen) });
         event = `campaign ${campaignSid} corrected and resubmitted`;
+        // What is left to apply (redrive --recreate-campaign --batch finds the customers by it).
+        await ctx.ledger.setStatus(customerId, { campaignNotUpdated: fixed.join(',') });
+        if (fixed.length) {
+          const fee = usd(brandMock ? 0 : (ctx.settings.fees ?? DEFAULT_FEES).campaignVetting);
+          event += `; NOT updated (Twilio cannot change these on an existing campaign): ${fixed.join(', ')}`;
+          action = `${fixed.join(', ')} changed but Twilio cannot update ${fixed.length > 1 ? 'them' : 'it'} in place; to apply, delete and create the campaign again: a2p-onboard redrive --recreate-campaign --customer ${customerId} (another campaign vetting, ${fee})`;
+        }
       } else {
         campaignFailed(current);
       }
@@ -64,8 +96,10 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome> {
   const fields: Record<string, string> = { messagingServiceSid: serviceSid, campaignChecks: '0' };
   if (status) fields['campaign'] = status;
   await ctx.ledger.setStatus(customerId, fields);
-  ctx.log.info({ customerId, event, campaign: status }, 'campaign stage done');
-  // The sender number goes on the service next; that stage marks the customer completed and watches the vetting.
+  // The event (and fields Twilio could not update, whose action the status keeps in campaignNotUpdated)
+  // goes into the history; the sender number goes on the service next, and that stage marks the
+  // customer completed and watches the vetting.
+  await ctx.ledger.transition(customerId, STAGE, 'in_progress', `${event}${status ? ` (${status})` : ''}`, { action });
   return { kind: 'next', stage: 'sender-number', delayMs: 0 };
 }
 
@@ -73,4 +107,16 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome> {
 export function campaignFailed(c: CampaignRegistration): never {
   const why = describeErrors(c.errors) || 'no reason given';
   throw new RejectedError(`Campaign ${c.sid} FAILED: ${why}`, { campaignSid: c.sid, errors: c.errors });
+}
+
+const snake = (s: string) => s.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
+
+/**
+ * Corrected campaign fields that UpdateUsAppToPerson cannot change (opt-in, opt-out and help
+ * keywords and messages), as CSV column names: those the wanted data sets to something other than
+ * what `held` has. A field the data leaves empty is not a correction (Twilio fills its defaults).
+ */
+export function fixedFieldChanges(wanted: Partial<Record<CampaignFixedField, string | string[] | undefined>>, held: Partial<Record<CampaignFixedField, string | string[] | null | undefined>>): string[] {
+  const norm = (v: string | string[] | null | undefined) => (v === undefined || v === null ? null : JSON.stringify(Array.isArray(v) ? v.map((x) => x.toUpperCase()) : v));
+  return CAMPAIGN_FIXED_FIELDS.filter((f) => wanted[f] !== undefined && norm(wanted[f]) !== norm(held[f])).map(snake);
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { Ledger, SidName } from '../ledger/ledger.js';
+import type { FeeSchedule } from '../ledger/fees.js';
 import type { TwilioGateway } from '../twilio/gateway.js';
 import { TransientError } from '../twilio/errors.js';
 
@@ -50,6 +51,10 @@ export interface StageSettings {
   buySenderNumbers: boolean;
   /** Where Twilio should POST bundle status changes, when the dashboard is public. */
   statusCallbackUrl?: string | undefined;
+  /** TWILIO_MOCK_BRANDS: register brands with Mock=true (no fees). */
+  mockBrands?: boolean;
+  /** Fee per submission, in cents (FEE_* settings); recorded in the ledger. */
+  fees?: FeeSchedule;
 }
 
 export interface StageContext {

@@ -1,4 +1,6 @@
 import { STATES, type CustomerState, type Ledger } from './ledger.js';
+import type { FeeTotals } from './fees.js';
+import { campaignNotUpdatedAction } from '../reports/actions.js';
 
 /** A batch as operators see it: every row accounted for, accepted customers and rows refused at ingest. */
 
@@ -22,6 +24,8 @@ export interface BatchStatus {
   total: number;
   done: number;
   customers: CustomerStatus[];
+  /** Twilio fees the batch has incurred so far (recorded per submission). */
+  fees?: FeeTotals;
 }
 
 /** Nothing left for the pipeline to do right now: `wait` returns once every row is here. */
@@ -36,7 +40,7 @@ export async function batchStatus(ledger: Ledger, batch: string): Promise<BatchS
     const recs = await ledger.getMany(ids);
     recs.forEach((r, i) => {
       if (!r) return;
-      customers.push({ customerId: ids[i]!, row: r.row, stage: r.stage, state: r.state, reason: r.reason, action: r.action, sids: { ...r.sids }, twilio: twilioStatuses(r.status), updatedAt: r.updatedAt });
+      customers.push({ customerId: ids[i]!, row: r.row, stage: r.stage, state: r.state, reason: r.reason, action: r.action ?? campaignNotUpdatedAction(ids[i]!, r.status), sids: { ...r.sids }, twilio: twilioStatuses(r.status), updatedAt: r.updatedAt });
     });
     if (ids.length < 1000) break;
   }
@@ -47,7 +51,7 @@ export async function batchStatus(ledger: Ledger, batch: string): Promise<BatchS
   const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<CustomerState, number>;
   for (const c of customers) counts[c.state] += 1;
   const done = customers.filter((c) => TERMINAL.includes(c.state)).length;
-  return { batch, exists, counts, total: customers.length, done, customers };
+  return { batch, exists, counts, total: customers.length, done, customers, fees: await ledger.fees.batchTotals(batch) };
 }
 
 const TWILIO_STATUS_KEYS = ['customerProfile', 'trustProduct', 'brand', 'brandIdentity', 'campaign'] as const;

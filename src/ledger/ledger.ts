@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { customerSchema, type Customer } from '../customers/customer.js';
 import { BatchIndex } from './batch-index.js';
 import { businessCustomerSchema, type BusinessCustomer } from '../customers/business.js';
+import { FeeLedger, type FeeEntry } from './fees.js';
 
 /** A customer of either flow, as stored. */
 export type AnyCustomer = Customer | BusinessCustomer;
@@ -279,6 +280,8 @@ export class Ledger {
   private readonly redis: WithScripts;
   /** Counts and state filters per batch, moved with every transition (src/ledger/batch-index.ts). */
   readonly index: BatchIndex;
+  /** Twilio fees incurred, per customer, batch and in total (src/ledger/fees.ts). */
+  readonly fees: FeeLedger;
   readonly watchDelayMs: number;
   readonly createLeaseMs: number;
 
@@ -301,6 +304,7 @@ export class Ledger {
     this.redis = r;
     this.watchDelayMs = options.watchDelayMs ?? 5 * 60_000;
     this.index = new BatchIndex(r, prefix);
+    this.fees = new FeeLedger(r, (...parts) => this.k(...parts));
     this.createLeaseMs = options.createLeaseMs ?? 60_000;
   }
 
@@ -533,6 +537,16 @@ export class Ledger {
 
   async setFingerprint(customerId: string, name: SidName, fp: string): Promise<void> {
     await this.redis.hset(this.customerKey(customerId), `fp:${name}`, fp);
+  }
+
+  /**
+   * Record the fee of one real submission, once per `key` (see FeeLedger.record). Returns false when
+   * that submission was already recorded, or the customer is gone.
+   */
+  async recordFee(customerId: string, key: string, e: Omit<FeeEntry, 'key' | 'at'>): Promise<boolean> {
+    const batchId = await this.redis.hget(this.customerKey(customerId), 'batch');
+    if (!batchId) return false;
+    return this.fees.record(customerId, batchId, key, e);
   }
 
   // ---- one create at a time per customer and resource ----

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Worker } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { STATES, type Ledger } from '../ledger/ledger.js';
+import { FEE_KINDS, type FeeTotals } from '../ledger/fees.js';
 import type { CallInfo } from '../twilio/client.js';
 import { QUEUE_NAMES, type Queues } from '../workers/queues.js';
 
@@ -29,6 +30,7 @@ interface StoreSnapshot {
   jobs: Record<string, Record<string, number>>;
   oldestWaitingSeconds: Record<string, number>;
   customers: Record<string, number>;
+  fees: FeeTotals;
 }
 
 /** Gauges over the queues and the ledger, computed when Prometheus scrapes. */
@@ -87,6 +89,33 @@ export function registerStoreMetrics(registry: Registry, deps: { queues: Queues;
       for (const [state, n] of Object.entries(s.customers)) this.set({ state }, n);
     },
   });
+  // Fees from the ledger (every batch; per batch on the batch pages and in `status`): a gauge, since
+  // the ledger keeps the sums and a dashboard restart must not reset them.
+  new Gauge({
+    name: 'a2p_fees_usd',
+    help: 'Twilio fees recorded in the ledger, in US dollars, by kind (brand, campaignVetting, authPlus, secondaryVetting); amounts from the FEE_* settings.',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const k of FEE_KINDS) this.set({ kind: k }, s.fees.byKind[k].cents / 100);
+    },
+  });
+  new Gauge({
+    name: 'a2p_fee_submissions',
+    help: 'Charged submissions recorded in the ledger, by kind; mock="true" counts mock brands and their campaigns (free).',
+    labelNames: ['kind', 'mock'],
+    registers: [registry],
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const k of FEE_KINDS) {
+        this.set({ kind: k, mock: 'false' }, s.fees.byKind[k].count - s.fees.byKind[k].mock);
+        this.set({ kind: k, mock: 'true' }, s.fees.byKind[k].mock);
+      }
+    },
+  });
 }
 
 async function takeSnapshot(deps: { queues: Queues; ledger: Ledger }): Promise<StoreSnapshot> {
@@ -101,13 +130,14 @@ async function takeSnapshot(deps: { queues: Queues; ledger: Ledger }): Promise<S
       return { name, counts, oldest: Math.max(0, (now - readySince) / 1000) };
     }),
   );
-  const totals = await deps.ledger.index.totals();
+  const [totals, fees] = await Promise.all([deps.ledger.index.totals(), deps.ledger.fees.totals()]);
   const customers: Record<string, number> = {};
   for (const s of STATES) if (s !== 'invalid') customers[s] = totals[s];
   return {
     jobs: Object.fromEntries(perQueue.map((q) => [q.name, q.counts])),
     oldestWaitingSeconds: Object.fromEntries(perQueue.map((q) => [q.name, q.oldest])),
     customers,
+    fees,
   };
 }
 

@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import type { Customer } from '../customers/customer.js';
+import { customerSchema, type Customer } from '../customers/customer.js';
 import { readCustomerRows } from '../customers/csv-reader.js';
 import { FIRST_STAGE, type StageName } from '../jobs/context.js';
 import { CsvFileError } from '../customers/errors.js';
 import { maskPhone } from '../customers/phone.js';
 import { loadCampaignTemplate, type CampaignTemplate } from '../customers/template.js';
-import { REDRIVABLE_STATES, REUSE_LIMITS, isBusiness, reuseHash, type AnyCustomer, type InvalidRow, type Ledger } from '../ledger/ledger.js';
+import { REDRIVABLE_STATES, REUSE_LIMITS, isBusiness, reuseHash, type AnyCustomer, type CustomerRecord, type InvalidRow, type Ledger } from '../ledger/ledger.js';
 import { isRedrivable, redriveCustomer } from './redrive.js';
+import { fixedFieldChanges } from '../jobs/campaign.js';
+import type { CampaignFixedField } from '../twilio/gateway.js';
 import type { Logger } from '../log.js';
 import { stageJobId, type Queues, type StageJob } from '../workers/queues.js';
 
@@ -37,6 +39,11 @@ export interface IngestOptions {
    * worker. Without it (or when Twilio cannot be asked), the worker checks.
    */
   ownsPhoneNumber?: ((e164: string) => Promise<boolean>) | undefined;
+  /**
+   * With `update`, when Twilio can be asked: the campaign fields UpdateUsAppToPerson cannot change,
+   * as the customer's campaign holds them now. Without it, the previously ingested data stands in.
+   */
+  campaignHeld?: ((messagingServiceSid: string, campaignSid: string) => Promise<Partial<Record<CampaignFixedField, string | string[] | null>>>) | undefined;
 }
 
 export interface IngestProgress {
@@ -61,6 +68,11 @@ export interface IngestReport {
   /** With `update`: existing customers corrected and redriven, and existing customers whose row had no change. */
   updated: number;
   unchanged: number;
+  /**
+   * With `update`: customers whose corrected campaign changes fields Twilio cannot update on an
+   * existing campaign (column names). The other corrections are still sent.
+   */
+  campaignNotUpdatable?: { row: number; customerId: string; fields: string[] }[];
 }
 
 export interface IngestDeps {
@@ -86,7 +98,7 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
   const template: CampaignTemplate | undefined = opts.templatePath ? await loadCampaignTemplate(opts.templatePath) : undefined;
   const dryRun = opts.dryRun ?? false;
 
-  const report: IngestReport = { batch, accepted: 0, rejected: [], dryRun, unknownColumns: [], updated: 0, unchanged: 0 };
+  const report: IngestReport = { batch, accepted: 0, rejected: [], dryRun, unknownColumns: [], updated: 0, unchanged: 0, campaignNotUpdatable: [] };
   // Duplicate ids: a real run asks Redis per chunk (a million ids never sit in this process);
   // a dry run writes nothing, so it remembers them here.
   const seenInFile = new Map<string, number>();
@@ -140,7 +152,7 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
         report.accepted += 1;
       } else if (res.kind === 'exists') {
         if (opts.update) {
-          await applyUpdate(deps, report, row, customer);
+          await applyUpdate(deps, report, row, customer, opts.campaignHeld);
           continue;
         }
         if (res.batchId !== batch) {
@@ -250,9 +262,10 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
 }
 
 /** `ingest --update` for one existing customer: redrive with the corrected data, or say why not. */
-async function applyUpdate(deps: IngestDeps, report: IngestReport, row: number, customer: AnyCustomer): Promise<void> {
+async function applyUpdate(deps: IngestDeps, report: IngestReport, row: number, customer: AnyCustomer, campaignHeld: IngestOptions['campaignHeld']): Promise<void> {
   const id = customer.customerId;
-  if ((await deps.ledger.rawData(id)) === JSON.stringify(customer)) {
+  const before = await deps.ledger.rawData(id);
+  if (before === JSON.stringify(customer)) {
     report.unchanged += 1;
     return;
   }
@@ -269,9 +282,55 @@ async function applyUpdate(deps: IngestDeps, report: IngestReport, row: number, 
     report.rejected.push({ row, customerId: id, reason: `flow: ${id} was registered with the ${rec.flow} flow; --update cannot move a customer to another flow (use a new customer_id)` });
     return;
   }
-  const res = await redriveCustomer(deps, id, { customer, event: `corrected data from batch ${report.batch}, row ${row}; restarting at ${firstStageOf(customer)}` });
-  if (res.ok) report.updated += 1;
-  else report.rejected.push({ row, customerId: id, reason: res.reason });
+  const fixed = rec && !isBusiness(customer) ? await notUpdatable(deps, rec, customer, before, campaignHeld) : [];
+  const note = fixed.length ? `; campaign fields Twilio cannot update in place, NOT sent: ${fixed.join(', ')} (a2p-onboard redrive --recreate-campaign --customer ${id} applies them)` : '';
+  const res = await redriveCustomer(deps, id, { customer, event: `corrected data from batch ${report.batch}, row ${row}; restarting at ${firstStageOf(customer)}${note}` });
+  if (res.ok) {
+    report.updated += 1;
+    if (fixed.length) (report.campaignNotUpdatable ??= []).push({ row, customerId: id, fields: fixed });
+  } else report.rejected.push({ row, customerId: id, reason: res.reason });
+}
+
+/**
+ * Corrected campaign fields the existing campaign cannot take (UpdateUsAppToPerson has no opt-in,
+ * opt-out or help fields): compared with what Twilio holds when it can be asked, else with the
+ * data ingested before. None when the customer has no campaign yet (it is created with the new data).
+ */
+async function notUpdatable(deps: IngestDeps, rec: CustomerRecord, customer: Customer, before: string | null, campaignHeld: IngestOptions['campaignHeld']): Promise<string[]> {
+  const campaignSid = rec.sids.campaign;
+  const serviceSid = rec.sids.messagingService ?? rec.status['messagingServiceSid'];
+  if (!campaignSid || !serviceSid) return [];
+  if (campaignHeld) {
+    try {
+      return fixedFieldChanges(customer.campaign, await campaignHeld(serviceSid, campaignSid));
+    } catch (err) {
+      deps.log.warn({ customerId: customer.customerId, err: err instanceof Error ? err.message : String(err) }, 'could not read the campaign at ingest; comparing with the data ingested before');
+    }
+  }
+  const old = before ? customerSchema.safeParse(JSON.parse(before)) : null;
+  return old?.success ? fixedFieldChanges(customer.campaign, old.data.campaign) : [];
+}
+
+/** Who `ingest --update` of this file would redrive: existing failed or expired customers whose row changed. Writes nothing. */
+export async function updateTargets(ledger: Ledger, file: string, opts: { templatePath?: string | undefined } = {}): Promise<string[]> {
+  const template = opts.templatePath ? await loadCampaignTemplate(opts.templatePath) : undefined;
+  const input = createReadStream(file);
+  const out: string[] = [];
+  const seen = new Set<string>();
+  try {
+    for await (const r of readCustomerRows(input, { template })) {
+      if (!r.ok || seen.has(r.customer.customerId)) continue;
+      const id = r.customer.customerId;
+      seen.add(id);
+      const before = await ledger.rawData(id);
+      if (before === null || before === JSON.stringify(r.customer)) continue;
+      const rec = await ledger.get(id);
+      if (rec && isRedrivable(rec)) out.push(id);
+    }
+  } finally {
+    input.destroy();
+  }
+  return out;
 }
 
 /** The reason a business row's numbers cannot be used (the account does not own one), or null. Twilio errors leave it to the worker. */

@@ -1,5 +1,6 @@
 import { FIRST_STAGE, isStageName, type StageName } from '../jobs/context.js';
-import { REDRIVABLE_STATES, isBusiness, type AnyCustomer, type CustomerRecord, type Ledger } from '../ledger/ledger.js';
+import { REDRIVABLE_STATES, isBusiness, type AnyCustomer, type CustomerRecord, type CustomerState, type Ledger } from '../ledger/ledger.js';
+import { DEFAULT_FEES, usd, type FeeSchedule } from '../ledger/fees.js';
 import type { Logger } from '../log.js';
 import { stageJobId, type Queues } from '../workers/queues.js';
 
@@ -36,18 +37,43 @@ export function redriveStage(rec: CustomerRecord): StageName {
   return isStageName(rec.stage) ? rec.stage : FIRST_STAGE[rec.flow];
 }
 
+/** States from which `redrive --recreate-campaign` may replace a campaign (the campaign exists; vetting may be over). */
+export const RECREATABLE_STATES: readonly CustomerState[] = ['failed', 'expired', 'completed', 'live'];
+
+/** Why a customer's campaign cannot be recreated, or null when it can. */
+export function cannotRecreate(rec: CustomerRecord | null): string | null {
+  if (!rec) return 'no such customer in this Redis (check QUEUE_PREFIX)';
+  if (rec.flow !== 'sole-proprietor') return 'is a business customer: this tool registers no campaign for it';
+  if (!rec.sids.campaign || (!rec.sids.messagingService && !rec.status['messagingServiceSid'])) return `has no campaign yet (${rec.state} at ${rec.stage}); a plain redrive creates it`;
+  if (!RECREATABLE_STATES.includes(rec.state)) return `is ${rec.state} at ${rec.stage}; wait until it is failed, expired, completed or live`;
+  return null;
+}
+
 export async function redriveCustomer(
   deps: RedriveDeps,
   customerId: string,
-  opts: { fromStage?: StageName | undefined; customer?: AnyCustomer; event?: string } = {},
+  opts: {
+    fromStage?: StageName | undefined;
+    customer?: AnyCustomer;
+    event?: string;
+    /** `redrive --recreate-campaign`: delete the customer's campaign and create it again (a new vetting fee). */
+    recreateCampaign?: boolean;
+  } = {},
 ): Promise<RedriveResult> {
   const rec = await deps.ledger.get(customerId);
   if (!rec) return { ok: false, customerId, reason: 'no such customer in this Redis (check QUEUE_PREFIX)' };
-  if (!isRedrivable(rec)) {
+  if (opts.recreateCampaign) {
+    const why = cannotRecreate(rec);
+    if (why) return { ok: false, customerId, reason: why };
+  } else if (!isRedrivable(rec)) {
     return { ok: false, customerId, reason: `is ${rec.state} at ${rec.stage}; only failed or expired customers (or one waiting for a sender number) can be redriven` };
   }
-  const stage = opts.fromStage ?? (opts.customer ? FIRST_STAGE[isBusiness(opts.customer) ? 'business' : 'sole-proprietor'] : redriveStage(rec));
-  const event = opts.event ?? `redriven from ${rec.state} at ${rec.stage}; restarting at ${stage}`;
+  const stage = opts.recreateCampaign ? 'campaign' : opts.fromStage ?? (opts.customer ? FIRST_STAGE[isBusiness(opts.customer) ? 'business' : 'sole-proprietor'] : redriveStage(rec));
+  const event =
+    opts.event ??
+    (opts.recreateCampaign
+      ? `redriven from ${rec.state} at ${rec.stage} to delete campaign ${rec.sids.campaign} and create it again`
+      : `redriven from ${rec.state} at ${rec.stage}; restarting at ${stage}`);
   const res = await deps.ledger.newGeneration(customerId, stage, event, opts.customer);
   if (!res.ok) {
     if (res.kind === 'missing') return { ok: false, customerId, reason: 'no such customer in this Redis' };
@@ -56,6 +82,10 @@ export async function redriveCustomer(
   if (rec.state === 'expired') {
     // A new 30-day window for the customer to answer; re-sends stay at most one per OTP_RESEND_MS.
     await deps.ledger.setStatus(customerId, { otpWindowFrom: String(Date.now()), otpChecks: '0' });
+  }
+  if (opts.recreateCampaign) {
+    // Before the stage job exists: the campaign stage of this generation deletes exactly this campaign.
+    await deps.ledger.setStatus(customerId, { recreateCampaign: `${res.gen}:${rec.sids.campaign}` });
   }
   // The dead letter lists who needs attention now; this customer no longer does.
   await deps.queues['dead-letter'].remove(stageJobId('dead-letter', customerId, rec.gen)).catch(() => 0);
@@ -85,4 +115,80 @@ export async function redrivableCustomers(ledger: Ledger, batch?: string): Promi
     }
   }
   return out;
+}
+
+/** What a redrive or `ingest --update` would spend on Twilio fees, before it does anything. */
+export interface ResubmissionCost {
+  /** FAILED brands that would be resubmitted. */
+  brands: number;
+  /** FAILED campaigns that would be corrected and vetted again. */
+  campaigns: number;
+  /** Campaigns that would be deleted and created again (--recreate-campaign). */
+  recreations: number;
+  /** Of those, how many are mock brands (and their campaigns): free. */
+  mock: number;
+  cents: number;
+}
+
+/**
+ * Count the resubmissions among `ids` from the ledger's recorded Twilio statuses: a brand last seen
+ * FAILED is resubmitted, a campaign last seen FAILED is vetted again, and with `recreateCampaign`
+ * every campaign is vetted again. Customers that cannot be redriven are not counted.
+ */
+export async function resubmissionCost(ledger: Ledger, ids: string[], fees: FeeSchedule = DEFAULT_FEES, opts: { recreateCampaign?: boolean } = {}): Promise<ResubmissionCost> {
+  const out: ResubmissionCost = { brands: 0, campaigns: 0, recreations: 0, mock: 0, cents: 0 };
+  for (let i = 0; i < ids.length; i += 500) {
+    for (const rec of await ledger.getMany(ids.slice(i, i + 500))) {
+      if (!rec) continue;
+      const mock = rec.status['brandMock'] === '1';
+      const charge = (cents: number) => {
+        if (mock) out.mock += 1;
+        else out.cents += cents;
+      };
+      if (opts.recreateCampaign) {
+        if (cannotRecreate(rec)) continue;
+        out.recreations += 1;
+        charge(fees.campaignVetting);
+        continue;
+      }
+      if (!isRedrivable(rec)) continue;
+      if (rec.status['brand'] === 'FAILED') {
+        out.brands += 1;
+        charge(fees.brand);
+      }
+      if (rec.status['campaign'] === 'FAILED') {
+        out.campaigns += 1;
+        charge(fees.campaignVetting);
+      }
+    }
+  }
+  return out;
+}
+
+/** "2 brand resubmissions (USD 9.00) and 1 campaign re-vetting (USD 15.00): USD 24.00". */
+export function describeCost(c: ResubmissionCost, fees: FeeSchedule = DEFAULT_FEES): string {
+  const parts: string[] = [];
+  const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+  if (c.brands) parts.push(`${n(c.brands, 'brand resubmission', 'brand resubmissions')} (${usd(fees.brand)} each)`);
+  if (c.campaigns) parts.push(`${n(c.campaigns, 'campaign re-vetting', 'campaign re-vettings')} (${usd(fees.campaignVetting)} each)`);
+  if (c.recreations) parts.push(`${n(c.recreations, 'campaign deleted and created again', 'campaigns deleted and created again')} (a new vetting, ${usd(fees.campaignVetting)} each)`);
+  if (!parts.length) return 'no brand or campaign resubmission';
+  return `${parts.join(' and ')}: ${usd(c.cents)} in Twilio fees${c.mock ? ` (${c.mock} of them mock brands, free)` : ''}`;
+}
+
+export function resubmissions(c: ResubmissionCost): number {
+  return c.brands + c.campaigns + c.recreations;
+}
+
+/**
+ * `redrive --recreate-campaign --batch ID`: the batch's customers whose campaign holds corrections
+ * Twilio could not update in place (the campaign stage notes them), a page of records at a time.
+ */
+export async function customersWithCampaignNotUpdated(ledger: Ledger, batch: string): Promise<string[]> {
+  const out: string[] = [];
+  for (let offset = 0; ; offset += 1000) {
+    const ids = await ledger.batchCustomerIds(batch, offset, 1000);
+    for (const rec of await ledger.getMany(ids)) if (rec?.status['campaignNotUpdated'] && !cannotRecreate(rec)) out.push(rec.customerId);
+    if (ids.length < 1000) return out;
+  }
 }

@@ -214,3 +214,13 @@ export const SENDER_ACTIONS = {
     `Take it off the other service in Twilio's console or give another number in sender_number, ${SENDER_UPDATE}.`,
   noneToBuy: "No local number could be bought near the customer. Buy one in Twilio's console and put it in sender_number, " + `${SENDER_UPDATE}; or \`a2p-onboard redrive --customer ID\` later.`,
 } as const;
+
+/**
+ * A customer whose corrected campaign holds fields Twilio could not update in place (the campaign
+ * stage notes them in `status.campaignNotUpdated`): how to apply them, at the price of a new vetting.
+ */
+export function campaignNotUpdatedAction(customerId: string, status: Record<string, string>): string | null {
+  const fields = status['campaignNotUpdated'];
+  if (!fields) return null;
+  return `${fields.split(',').join(', ')} changed, but Twilio cannot update ${fields.includes(',') ? 'these fields' : 'this field'} on an existing campaign: to apply, delete and create the campaign again with \`a2p-onboard redrive --recreate-campaign --customer ${customerId}\` (a new campaign vetting fee; the customer cannot send until it is vetted)`;
+}

@@ -1,6 +1,7 @@
 import { emptyCounts, type StageStateCount } from '../ledger/batch-index.js';
 import { STATES, type CustomerState, type Ledger, type SidName } from '../ledger/ledger.js';
-import { suggestAction } from './actions.js';
+import { campaignNotUpdatedAction, suggestAction } from './actions.js';
+import { sumEntries, type FeeTotals } from '../ledger/fees.js';
 
 /**
  * A batch as the operator's views read it (batch pages, report export), a page at a time:
@@ -21,6 +22,8 @@ export interface BatchCustomer {
   status: Record<string, string>;
   createdAt: string | null;
   updatedAt: string | null;
+  /** Twilio fees this customer incurred (none for rows refused at ingest). */
+  fees?: FeeTotals;
 }
 
 export interface BatchSummary {
@@ -61,9 +64,9 @@ export async function listBatchSummaries(ledger: Ledger): Promise<BatchSummary[]
 }
 
 async function accepted(ledger: Ledger, batchId: string, ids: string[]): Promise<BatchCustomer[]> {
-  const recs = await ledger.getMany(ids);
+  const [recs, fees] = await Promise.all([ledger.getMany(ids), ledger.fees.entriesMany(ids)]);
   const out: BatchCustomer[] = [];
-  recs.forEach((r) => {
+  recs.forEach((r, i) => {
     if (!r) return;
     out.push({
       customerId: r.customerId,
@@ -71,12 +74,13 @@ async function accepted(ledger: Ledger, batchId: string, ids: string[]): Promise
       stage: r.stage,
       state: r.state,
       reason: r.reason,
-      action: r.action ?? suggestAction({ state: r.state, stage: r.stage, reason: r.reason, details: r.details, customerId: r.customerId, batchId, flow: r.flow }),
+      action: r.action ?? campaignNotUpdatedAction(r.customerId, r.status) ?? suggestAction({ state: r.state, stage: r.stage, reason: r.reason, details: r.details, customerId: r.customerId, batchId, flow: r.flow }),
       details: r.details,
       sids: r.sids,
       status: r.status,
       createdAt: r.createdAt || null,
       updatedAt: r.updatedAt || null,
+      fees: sumEntries(fees[i] ?? []),
     });
   });
   return out;

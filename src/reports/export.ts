@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { SID_NAMES, type CustomerState, type Ledger, type SidName } from '../ledger/ledger.js';
 import { allCustomers, type BatchCustomer } from './batch-view.js';
+import { FEE_KINDS } from '../ledger/fees.js';
 
 /**
  * The batch report: one row per customer (accepted or refused at ingest) with its state,
@@ -15,7 +16,10 @@ export type ReportFormat = 'csv' | 'json';
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 export const SID_COLUMNS: readonly { name: SidName; column: string }[] = SID_NAMES.map((name) => ({ name, column: `${snake(name)}_sid` }));
 
-export const REPORT_COLUMNS = ['customer_id', 'row', 'state', 'stage', 'reason', 'action', ...SID_COLUMNS.map((c) => c.column), 'created_at', 'updated_at'] as const;
+/** Fees per customer: the total and each kind, in US dollars with cents (FEE_* settings at the time of each submission). */
+export const FEE_COLUMNS = ['fees_usd', ...FEE_KINDS.map((k) => `fee_${snake(k)}_usd`), 'fee_submissions'] as const;
+
+export const REPORT_COLUMNS = ['customer_id', 'row', 'state', 'stage', 'reason', 'action', ...SID_COLUMNS.map((c) => c.column), ...FEE_COLUMNS, 'created_at', 'updated_at'] as const;
 
 export type ReportRow = Record<(typeof REPORT_COLUMNS)[number], string | number | null>;
 
@@ -29,6 +33,10 @@ export function reportRow(c: BatchCustomer): ReportRow {
     action: c.action,
   };
   for (const s of SID_COLUMNS) row[s.column] = c.sids[s.name] ?? null;
+  const dollars = (cents: number) => (cents / 100).toFixed(2);
+  row['fees_usd'] = dollars(c.fees?.cents ?? 0);
+  for (const k of FEE_KINDS) row[`fee_${snake(k)}_usd`] = dollars(c.fees?.byKind[k].cents ?? 0);
+  row['fee_submissions'] = FEE_KINDS.reduce((a, k) => a + (c.fees?.byKind[k].count ?? 0), 0);
   row['created_at'] = c.createdAt;
   row['updated_at'] = c.updatedAt;
   return row as ReportRow;

@@ -113,7 +113,8 @@ function renderCampaign(ctx: SandboxContext, c: Campaign): Record<string, unknow
     date_created: iso8601(c.dateCreated),
     date_updated: iso8601(c.dateUpdated),
     url: `${BASE}/Services/${c.messagingServiceSid}/Compliance/Usa2p/${c.sid}`,
-    mock: false,
+    // "Mock campaigns will be automatically created if using a mock brand" (the spec's `mock`).
+    mock: ctx.store.brands.get(c.brandRegistrationSid)?.mock ?? false,
     errors: c.errors,
   };
 }
@@ -346,6 +347,8 @@ export const messagingRoutes: Route[] = [
       return c && c.messagingServiceSid === svc.sid ? c : undefined;
     },
     render: (ctx, c) => renderCampaign(ctx, c),
+    // DeleteUsAppToPerson: 204, the campaign is gone (fetch 404, a new one may be created on the
+    // service); a vetting still running for it no longer changes anything.
     remove: (ctx, c) => void ctx.store.campaigns.delete(c.sid),
   }),
   {

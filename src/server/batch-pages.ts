@@ -5,9 +5,10 @@ import { maskPhone } from '../customers/phone.js';
 import { DEAD_LETTER, STAGES } from '../jobs/context.js';
 import { STATES, type CustomerRecord, type CustomerState, type Ledger } from '../ledger/ledger.js';
 import { scrubText } from '../log.js';
-import { errorCodes, suggestAction } from '../reports/actions.js';
+import { campaignNotUpdatedAction, errorCodes, suggestAction } from '../reports/actions.js';
 import { batchSummary, customersPage, filteredTotal, isCustomerState, listBatchSummaries, type BatchCustomer, type BatchSummary } from '../reports/batch-view.js';
 import { formatOf, writeReport } from '../reports/export.js';
+import { FEE_KINDS, FEE_LABELS, sumEntries, usd, type FeeEntry, type FeeTotals } from '../ledger/fees.js';
 import { stageJobId, type QueueName, type Queues } from '../workers/queues.js';
 import { badge, html, page, qs, raw, stateColor, type Html } from './html.js';
 
@@ -56,9 +57,9 @@ export function batchPages(deps: { ledger: Ledger; queues: Queues }): express.Ro
       const total = await filteredTotal(ledger, id, q.state);
       const lastPage = Math.max(1, Math.ceil(total / q.per));
       const pageNo = Math.min(q.page, lastPage);
-      const customers = await customersPage(ledger, id, q.state, (pageNo - 1) * q.per, q.per);
+      const [customers, fees] = await Promise.all([customersPage(ledger, id, q.state, (pageNo - 1) * q.per, q.per), ledger.fees.batchTotals(id)]);
       const running = summary.done < summary.total;
-      send(res, page(`Batch ${id}`, batchPage(summary, customers, { state: q.state, page: pageNo, per: q.per, total, lastPage }), { nav: 'batches', refreshSeconds: running ? 10 : undefined }));
+      send(res, page(`Batch ${id}`, batchPage(summary, customers, { state: q.state, page: pageNo, per: q.per, total, lastPage }, fees), { nav: 'batches', refreshSeconds: running ? 10 : undefined }));
     }),
   );
 
@@ -90,8 +91,8 @@ export function batchPages(deps: { ledger: Ledger; queues: Queues }): express.Ro
       const id = String(req.params['id']);
       const rec = await ledger.get(id);
       if (!rec) return void send(res, page('No such customer', html`<h1>No customer “${id}”</h1><p>Rows refused at ingest are listed on their batch page (filter <em>invalid</em>).</p><p><a href="/batches">All batches</a></p>`, { nav: 'customer' }), 404);
-      const [data, history, jobs] = await Promise.all([ledger.getCustomer(id).catch(() => null), ledger.history(id), customerJobs(queues, rec)]);
-      send(res, page(`Customer ${id}`, customerPage(rec, data, history, jobs), { nav: 'customer' }));
+      const [data, history, jobs, fees] = await Promise.all([ledger.getCustomer(id).catch(() => null), ledger.history(id), customerJobs(queues, rec), ledger.fees.entries(id)]);
+      send(res, page(`Customer ${id}`, customerPage(rec, data, history, jobs, fees), { nav: 'customer' }));
     }),
   );
 
@@ -199,7 +200,14 @@ ${customers.map(
 </tbody></table>`;
 }
 
-function batchPage(s: BatchSummary, customers: BatchCustomer[], v: ListView): Html {
+/** The fees a batch (or customer) incurred: total, then per kind; amounts from the FEE_* settings. */
+function feesCard(t: FeeTotals, id: string): Html {
+  const kinds = FEE_KINDS.filter((k) => t.byKind[k].count > 0);
+  return html`<div class="card" id="${id}"><p><strong>Twilio fees incurred: <span data-fees-total="${(t.cents / 100).toFixed(2)}">${usd(t.cents)}</span></strong> <span class="muted">(amounts from the FEE_* settings; Twilio's invoice is the authority)</span></p>
+${kinds.length ? html`<table><thead><tr><th>kind</th><th class="num">submissions</th><th class="num">of them mock (free)</th><th class="num">USD</th></tr></thead><tbody>${kinds.map((k) => html`<tr data-fee-kind="${k}"><td>${FEE_LABELS[k]}</td><td class="num">${t.byKind[k].count}</td><td class="num">${t.byKind[k].mock}</td><td class="num">${(t.byKind[k].cents / 100).toFixed(2)}</td></tr>`)}</tbody></table>` : html`<p class="muted">No brand or campaign submission yet.</p>`}</div>`;
+}
+
+function batchPage(s: BatchSummary, customers: BatchCustomer[], v: ListView, fees: FeeTotals): Html {
   const base = `/batches/${encodeURIComponent(s.batchId)}`;
   const link = (params: { state?: string | undefined; page?: number; per?: number }) => `${base}${qs({ state: params.state, page: params.page && params.page > 1 ? params.page : undefined, per: (params.per ?? v.per) !== 50 ? (params.per ?? v.per) : undefined })}`;
   const from = v.total === 0 ? 0 : (v.page - 1) * v.per + 1;
@@ -214,6 +222,7 @@ ${v.page < v.lastPage ? html`<a rel="next" href="${link({ state: v.state, page: 
 <p class="muted">${s.source ? html`From ${s.source}, ` : ''}${s.createdAt ? html`created ${s.createdAt}. ` : ''}${s.done}/${s.total} done${s.done < s.total ? ' (this page refreshes every 10 s)' : ''}.</p>
 <div class="card" id="summary">${stateBar(c, s.total)}<p>${STATES.map((st, i) => html`${i ? ' · ' : ''}<span data-count-state="${st}"><strong>${c[st]}</strong> ${st.replace(/_/g, ' ')}</span>`)}</p>
 ${c.failed > 0 ? html`<p><strong>${c.failed} failed.</strong> <a href="${link({ state: 'failed' })}">See who failed, why, and what to do</a>.</p>` : ''}</div>
+<h2>Fees</h2>${feesCard(fees, 'fees')}
 <h2>Funnel: customers per stage and state</h2>${funnel(s)}
 <h2 id="customers-heading">Customers${v.state ? html` · ${v.state.replace(/_/g, ' ')}` : ''}</h2>
 <div class="filters" id="filters"><a class="${v.state ? '' : 'on'}" href="${link({})}">all (${s.total})</a>${STATES.map((st) => html`<a class="${v.state === st ? 'on' : ''}" data-filter="${st}" href="${link({ state: st })}">${st.replace(/_/g, ' ')} (${c[st]})</a>`)}</div>
@@ -250,8 +259,8 @@ async function customerJobs(queues: Queues, rec: CustomerRecord): Promise<JobRef
 
 const initial = (s: string) => `${[...s][0] ?? ''}.`;
 
-function customerPage(rec: CustomerRecord, data: Awaited<ReturnType<Ledger['getCustomer']>> | null, history: Awaited<ReturnType<Ledger['history']>>, jobs: JobRef[]): Html {
-  const action = rec.action ?? suggestAction({ state: rec.state, stage: rec.stage, reason: rec.reason, details: rec.details, customerId: rec.customerId, batchId: rec.batchId, flow: rec.flow });
+function customerPage(rec: CustomerRecord, data: Awaited<ReturnType<Ledger['getCustomer']>> | null, history: Awaited<ReturnType<Ledger['history']>>, jobs: JobRef[], fees: FeeEntry[]): Html {
+  const action = rec.action ?? campaignNotUpdatedAction(rec.customerId, rec.status) ?? suggestAction({ state: rec.state, stage: rec.stage, reason: rec.reason, details: rec.details, customerId: rec.customerId, batchId: rec.batchId, flow: rec.flow });
   const masked = data
     ? html`<dl class="kv" id="customer-data"><dt>business (brand) name</dt><dd>${data.brandName}</dd><dt>name</dt><dd>${initial(data.firstName)} ${initial(data.lastName)}</dd>
 <dt>email</dt><dd>${maskEmail(data.email)}</dd><dt>phone</dt><dd>${maskPhone(data.phoneNumber)}</dd><dt>mobile (OTP)</dt><dd>${maskPhone(data.mobilePhoneNumber)}</dd>
@@ -267,6 +276,7 @@ ${rec.reason ? html`<dt>reason</dt><dd class="why">${scrubText(rec.reason)}${twi
 ${action ? html`<dt>what to do</dt><dd class="action">${action}</dd>` : ''}
 ${statuses.length ? html`<dt>Twilio statuses</dt><dd>${statuses.map(([k, v], i) => html`${i ? ', ' : ''}${k}: <code>${v}</code>`)}</dd>` : ''}</dl></div>
 <h2>Customer</h2><div class="card">${masked}</div>
+<h2>Fees</h2>${feesCard(sumEntries(fees), 'customer-fees')}${fees.length ? html`<table id="fee-entries"><thead><tr><th>at</th><th>kind</th><th>SID</th><th>what</th><th class="num">USD</th></tr></thead><tbody>${fees.map((f) => html`<tr><td class="muted">${f.at}</td><td>${FEE_LABELS[f.kind]}</td><td class="sid">${f.sid}</td><td>${f.what}${f.mock ? ' (mock, free)' : ''}</td><td class="num">${(f.cents / 100).toFixed(2)}</td></tr>`)}</tbody></table>` : ''}
 <h2>Twilio SIDs</h2><div class="card">${Object.keys(rec.sids).length ? html`<dl class="kv" id="sids">${Object.entries(rec.sids).map(([k, v]) => html`<dt>${k}</dt><dd class="sid">${v}</dd>`)}</dl>` : html`<span class="muted">none yet</span>`}</div>
 ${rec.details ? html`<h2>Twilio details</h2><div class="card"><pre><code>${scrubText(JSON.stringify(rec.details, null, 2))}</code></pre></div>` : ''}
 <h2>Jobs in Bull Board</h2>${jobs.length ? html`<table id="jobs"><thead><tr><th>queue</th><th>job id</th><th>state</th></tr></thead><tbody>${jobs.map((j) => html`<tr><td>${j.queue}</td><td><a href="${BOARD}/queue/${encodeURIComponent(j.queue)}/${encodeURIComponent(j.id)}">${j.id}</a></td><td>${j.state}</td></tr>`)}</tbody></table>` : html`<p class="muted">No job kept for this customer (completed jobs are removed after a week).</p>`}

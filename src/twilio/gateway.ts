@@ -52,6 +52,7 @@ const brandSchema = z
     // twilio-node turns date_created/date_updated into Dates; an absent or unparsable one is null.
     dateCreated: z.union([z.date(), z.string()]).nullish(),
     dateUpdated: z.union([z.date(), z.string()]).nullish(),
+    mock: z.boolean().nullish(),
   })
   .passthrough();
 
@@ -73,6 +74,8 @@ export type Brand = {
   dateCreated: number | null;
   /** Its last change (ms epoch), e.g. when it entered IN_REVIEW. */
   dateUpdated: number | null;
+  /** Registered with Mock=true: no fees (and it never sends). */
+  mock: boolean;
 };
 
 const campaignSchema = z
@@ -81,6 +84,14 @@ const campaignSchema = z
     campaignStatus: z.string().nullish(),
     brandRegistrationSid: z.string().nullish(),
     errors: z.array(z.unknown()).nullish(),
+    mock: z.boolean().nullish(),
+    // What the campaign holds, to tell which corrections UpdateUsAppToPerson cannot make.
+    optInKeywords: z.array(z.string()).nullish(),
+    optInMessage: z.string().nullish(),
+    optOutKeywords: z.array(z.string()).nullish(),
+    optOutMessage: z.string().nullish(),
+    helpKeywords: z.array(z.string()).nullish(),
+    helpMessage: z.string().nullish(),
   })
   .passthrough();
 const availableNumberSchema = z
@@ -92,7 +103,18 @@ const availableNumberSchema = z
   .passthrough();
 export type AvailableNumber = { phoneNumber: string; region: string | null; sms: boolean };
 
-export type CampaignRegistration = { sid: string; campaignStatus: string | null; brandRegistrationSid: string | null; errors: unknown[] };
+/** The campaign fields UpdateUsAppToPerson does not take: a change to one needs a new campaign. */
+export const CAMPAIGN_FIXED_FIELDS = ['optInKeywords', 'optInMessage', 'optOutKeywords', 'optOutMessage', 'helpKeywords', 'helpMessage'] as const;
+export type CampaignFixedField = (typeof CAMPAIGN_FIXED_FIELDS)[number];
+export type CampaignRegistration = {
+  sid: string;
+  campaignStatus: string | null;
+  brandRegistrationSid: string | null;
+  errors: unknown[];
+  mock: boolean;
+  /** As Twilio holds them (null: not set). */
+  fixed: Record<CampaignFixedField, string | string[] | null>;
+};
 
 export interface GatewayBudgets {
   /** Every call. */
@@ -523,10 +545,17 @@ export class TwilioGateway {
 
   // ---- brand ----
 
-  async createBrand(p: { customerProfileBundleSid: string; a2pProfileBundleSid: string }): Promise<Brand> {
+  /** `mock`: TWILIO_MOCK_BRANDS, a brand Twilio registers without fees (a rehearsal; it never sends). */
+  async createBrand(p: { customerProfileBundleSid: string; a2pProfileBundleSid: string; mock?: boolean }): Promise<Brand> {
     const res = await this.call(
       'create brand registration',
-      () => this.client.messaging.v1.brandRegistrations.create({ ...p, a2PProfileBundleSid: p.a2pProfileBundleSid, brandType: 'SOLE_PROPRIETOR' }),
+      () =>
+        this.client.messaging.v1.brandRegistrations.create({
+          customerProfileBundleSid: p.customerProfileBundleSid,
+          a2PProfileBundleSid: p.a2pProfileBundleSid,
+          brandType: 'SOLE_PROPRIETOR',
+          ...(p.mock ? { mock: true } : {}),
+        }),
       { create: true, extra: this.budgets.registration },
     );
     return toBrand(brandSchema.parse(res));
@@ -610,6 +639,20 @@ export class TwilioGateway {
     return toCampaign(campaignSchema.parse(res));
   }
 
+  /**
+   * Delete a campaign (DeleteUsAppToPerson), to create it again with fields an update cannot change.
+   * Resolves once Twilio confirmed it (204), or it was already gone (404): either way none is left.
+   */
+  async deleteCampaign(messagingServiceSid: string, campaignSid: string): Promise<'deleted' | 'already gone'> {
+    try {
+      await this.call('delete campaign (usAppToPerson)', () => this.client.messaging.v1.services(messagingServiceSid).usAppToPerson(campaignSid).remove());
+      return 'deleted';
+    } catch (err) {
+      if (err instanceof RejectedError && err.details.status === 404) return 'already gone';
+      throw err;
+    }
+  }
+
   /** A Messaging Service holds at most one campaign: find the one for this brand. */
   async findCampaign(messagingServiceSid: string, brandRegistrationSid: string): Promise<CampaignRegistration | null> {
     const list = await this.call('list campaigns of messaging service', () => this.client.messaging.v1.services(messagingServiceSid).usAppToPerson.list({ pageSize: 20 }));
@@ -628,6 +671,7 @@ function toBrand(b: z.infer<typeof brandSchema>): Brand {
     errors: b.errors ?? [],
     dateCreated: epochMs(b.dateCreated),
     dateUpdated: epochMs(b.dateUpdated),
+    mock: b.mock ?? false,
   };
 }
 
@@ -638,5 +682,6 @@ function epochMs(d: Date | string | null | undefined): number | null {
 }
 
 function toCampaign(c: z.infer<typeof campaignSchema>): CampaignRegistration {
-  return { sid: c.sid, campaignStatus: c.campaignStatus ?? null, brandRegistrationSid: c.brandRegistrationSid ?? null, errors: c.errors ?? [] };
+  const fixed = Object.fromEntries(CAMPAIGN_FIXED_FIELDS.map((f) => [f, c[f] ?? null])) as CampaignRegistration['fixed'];
+  return { sid: c.sid, campaignStatus: c.campaignStatus ?? null, brandRegistrationSid: c.brandRegistrationSid ?? null, errors: c.errors ?? [], mock: c.mock ?? false, fixed };
 }

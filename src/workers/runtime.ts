@@ -2,6 +2,7 @@ import { connectRedis, type RedisClient } from '../redis.js';
 import { PRIMARY_PROFILE_POLICY_SID, requireTwilio, type Config, ConfigError } from '../config.js';
 import type { StageSettings } from '../jobs/context.js';
 import { Ledger } from '../ledger/ledger.js';
+import { feeSchedule } from '../ledger/fees.js';
 import type { Logger } from '../log.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Budget } from '../twilio/budget.js';
@@ -91,6 +92,8 @@ export function stageSettings(config: Config, isvPrimaryProfileSid: string): Sta
     sweepIntervalMs: Math.max(config.SWEEP_INTERVAL_MS, 1),
     sweepMaxIntervalMs: config.SWEEP_MAX_INTERVAL_MS,
     statusCallbackUrl: statusCallbackUrl(config),
+    mockBrands: config.TWILIO_MOCK_BRANDS,
+    fees: feeSchedule(config),
   };
 }
 
