@@ -5,7 +5,7 @@ import { printIngest, printStatus, statusJson } from './commands/print.js';
 import { ingestProgress } from './commands/progress.js';
 import { ReportInputError, runReport } from './commands/report.js';
 import { waitForBatch } from './commands/wait.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, describedSettings, loadConfig } from './config.js';
 import { COLUMNS } from './customers/columns.js';
 import { CsvFileError, TemplateError } from './customers/errors.js';
 import { printable } from './customers/neutralise.js';
@@ -79,6 +79,12 @@ const program = new Command();
 program
   .name('a2p-onboard')
   .description('Register an ISV\'s customers for US A2P 10DLC (Sole Proprietor) with Twilio, from a CSV, through BullMQ queues.')
+  .addHelpText(
+    'after',
+    `\nSettings (environment variables; every one is in the README's Configuration table):\n${describedSettings()
+      .map((d) => `  ${d.name}: ${d.description}`)
+      .join('\n')}\n\nBefore the first batch on a real account: a2p-onboard doctor --file CUSTOMERS.csv (and rehearse with TWILIO_MOCK_BRANDS=true).`,
+  )
   .showHelpAfterError();
 
 program

@@ -35,31 +35,31 @@ export const SECONDARY_BUSINESS_POLICY_SID = 'RNdfbf3fae0e1107f8aded0e7cead80bf5
 export const SHAKEN_STIR_POLICY_SID = 'RN7a97559effdf62d00f4298208492a5ea';
 
 export const configSchema = z.object({
-  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379').describe('the Redis holding queues, ledger and budgets (persistence on, maxmemory-policy noeviction: `doctor` checks)'),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9{}_:.-]+$/, 'letters, digits, {}, _, :, . and - only')
     .default('{a2p}'),
-  TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional()),
-  TWILIO_AUTH_TOKEN: optionalString,
-  TWILIO_API_BASE: optionalString.pipe(z.string().url().optional()),
+  TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional()).describe('the Twilio account the customers send from'),
+  TWILIO_AUTH_TOKEN: optionalString.describe("that account's auth token (never logged)"),
+  TWILIO_API_BASE: optionalString.pipe(z.string().url().optional()).describe("empty for the real Twilio; the sandbox's URL for a local run"),
   TWILIO_TIMEOUT_MS: int(30_000, 1),
-  ISV_PRIMARY_PROFILE_SID: optionalString.pipe(z.string().regex(/^BU[0-9a-fA-F]{32}$/, 'must look like BU followed by 32 hex digits').optional()),
+  ISV_PRIMARY_PROFILE_SID: optionalString.pipe(z.string().regex(/^BU[0-9a-fA-F]{32}$/, 'must look like BU followed by 32 hex digits').optional()).describe('the ISV\'s approved primary profile (BU...); empty: the worker finds it'),
   STARTER_PROFILE_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(STARTER_PROFILE_POLICY_SID),
   SOLE_PROPRIETOR_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(SOLE_PROPRIETOR_POLICY_SID),
   SECONDARY_BUSINESS_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(SECONDARY_BUSINESS_POLICY_SID),
   SHAKEN_STIR_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(SHAKEN_STIR_POLICY_SID),
   POLICY_REFRESH_MS: int(3600_000, 0),
-  PUBLIC_BASE_URL: optionalString.pipe(z.string().url().optional()),
+  PUBLIC_BASE_URL: optionalString.pipe(z.string().url().optional()).describe('the dashboard\'s public HTTPS URL: turns on Twilio status callbacks'),
   VALIDATION_WAIT_MS: int(30_000),
   STATUS_POLL_MAX_MS: int(15 * 60_000, 1),
   OTP_RESEND_MS: int(24 * 3600_000, 1),
   OTP_EXPIRY_MS: int(30 * 24 * 3600_000, 1),
   /** Twilio asks ISVs to contact support about a brand IN_REVIEW for more than 2 days. */
-  BRAND_REVIEW_STUCK_MS: int(2 * 24 * 3600_000, 1),
+  BRAND_REVIEW_STUCK_MS: int(2 * 24 * 3600_000, 1).describe('a brand IN_REVIEW longer than this gets the action "contact Twilio support" (default 2 days)'),
   /** Error 30791 (temporary brand error): resubmit after about 30 s, at most BRAND_RETRIES times per generation. */
-  BRAND_RETRY_MS: int(30_000, 0),
-  BRAND_RETRIES: int(3, 0),
+  BRAND_RETRY_MS: int(30_000, 0).describe('after the temporary brand error 30791, resubmit after this long (each resubmission is a brand fee)'),
+  BRAND_RETRIES: int(3, 0).describe('at most this many 30791 resubmissions per generation of a customer'),
   SWEEP_INTERVAL_MS: int(5 * 60_000),
   SWEEP_MAX_INTERVAL_MS: int(6 * 3600_000, 1),
   TWILIO_MAX_RPS: num(25, 0.01),
@@ -91,7 +91,8 @@ export const configSchema = z.object({
     .trim()
     .regex(/^(true|false|1|0|yes|no|)$/i, 'must be true or false')
     .transform((v) => /^(true|1|yes)$/i.test(v))
-    .default(false),
+    .default(false)
+    .describe('buy one local number for a Sole Proprietor customer without sender_number (area code of its phone, else its state, else its country)'),
   /** Register every brand with Mock=true: no fees, for a rehearsal on a real account (mock brands never send). */
   TWILIO_MOCK_BRANDS: flag(false).describe('register every brand with Mock=true (no fees): rehearse a batch on a real account'),
   // Twilio's fees (beyond-the-seeds.md, amounts unconfirmed): what the ledger records per submission.
@@ -140,4 +141,12 @@ export function requireTwilio(config: Config): { accountSid: string; authToken: 
     );
   }
   return { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN, apiBase: config.TWILIO_API_BASE };
+}
+
+/**
+ * The settings whose schema carries a description, for `--help`: the ones an operator sets to point
+ * the tool at a real account and keep it safe there. The README's Configuration table has every one.
+ */
+export function describedSettings(): { name: string; description: string }[] {
+  return Object.entries(configSchema.shape).flatMap(([name, schema]) => (schema.description ? [{ name, description: schema.description }] : []));
 }
