@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { waitForBatch } from './commands/wait.js';
 import { printIngest } from './commands/print.js';
+import { describeTotals } from './ledger/fees.js';
 import { loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { newRegistry, registerStoreMetrics, registerTwilioMetrics, registerWorkerMetrics } from './metrics/metrics.js';
@@ -130,6 +131,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
       const byState = (s: string) => status.customers.filter((c) => c.state === s);
       say('');
       say(`Summary of batch ${status.batch}: ${status.counts.live} live, ${status.counts.failed} failed, ${status.counts.invalid} invalid${r.timedOut ? `, ${status.total - status.done} still running (timed out)` : ''}`);
+      if (status.fees && status.fees.cents > 0) say(`  Twilio fees this batch would have cost on a real account: ${describeTotals(status.fees)}`);
       for (const c of byState('live')) {
         say(c.sids['brand'] || c.sids['campaign']
           ? `  live       ${c.customerId}  brand ${c.sids['brand'] ?? '-'}  campaign ${c.sids['campaign'] ?? '-'}  sender number ${c.sids['servicePhoneNumber'] ?? '-'}`
