@@ -29,7 +29,7 @@ const result = await runChaos({
   redisUrl: process.env['REDIS_URL'],
   log: (l) => console.error(`[chaos] ${l}`),
 });
-const file = writeResult(values.out!, result);
+const file = writeResult(values.out, result);
 const ok = !result.timedOut && result.lostCustomers === 0 && result.duplicates === 0 && result.kills.total >= Number(values.kills);
 console.log(
   `${ok ? 'OK' : 'FAILED'}: ${result.customers} customers, ${result.kills.total} kills (${result.kills.aimed} aimed between a create and its ledger write, ` +

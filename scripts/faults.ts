@@ -22,12 +22,12 @@ const { values } = parseArgs({
 const log = (l: string) => console.error(`[faults] ${l}`);
 const common = { customers: Number(values.customers), workers: Number(values.workers), backoffBaseMs: 100, backoffMaxMs: 1600, timeoutMs: Number(values['timeout-s']) * 1000, redisUrl: process.env['REDIS_URL'], log };
 
-const all = await runFaults({ ...common, rate: Number(values.rate), kinds: values.kinds!.split(',') as FaultKind[], attempts: 8 });
+const all = await runFaults({ ...common, rate: Number(values.rate), kinds: values.kinds.split(',') as FaultKind[], attempts: 8 });
 log(`all kinds: ${JSON.stringify(all.faultsInjected)}; lost ${all.lostCustomers}; duplicates ${all.duplicates}`);
 const only429 = await runFaults({ ...common, rate: Number(values['rate-429']), kinds: ['429', '429-retry-after'], attempts: 1 });
 log(`429 only, JOB_ATTEMPTS=1: ${JSON.stringify(only429.faultsInjected)}; lost ${only429.lostCustomers}`);
 
-const file = writeResult(values.out!, { allKinds: all, only429WithOneAttempt: only429 });
+const file = writeResult(values.out, { allKinds: all, only429WithOneAttempt: only429 });
 const ok = [all, only429].every((r) => !r.timedOut && r.lostCustomers === 0 && r.duplicates === 0 && r.unexpectedDeadLetters === 0) && all.backoff.outsideWindow === 0;
 console.log(
   `${ok ? 'OK' : 'FAILED'}: ${all.customers} customers at ${all.options.rate * 100}% faults: ${all.faultsInjected['total']} injected ${JSON.stringify(all.faultsInjected)}, ` +

@@ -25,7 +25,7 @@ try {
     redisUrl: process.env['REDIS_URL'] ?? local!.url,
     log: (l) => console.error(`[hostile-csv] ${l}`),
   });
-  const file = writeResult(values.out!, r);
+  const file = writeResult(values.out, r);
   const cliProblems = r.cli.filter((c) => c.problem);
   const ok = r.inProcess.crashes.length === 0 && r.inProcess.timeouts.length === 0 && r.inProcess.longMessages.length === 0 &&
     r.realIngest.failedWithLeftovers.length === 0 && r.realIngest.okWithMismatch.length === 0 && cliProblems.length === 0;

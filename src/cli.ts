@@ -27,7 +27,7 @@ import { customersWithCampaignNotUpdated, describeCost, redrivableCustomers, red
 import { confirmSpend } from './commands/confirm.js';
 import { feeSchedule } from './ledger/fees.js';
 import { updateTargets } from './producers/ingest.js';
-import { STAGES, isStageName, type StageName } from './jobs/context.js';
+import { STAGES, isStageName } from './jobs/context.js';
 import { STATUS_WEBHOOK_PATH } from './server/webhook.js';
 
 /** Exit statuses: 0 ok, 1 runtime failure, 2 bad input or settings, 3 `wait` timed out. */
@@ -208,7 +208,7 @@ program
     if (chosen !== 1) throw new ConfigError('redrive needs exactly one of --customer ID, --batch ID or --all');
     if (o.fromStage !== undefined && !isStageName(o.fromStage)) throw new ConfigError(`--from-stage must be one of ${STAGES.join(', ')}`);
     if (o.recreateCampaign && (o.all || o.fromStage)) throw new ConfigError('--recreate-campaign takes --customer ID or --batch ID, and no --from-stage');
-    const fromStage = o.fromStage as StageName | undefined;
+    const fromStage = o.fromStage;
     const recreateCampaign = o.recreateCampaign ?? false;
     const fees = feeSchedule(loadConfig());
     const results = await withStore(async (s) => {

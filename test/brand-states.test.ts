@@ -85,7 +85,7 @@ describe('brand states (issue 12 point 4)', () => {
       const brandSid = (await waitFor('brand in review', async () => {
         const r = await stack.rt.ledger.get('rev');
         return r?.status['brand'] === 'IN_REVIEW' ? r.sids.brand : null;
-      }))!;
+      }));
       // Before 2.5 s in review: no action yet.
       const early = (await stack.rt.ledger.get('rev'))!;
       assert.equal(early.action, null, 'no action while the review is young');

@@ -270,7 +270,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
 
     // Enough end users that the gateway's lookups walk more than one page (pageSize 100).
     for (let i = 0; i < 120; i++) await raw(sb, 'POST', '/trusthub/v1/EndUsers', new URLSearchParams({ FriendlyName: `filler ${i}`, Type: 'sole_proprietor_information' }));
-    const ctx: Ctx = { g: stack.rt.gateway as TwilioGateway, c1, b1, stack };
+    const ctx: Ctx = { g: stack.rt.gateway, c1, b1, stack };
     for (const [name, call] of Object.entries(GATEWAY_CALLS)) {
       const from = sb.requestLog().length;
       try {
@@ -425,7 +425,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
         if (!x.query.has(p.name) || !/enum/.test(JSON.stringify(p.schema))) continue;
         const q = new URLSearchParams(x.query);
         q.set(p.name, `${q.get(p.name)}x`);
-        const r = await raw(sb, 'GET', `${x.entry.path}?${q}`);
+        const r = await raw(sb, 'GET', `${x.entry.path}?${q.toString()}`);
         assert.equal(r.status, 400, `${x.op.operationId} ?${p.name}=${q.get(p.name)}`);
         assert.equal(r.body?.['code'], 20001);
         tried += 1;

@@ -21,11 +21,11 @@ function capture(): { lines: string[]; stream: Writable } {
 
 /** Every personal value of the example CSV, as written and as normalised (E.164). */
 function piiOfExampleCsv(): { value: string; what: string; word: boolean }[] {
-  const rows = parse(readFileSync(EXAMPLE_CSV), { columns: true, bom: true }) as Record<string, string>[];
+  const rows: Record<string, string>[] = parse(readFileSync(EXAMPLE_CSV), { columns: true, bom: true });
   const out: { value: string; what: string; word: boolean }[] = [];
   for (const r of rows) {
     const id = r['customer_id'];
-    for (const col of ['email', 'street', 'street_secondary']) if (r[col]) out.push({ value: r[col]!, what: `${id} ${col}`, word: false });
+    for (const col of ['email', 'street', 'street_secondary']) if (r[col]) out.push({ value: r[col], what: `${id} ${col}`, word: false });
     out.push({ value: r['email']!.toLowerCase(), what: `${id} email (lowercased)`, word: false });
     for (const col of ['first_name', 'last_name']) out.push({ value: r[col]!, what: `${id} ${col}`, word: true });
     for (const col of ['phone_number', 'mobile_phone_number']) {

@@ -126,7 +126,7 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
           assert.ok(a?.finishedOn && b?.processedOn, `${id}: jobs ${from} and ${to} exist`);
           // The next job is added inside the previous one, just before it finishes.
           assert.ok(b.timestamp >= a.processedOn!, 'next job added by the previous stage');
-          assert.ok(b.processedOn! - b.timestamp >= wait - 5, `${id}: ${to} started ${b.processedOn! - b.timestamp} ms after ${from} queued it`);
+          assert.ok(b.processedOn - b.timestamp >= wait - 5, `${id}: ${to} started ${b.processedOn - b.timestamp} ms after ${from} queued it`);
         }
       }
     } finally {
@@ -169,7 +169,8 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
           if (typeof value !== 'function' || !(names as readonly (string | symbol)[]).includes(prop)) return value;
           return async (...args: unknown[]) => {
             const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-            const key = `${String(prop)}:${JSON.stringify(args[0])}:${String(args[1] ?? '')}`;
+            // The second argument tells resources apart only when it is a SID (assign's object).
+            const key = `${String(prop)}:${JSON.stringify(args[0])}:${typeof args[1] === 'string' ? args[1] : ''}`;
             if (!lost.has(key)) {
               lost.add(key);
               throw new TransientError(`${String(prop)}: connection reset after Twilio created it`, true);

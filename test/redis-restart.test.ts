@@ -65,7 +65,7 @@ describe('Redis restarts', () => {
       await ledger.setIntent('died1', 'starterEndUser');
       const died = await createEndUser('died1');
       assert.equal(await ensureEndUser('died1'), died);
-      const all = await stack.sandbox.requestLog().filter((e) => e.operation === 'endUser.create').length;
+      const all = stack.sandbox.requestLog().filter((e) => e.operation === 'endUser.create').length;
       assert.equal(all, 150 + 20 + 1, 'nothing created twice');
     } finally {
       await stack.close();

@@ -73,7 +73,7 @@ describe('a2p-onboard report', () => {
       assert.equal(res.customers, 4);
       assert.ok(!existsSync(`${csvOut}.partial`));
       const text = readFileSync(csvOut, 'utf8');
-      const rows = parse(text, { columns: true }) as Record<string, string>[];
+      const rows: Record<string, string>[] = parse(text, { columns: true });
       assert.deepEqual(Object.keys(rows[0]!), [...REPORT_COLUMNS]);
       const by = new Map(rows.map((r) => [r['customer_id'], r]));
 

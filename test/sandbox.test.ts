@@ -519,7 +519,7 @@ describe('sandbox', () => {
     const seen: string[] = [];
     await new Promise<void>((resolve, reject) => {
       client.addresses.each(
-        { pageSize: 2, friendlyName: 'even', done: (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()) },
+        { pageSize: 2, friendlyName: 'even', done: (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error('each() failed', { cause: err })) : resolve()) },
         (a) => {
           seen.push(a.customerName);
         },

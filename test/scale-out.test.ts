@@ -71,7 +71,7 @@ describe('scale-out: two worker processes share one Redis and one Twilio account
       // Async spawn: the sandbox answers from this process's event loop.
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       const w = { child, logs: '' };
-      child.stderr!.on('data', (b: Buffer) => (w.logs += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (w.logs += b.toString()));
       workers.push(w);
     }
     const redis = createRedis(redisUrl);

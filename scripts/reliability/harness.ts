@@ -18,7 +18,7 @@ import { createLogger } from '../../src/log.js';
 import { freePort } from '../../src/local-redis.js';
 import { ingestFile } from '../../src/producers/ingest.js';
 import { createRedis } from '../../src/redis.js';
-import { startSandbox, type CreatedEvent, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { startSandbox, type CreatedEvent, type Sandbox } from '../../src/sandbox/index.js';
 import { createTwilioClient } from '../../src/twilio/client.js';
 import { closeQueues, createQueues, type Queues } from '../../src/workers/queues.js';
 import { Writable } from 'node:stream';
@@ -230,7 +230,7 @@ export function spawnWorker(env: NodeJS.ProcessEnv, id: number, tally: LogTally)
     exited: new Promise((r) => child.once('exit', (code, signal) => r({ code, signal }))),
   };
   let buf = '';
-  child.stderr!.on('data', (b: Buffer) => {
+  child.stderr.on('data', (b: Buffer) => {
     buf += b.toString();
     let i;
     while ((i = buf.indexOf('\n')) >= 0) {

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Writable } from 'node:stream';
 import { CsvFileError } from '../../src/customers/errors.js';
 import { createLogger } from '../../src/log.js';
-import { ingestFile, type IngestReport } from '../../src/producers/ingest.js';
+import { ingestFile } from '../../src/producers/ingest.js';
 import { REQUIRED_COLUMNS } from '../../src/customers/columns.js';
 import { COLUMNS as COLS, HEADER, TEMPLATE, csvCell, customerFields } from '../../fixtures/customers.js';
 import { ROOT, dropPrefix, openStore, prng, type Store } from './harness.js';
@@ -90,10 +90,12 @@ export function generateCorpus(dir: string, opts: { seed?: number; min?: number;
     const keep = COLS.map((x, i) => [x, i] as const).filter(([x]) => x !== c);
     add('missing-column', csvOf(rows3.map((r) => keep.map(([, i]) => r[i]!)), '\n', keep.map(([x]) => x)));
   }
-  for (let a = 0; a < 5; a++) for (let b = a + 1; b < 6; b++) {
-    const drop = new Set([COLS[a], COLS[b]]);
-    const keep = COLS.map((x, i) => [x, i] as const).filter(([x]) => !drop.has(x));
-    add('missing-columns', csvOf(rows3.map((r) => keep.map(([, i]) => r[i]!)), '\n', keep.map(([x]) => x)));
+  for (let a = 0; a < 5; a++) {
+    for (let b = a + 1; b < 6; b++) {
+      const drop = new Set([COLS[a], COLS[b]]);
+      const keep = COLS.map((x, i) => [x, i] as const).filter(([x]) => !drop.has(x));
+      add('missing-columns', csvOf(rows3.map((r) => keep.map(([, i]) => r[i]!)), '\n', keep.map(([x]) => x)));
+    }
   }
   // Duplicated header columns (each), with equal and with different values, and case/space variants.
   for (let i = 0; i < COLS.length; i++) {
@@ -235,7 +237,7 @@ export async function ingestInProcess(store: Store, file: string, templatePath: 
   try {
     const r = await withTimeout(ingestFile({ ledger: store.ledger, queues: store.queues, log: quiet }, file, { batchId, templatePath, dryRun }), timeoutMs);
     if (r === 'timeout') return { kind: 'timeout' };
-    const rep = r as IngestReport;
+    const rep = r;
     return { kind: 'report', accepted: rep.accepted, rejected: rep.rejected.length, maxReasonLength: Math.max(0, ...rep.rejected.map((x) => x.reason.length)) };
   } catch (err) {
     if (err instanceof CsvFileError) return { kind: 'input-error', message: err.message };

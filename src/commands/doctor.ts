@@ -182,7 +182,7 @@ async function checkPolicies(config: Config, gateway: TwilioGateway, checks: Doc
 /** Numbers the CSV names for sending (and the business flow's numbers), with the rows naming each. */
 async function numbersOfCsv(file: string): Promise<{ numbers: Map<string, number[]>; invalid: { row: number; column: string }[]; columns: string[] }> {
   const text = await readFile(file, 'utf8');
-  const rows = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
+  const rows: string[][] = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true });
   const header = (rows[0] ?? []).map((h) => h.trim().toLowerCase());
   const wanted = ['sender_number', 'phone_numbers'].filter((c) => header.includes(c));
   const numbers = new Map<string, number[]>();
@@ -283,7 +283,7 @@ async function checkPublicBaseUrl(config: Config, timeoutMs: number, checks: Doc
 
 /** `CONFIG GET name` as a value, or null when Redis refuses CONFIG (managed Redis). */
 async function configGet(redis: RedisClient, name: string): Promise<string | null> {
-  const reply = (await redis.call('CONFIG', 'GET', name)) as unknown;
+  const reply: unknown = await redis.call('CONFIG', 'GET', name);
   return Array.isArray(reply) && reply.length >= 2 ? String(reply[1]) : null;
 }
 
@@ -299,9 +299,9 @@ async function checkRedis(input: DoctorInput, checks: DoctorCheck[]): Promise<vo
     checks.push({ id, status: 'fail', summary: `Redis at REDIS_URL: not reachable (${input.redisError ?? 'unknown error'})`, fix: 'start Redis or correct REDIS_URL' });
     return;
   }
-  let appendonly: string | null = null;
+  let appendonly: string | null;
   let save: string | null = null;
-  let policy: string | null = null;
+  let policy: string | null;
   let via = 'CONFIG GET';
   try {
     appendonly = await configGet(redis, 'appendonly');

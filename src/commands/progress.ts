@@ -118,7 +118,8 @@ export function ingestProgress(opts: Omit<ProgressOptions, 'label' | 'unit'> & {
   const progress = createProgress({ label: opts.label ?? 'ingest', unit: 'rows', ...opts });
   const passes = opts.dryRun ? 1 : 2;
   return {
-    onProgress(p: IngestProgress): void {
+    // An arrow, not a method: the CLI hands it on as a callback.
+    onProgress: (p: IngestProgress): void => {
       const base = passes === 2 && p.phase === 'enqueuing' ? p.totalBytes : 0;
       const detail =
         p.phase === 'checking'

@@ -25,15 +25,16 @@ export interface ColumnSpec {
 export const FLOWS = ['sole-proprietor', 'business'] as const;
 export type Flow = (typeof FLOWS)[number];
 
-const col = (name: string, requirement: ColumnRequirement, pii: boolean, description: string, flow?: Flow): ColumnSpec => ({
+// Generic in the name, so CustomerColumnName and CampaignColumnName are unions of the literal names, not `string`.
+const col = <N extends string>(name: N, requirement: ColumnRequirement, pii: boolean, description: string, flow?: Flow): ColumnSpec & { readonly name: N } => ({
   name,
   requirement,
   pii,
   description,
   ...(flow ? { flow } : {}),
 });
-const sp = (name: string, requirement: ColumnRequirement, pii: boolean, description: string): ColumnSpec => col(name, requirement, pii, description, 'sole-proprietor');
-const biz = (name: string, requirement: ColumnRequirement, pii: boolean, description: string): ColumnSpec => col(name, requirement, pii, description, 'business');
+const sp = <N extends string>(name: N, requirement: ColumnRequirement, pii: boolean, description: string) => col(name, requirement, pii, description, 'sole-proprietor');
+const biz = <N extends string>(name: N, requirement: ColumnRequirement, pii: boolean, description: string) => col(name, requirement, pii, description, 'business');
 
 export const CUSTOMER_COLUMNS = [
   col('customer_id', 'required', false, "Your own id for the customer: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit. Unique in the file."),
@@ -87,7 +88,7 @@ const rep = (n: 1 | 2) => {
 };
 
 /** Columns of the business flow (Secondary Business Profile and SHAKEN/STIR Trust Product, reference 003). */
-export const BUSINESS_COLUMNS: readonly ColumnSpec[] = [
+export const BUSINESS_COLUMNS = [
   col('flow', 'optional', false, 'sole-proprietor (the default when empty) or business: a customer with a tax ID (EIN) registers with the business flow.'),
   biz('business_name', 'required', true, "The business's legal name."),
   biz('business_identity', 'optional', false, 'direct_customer (the default when empty), isv_reseller_or_partner or unknown.'),
@@ -102,14 +103,15 @@ export const BUSINESS_COLUMNS: readonly ColumnSpec[] = [
   ...rep(2),
   biz('phone_numbers', 'optional', true, "The customer's Twilio numbers on this account, E.164 separated by ; (e.g. +14155550100;+14155550101). Required with shaken_stir. Each must be an IncomingPhoneNumber of the account."),
   biz('shaken_stir', 'optional', false, 'true/false (yes/no, y/n, 1/0; empty = false): also register a SHAKEN/STIR Trust Product for the phone numbers, for A-level attestation of calls.'),
-];
+] as const satisfies readonly ColumnSpec[];
 
 /** Every known column, customer columns first, in the order the README documents them. */
 export const COLUMNS: readonly ColumnSpec[] = [...CUSTOMER_COLUMNS, ...CAMPAIGN_COLUMNS, ...BUSINESS_COLUMNS];
 
 export type CustomerColumnName = (typeof CUSTOMER_COLUMNS)[number]['name'];
 export type CampaignColumnName = (typeof CAMPAIGN_COLUMNS)[number]['name'];
-export type ColumnName = CustomerColumnName | CampaignColumnName;
+export type BusinessColumnName = (typeof BUSINESS_COLUMNS)[number]['name'];
+export type ColumnName = CustomerColumnName | CampaignColumnName | BusinessColumnName;
 
 export const MESSAGE_SAMPLE_COLUMNS = [
   'message_sample_1',

@@ -35,6 +35,7 @@ export function normalizeEmail(raw: string): EmailResult {
 
   const domain = domainRaw.toLowerCase();
   if (domain === '') return fail("has no domain after the '@'");
+  // eslint-disable-next-line no-control-regex -- the range is every ASCII character, control ones included
   if (/[^\x00-\x7F]/.test(domain)) return fail('has a domain with non-ASCII characters; use its ASCII (xn--) form');
   if (!domain.includes('.')) return fail('has a domain without a dot (expected something like example.com)');
   if (domain.length > 253) return fail('has a domain longer than 253 characters');

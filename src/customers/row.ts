@@ -40,6 +40,7 @@ const SINGLE_LINE = new Set(
     (c) => c.name,
   ),
 );
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 /**

@@ -112,7 +112,7 @@ export function parseCampaignTemplate(json: unknown, source = '<inline>'): Campa
         problems.push(`${key} must be an array of strings or a comma-separated string`);
         continue;
       }
-      const parsed = parseKeywords(value as string | string[]);
+      const parsed = parseKeywords(value);
       if (parsed.ok) fields[column] = parsed.keywords;
       else problems.push(`${key} ${parsed.reason}`);
     }

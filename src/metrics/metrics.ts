@@ -150,7 +150,8 @@ export function endpointOf(url: string): string {
 }
 
 export interface TwilioMetrics {
-  onCall(info: CallInfo): void;
+  /** A property, not a method: it is handed to the RequestClient as a callback. */
+  onCall: (info: CallInfo) => void;
 }
 
 /** Twilio calls as twilio-node made them; hook `onCall` into the RequestClient (createRuntime's option). */

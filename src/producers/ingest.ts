@@ -8,7 +8,7 @@ import { FIRST_STAGE, type StageName } from '../jobs/context.js';
 import { CsvFileError } from '../customers/errors.js';
 import { maskPhone } from '../customers/phone.js';
 import { loadCampaignTemplate, type CampaignTemplate } from '../customers/template.js';
-import { REDRIVABLE_STATES, REUSE_LIMITS, isBusiness, reuseHash, type AnyCustomer, type CustomerRecord, type InvalidRow, type Ledger } from '../ledger/ledger.js';
+import { REUSE_LIMITS, isBusiness, reuseHash, type AnyCustomer, type CustomerRecord, type InvalidRow, type Ledger } from '../ledger/ledger.js';
 import { isRedrivable, redriveCustomer } from './redrive.js';
 import { fixedFieldChanges } from '../jobs/campaign.js';
 import type { CampaignFixedField } from '../twilio/gateway.js';

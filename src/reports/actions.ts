@@ -9,7 +9,7 @@ import type { CustomerState } from '../ledger/ledger.js';
  */
 
 export interface ActionInput {
-  state: CustomerState | string;
+  state: CustomerState;
   stage: string;
   reason: string | null;
   details?: Record<string, unknown> | null;
@@ -37,6 +37,8 @@ const code = (...c: (number | string)[]) => (f: Facts) => c.some((x) => f.codes.
 const says = (re: RegExp) => (f: Facts) => re.test(f.reason);
 /** The brand status a stage recorded with the failure (details.brandStatus). */
 const brandStatus = (status: string) => (f: Facts) => f.details?.['brandStatus'] === status;
+/** A detail as text: details are JSON from the ledger, so a number is printed as such and anything else gives `fallback`. */
+const detailText = (v: unknown, fallback: string): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : fallback);
 const brandSidOf = (f: Facts) => (typeof f.details?.['brandSid'] === 'string' ? f.details['brandSid'] : 'shown in the reason');
 /** The fields Twilio named (object_field of a bundle error, fields of a campaign error). */
 function namedFields(details: Record<string, unknown> | null): Set<string> {
@@ -146,7 +148,7 @@ function baseAction(c: ActionInput): string | null {
     case 'in_progress':
       // Still watched, but Twilio asks ISVs to step in (beyond-the-seeds: IN_REVIEW for more than 2 days).
       if (c.details?.['brandStatus'] === 'IN_REVIEW' && c.details['reviewStuck'] === true) {
-        return `Brand ${String(c.details['brandSid'] ?? '')} has been IN_REVIEW for more than ${String(c.details['stuckAfter'] ?? '2 days')}: contact Twilio Support naming the brand SID. a2p-onboard keeps watching it and moves on by itself once Twilio decides.`;
+        return `Brand ${detailText(c.details['brandSid'], '')} has been IN_REVIEW for more than ${detailText(c.details['stuckAfter'], '2 days')}: contact Twilio Support naming the brand SID. a2p-onboard keeps watching it and moves on by itself once Twilio decides.`;
       }
       return null;
     case 'completed':

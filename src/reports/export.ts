@@ -39,7 +39,7 @@ export function reportRow(c: BatchCustomer): ReportRow {
   row['fee_submissions'] = FEE_KINDS.reduce((a, k) => a + (c.fees?.byKind[k].count ?? 0), 0);
   row['created_at'] = c.createdAt;
   row['updated_at'] = c.updatedAt;
-  return row as ReportRow;
+  return row;
 }
 
 /**

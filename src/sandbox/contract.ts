@@ -3,7 +3,6 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
-import type { Product } from './routes.js';
 
 /**
  * Twilio's published OpenAPI files (npm `@twilio-alpha/mcp`, folder `twilio-oai/spec/json/`) as the
@@ -11,6 +10,9 @@ import type { Product } from './routes.js';
  * request is checked against the operation's parameters before a handler sees it. Tests use the same
  * module to check the sandbox's answers against the operation's response schemas.
  */
+
+/** The Twilio API products the sandbox serves, one OpenAPI file each (the first path segment of a request). */
+export type Product = 'trusthub' | 'messaging' | 'api';
 
 export const SPEC_FILES: Readonly<Record<Product, string>> = {
   trusthub: 'twilio_trusthub_v1.json',
@@ -167,7 +169,7 @@ export class Contract {
       try {
         doc = normalize(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Json) as JsonObject;
       } catch (e) {
-        throw new Error(`cannot read Twilio's OpenAPI file ${join(dir, file)} (${(e as Error).message}); run npm ci, or set SANDBOX_OPENAPI_DIR to a folder holding ${Object.values(SPEC_FILES).join(', ')}`);
+        throw new Error(`cannot read Twilio's OpenAPI file ${join(dir, file)} (${(e as Error).message}); run npm ci, or set SANDBOX_OPENAPI_DIR to a folder holding ${Object.values(SPEC_FILES).join(', ')}`, { cause: e });
       }
       this.docs.set(product, doc);
       this.ajv.addSchema(doc, `twilio:${product}`);
@@ -185,7 +187,7 @@ export class Contract {
         const op = item[m];
         if (!isObject(op)) continue;
         const params = (Array.isArray(op['parameters']) ? op['parameters'] : []).filter(isObject).map(
-          (p): SpecParameter => ({ name: String(p['name']), in: p['in'] as SpecParameter['in'], required: p['required'] === true, schema: isObject(p['schema']) ? p['schema'] : {} }),
+          (p): SpecParameter => ({ name: typeof p['name'] === 'string' ? p['name'] : '', in: p['in'] as SpecParameter['in'], required: p['required'] === true, schema: isObject(p['schema']) ? p['schema'] : {} }),
         );
         const rb = op['requestBody'];
         const content = isObject(rb) && isObject(rb['content']) ? rb['content'] : {};
@@ -201,7 +203,7 @@ export class Contract {
           product,
           method: m.toUpperCase() as SpecOperation['method'],
           path,
-          operationId: String(op['operationId'] ?? `${m} ${path}`),
+          operationId: typeof op['operationId'] === 'string' ? op['operationId'] : `${m} ${path}`,
           pathParams: params.filter((p) => p.in === 'path'),
           queryParams: params.filter((p) => p.in === 'query'),
           form,

@@ -7,7 +7,8 @@ import type { Contract } from './contract.js';
 import { TwilioApiError, invalidParam, missingParam, notFound, tooManyRequests, unauthorized } from './errors.js';
 import { TIMEOUT_FAULT_HOLD_MS, pickFault } from './faults.js';
 import type { SlidingWindowLimiter } from './rate-limit.js';
-import { matchRoute, type CompiledRoute, type Product } from './routes.js';
+import type { Product } from './contract.js';
+import { matchRoute, type CompiledRoute } from './routes.js';
 import type { RequestLogEntry } from './store.js';
 
 const PRODUCTS: readonly Product[] = ['trusthub', 'messaging', 'api'];
@@ -31,7 +32,7 @@ export interface CreatedEvent {
 export interface SandboxServer {
   server: http.Server;
   /** Destroys every open socket (keep-alive and held ones). */
-  destroySockets(): void;
+  destroySockets: () => void;
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {

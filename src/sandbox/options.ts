@@ -66,7 +66,7 @@ export const SANDBOX_DEFAULTS: SandboxOptions = Object.freeze({
   recordBodies: false,
   phoneNumbers: [...DEFAULT_PHONE_NUMBERS],
   starterPolicyShape: 'documented',
-}) as SandboxOptions;
+});
 
 const faultKindSchema = z.enum(FAULT_KINDS);
 

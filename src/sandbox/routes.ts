@@ -1,9 +1,8 @@
 import type { SandboxContext } from './context.js';
-import type { Contract, SpecOperation } from './contract.js';
+import type { Contract, Product, SpecOperation } from './contract.js';
 import { notFound } from './errors.js';
 import { v1Page, v2010Page } from './paging.js';
 
-export type Product = 'trusthub' | 'messaging' | 'api';
 export type Method = 'GET' | 'POST' | 'DELETE';
 
 export interface ApiRequest {
@@ -94,7 +93,7 @@ export interface Collection<T extends { sid: string }> {
   /** Query filters by parameter name, applied when the parameter is present (the spec must list it). */
   filters?: Record<string, (t: T, value: string, ctx: SandboxContext) => boolean>;
   /** Removes the item (and whatever hangs off it); omitted = no delete route. */
-  remove?(ctx: SandboxContext, t: T): void;
+  remove?: (ctx: SandboxContext, t: T) => void;
 }
 
 export function collectionRoutes<T extends { sid: string }>(c: Collection<T>): Route[] {

@@ -10,7 +10,7 @@ import { batchSummary, customersPage, filteredTotal, isCustomerState, listBatchS
 import { formatOf, writeReport } from '../reports/export.js';
 import { FEE_KINDS, FEE_LABELS, sumEntries, usd, type FeeEntry, type FeeTotals } from '../ledger/fees.js';
 import { stageJobId, type QueueName, type Queues } from '../workers/queues.js';
-import { badge, html, page, qs, raw, stateColor, type Html } from './html.js';
+import { badge, html, page, qs, stateColor, type Html } from './html.js';
 
 /**
  * The operator's pages next to Bull Board, read-only: batches with counts by state, a
@@ -24,7 +24,7 @@ const STAGE_ORDER: readonly string[] = ['ingest', ...STAGES];
 const MAX_PER_PAGE = 500;
 
 const listQuery = z.object({
-  state: z.string().optional().transform((s) => (s && isCustomerState(s) ? (s as CustomerState) : undefined)),
+  state: z.string().optional().transform((s) => (s && isCustomerState(s) ? s : undefined)),
   page: z.coerce.number().int().min(1).catch(1).default(1),
   per: z.coerce.number().int().min(1).max(MAX_PER_PAGE).catch(50).default(50),
 });

@@ -1,5 +1,5 @@
 import type { Contract, SpecOperation } from '../../src/sandbox/contract.js';
-import type { Product } from '../../src/sandbox/routes.js';
+import type { Product } from '../../src/sandbox/contract.js';
 import type { RequestLogEntry, Sandbox } from '../../src/sandbox/index.js';
 
 /**
