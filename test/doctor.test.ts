@@ -7,6 +7,7 @@ import { startLocalRedis, type LocalRedis } from '../src/local-redis.js';
 import { POLICY_SOLE_PROPRIETOR, startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { FAST_SANDBOX } from '../fixtures/sandbox.js';
 import { tmpFile } from './helpers.js';
+import { cliArgs } from '../scripts/built-cli.js';
 
 /**
  * `a2p-onboard doctor` against the sandbox and private redis-servers: it passes on a good setup and fails,
@@ -189,7 +190,7 @@ describe('a2p-onboard doctor', () => {
     await fresh();
     const run = (e: NodeJS.ProcessEnv) =>
       new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'doctor', '--json'], { cwd: ROOT, env: { PATH: process.env['PATH'], ...e }, stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(process.execPath, cliArgs('doctor', '--json'), { cwd: ROOT, env: { PATH: process.env['PATH'], ...e }, stdio: ['ignore', 'pipe', 'inherit'] });
         let out = '';
         child.stdout.on('data', (c: Buffer) => (out += c.toString()));
         child.once('error', reject);

@@ -14,6 +14,7 @@ import { PassThrough } from 'node:stream';
 import { confirmSpend } from '../src/commands/confirm.js';
 import type { TwilioGateway } from '../src/twilio/gateway.js';
 import { TEMPLATE, csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitForState, type Stack } from './helpers.js';
+import { cliArgs } from '../scripts/built-cli.js';
 
 after(stopTestRedis);
 
@@ -42,7 +43,7 @@ async function cli(stack: Stack, ...args: string[]): Promise<{ status: number | 
     TWILIO_API_BASE: stack.sandbox.url,
     LOG_LEVEL: 'silent',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, cliArgs(...args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));

@@ -9,6 +9,7 @@ import { ingestFile, type IngestDeps } from '../src/producers/ingest.js';
 import { createRedis } from '../src/redis.js';
 import { closeQueues, createQueues } from '../src/workers/queues.js';
 import { HEADER, csv, row, silentLog, stopTestRedis, templateFile, testPrefix, testRedisUrl, tmpFile } from './helpers.js';
+import { cliArgs } from '../scripts/built-cli.js';
 
 let redis: Redis;
 let url: string;
@@ -154,7 +155,7 @@ describe('ingest', () => {
     const prefix = testPrefix();
     opened.push({ prefix, deps: store(prefix) });
     const env = { ...process.env, REDIS_URL: url, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent' };
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env, encoding: 'utf8' });
+    const run = (...args: string[]) => spawnSync(process.execPath, cliArgs(...args), { env, encoding: 'utf8' });
     const ok = run('ingest', tmpFile('ok.csv', csv(row('k1'), row('k2', { postal_code: '1234' }))), '--template', templateFile(), '--batch', 'cli', '--json');
     assert.equal(ok.status, 0, ok.stderr);
     const out = JSON.parse(ok.stdout) as { batch: string; accepted: number; rejected: { row: number; customerId: string; reason: string }[] };

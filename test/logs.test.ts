@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { createLogger, scrubText } from '../src/log.js';
 import { stopTestRedis, testRedisUrl } from './helpers.js';
+import { cliArgs } from '../scripts/built-cli.js';
 
 after(stopTestRedis);
 
@@ -83,7 +84,7 @@ describe('logger', () => {
 describe('a full demo run at debug level', () => {
   it('logs no personal data of the example CSV and never the auth token', async () => {
     const authToken = `tok-${randomBytes(12).toString('hex')}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'demo'], {
+    const child = spawn(process.execPath, cliArgs('demo'), {
       env: {
         ...process.env,
         REDIS_URL: await testRedisUrl(),

@@ -16,6 +16,7 @@ import { startDashboard } from '../src/server/dashboard.js';
 import { closeQueues, createQueues } from '../src/workers/queues.js';
 import { csv, row, silentLog, stopTestRedis, templateFile, testPrefix, testRedisUrl, tmpFile, waitFor } from './helpers.js';
 import { REVIEW_ONLY_DISPOSABLE_DOMAIN } from '../fixtures/customers.js';
+import { cliArgs } from '../scripts/built-cli.js';
 
 after(stopTestRedis);
 
@@ -144,7 +145,7 @@ describe('metrics', () => {
       LOG_LEVEL: 'info',
       BUY_SENDER_NUMBERS: 'true',
     };
-    const worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker', '--metrics-port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const worker = spawn(process.execPath, cliArgs('worker', '--metrics-port', '0'), { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let logs = '';
     worker.stderr.on('data', (b: Buffer) => (logs += b.toString()));
     const redis = createRedis(redisUrl);

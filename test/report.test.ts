@@ -10,6 +10,7 @@ import { ingestFile } from '../src/producers/ingest.js';
 import { csvCell, REPORT_COLUMNS } from '../src/reports/export.js';
 import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitForState } from './helpers.js';
 import { REVIEW_ONLY_DISPOSABLE_DOMAIN } from '../fixtures/customers.js';
+import { cliArgs } from '../scripts/built-cli.js';
 
 after(stopTestRedis);
 
@@ -119,7 +120,7 @@ describe('a2p-onboard report', () => {
 
       // The command itself: its exit statuses.
       const cli = async (...args: string[]) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+        const child = spawn(process.execPath, cliArgs(...args), {
           env: { ...process.env, REDIS_URL: stack.config.REDIS_URL, QUEUE_PREFIX: stack.config.QUEUE_PREFIX },
           stdio: ['ignore', 'pipe', 'pipe'],
         });

@@ -11,6 +11,7 @@ import { createRedis } from '../src/redis.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { closeQueues, createQueues } from '../src/workers/queues.js';
 import { csv, row, silentLog, stopTestRedis, templateFile, testPrefix, testRedisUrl, tmpFile, waitFor } from './helpers.js';
+import { cliArgs } from '../scripts/built-cli.js';
 
 after(stopTestRedis);
 
@@ -69,7 +70,7 @@ describe('scale-out: two worker processes share one Redis and one Twilio account
     const workers: { child: ChildProcess; logs: string }[] = [];
     for (let i = 0; i < 2; i++) {
       // Async spawn: the sandbox answers from this process's event loop.
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, cliArgs('worker'), { env, stdio: ['ignore', 'ignore', 'pipe'] });
       const w = { child, logs: '' };
       child.stderr.on('data', (b: Buffer) => (w.logs += b.toString()));
       workers.push(w);

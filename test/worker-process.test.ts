@@ -4,12 +4,13 @@ import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import { startSandbox } from '../src/sandbox/index.js';
 import { csv, row, stopTestRedis, templateFile, testPrefix, testRedisUrl, tmpFile } from './helpers.js';
+import { cliArgs } from '../scripts/built-cli.js';
 
 after(stopTestRedis);
 
 /** Run the CLI without blocking this process (the sandbox answers from here). */
 async function run(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, cliArgs(...args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -39,7 +40,7 @@ describe('a2p-onboard worker as a process', () => {
       BUY_SENDER_NUMBERS: 'true',
     };
     const cli = (...args: string[]) => run(env, ...args);
-    const worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const worker = spawn(process.execPath, cliArgs('worker'), { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let logs = '';
     worker.stderr.on('data', (b: Buffer) => (logs += b.toString()));
     try {

@@ -24,6 +24,7 @@ import { closeQueues, createQueues, type Queues } from '../../src/workers/queues
 import { Writable } from 'node:stream';
 import { HEADER, REVIEW_ONLY_DISPOSABLE_DOMAIN, REVIEW_ONLY_ZIP, TEMPLATE, csvLine, customerFields } from '../../fixtures/customers.js';
 import { FAST_SANDBOX } from '../../fixtures/sandbox.js';
+import { cliArgs } from '../built-cli.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -221,7 +222,7 @@ export interface WorkerProc {
 
 /** Start `a2p-onboard worker` exactly as an operator does. */
 export function spawnWorker(env: NodeJS.ProcessEnv, id: number, tally: LogTally): WorkerProc {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, cliArgs('worker'), { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const w: WorkerProc = {
     id,
     child,

@@ -19,6 +19,7 @@ import { ingestFile } from '../../src/producers/ingest.js';
 import { REQUIRED_COLUMNS } from '../../src/customers/columns.js';
 import { COLUMNS as COLS, HEADER, TEMPLATE, csvCell, customerFields } from '../../fixtures/customers.js';
 import { ROOT, dropPrefix, openStore, prng, type Store } from './harness.js';
+import { cliArgs } from '../built-cli.js';
 
 export interface HostileInput {
   name: string;
@@ -270,7 +271,7 @@ export interface CliOutcome {
 /** The real CLI, as an operator runs it; VmHWM polled from /proc while it runs. */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CliOutcome> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, cliArgs(...args), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   // Keep only the first 64 KiB: the point is that a message stays short, not to buffer a flood.
