@@ -86,7 +86,7 @@ export const STAGES = defineStages({
   },
   otp: {
     run: otp,
-    does: 'asks Twilio to text the customer a fresh OTP',
+    does: 'asks Twilio to text the customer a fresh OTP (queued by the brand-status stage and the re-checks)',
     flow: 'sole-proprietor',
     next: [],
     budgetPriority: 'high',
@@ -108,7 +108,7 @@ export const STAGES = defineStages({
   },
   'business-profile': {
     run: businessProfile,
-    does: 'Secondary Customer Profile of type Business: business information, representatives, address, phone numbers',
+    does: 'Secondary Customer Profile of type Business: business information, representatives, address, phone numbers; evaluated and submitted',
     flow: 'business',
     first: true,
     next: ['shaken-stir'],
@@ -116,7 +116,7 @@ export const STAGES = defineStages({
   },
   'shaken-stir': {
     run: shakenStir,
-    does: 'SHAKEN/STIR Trust Product, when the customer asks for it; then the sweeps watch the bundles',
+    does: 'SHAKEN/STIR Trust Product (for customers who ask for it) with the profile and its phone numbers; then the sweeps watch the bundles',
     flow: 'business',
     next: [],
     budgetPriority: 'high',
