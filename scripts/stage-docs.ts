@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FLOWS } from '../src/customers/columns.js';
-import { STAGE_NAMES, stage, stagesOf, type StageName } from '../src/jobs/registry.js';
+import { STAGE_NAMES, stageDef, stagesOf, type StageName } from '../src/jobs/registry.js';
 
 /**
  * The docs' stage diagram and table, generated from the stage registry (src/jobs/registry.ts) between
@@ -31,14 +31,14 @@ export function renderStageDocs(docDir: string = ROOT): string {
   }
   out.push('  ingest([ingest / redrive])');
   for (const flow of FLOWS) {
-    const first = stagesOf(flow).find((n) => stage(n).first);
+    const first = stagesOf(flow).find((n) => stageDef(n).first);
     if (first) out.push(`  ingest --> ${id(first)}`);
   }
-  for (const name of STAGE_NAMES) for (const next of stage(name).next) out.push(`  ${id(name)} --> ${id(next)}`);
+  for (const name of STAGE_NAMES) for (const next of stageDef(name).next) out.push(`  ${id(name)} --> ${id(next)}`);
   out.push('```', '');
   out.push('| stage | flow | what it does | may be followed by | budget priority | limiter |', '| --- | --- | --- | --- | --- | --- |');
   for (const name of STAGE_NAMES) {
-    const s = stage(name);
+    const s = stageDef(name);
     const flow = s.flow === 'both' ? 'both' : FLOW_TITLE[s.flow];
     const next = s.next.length ? s.next.map((n) => `\`${n}\``).join(', ') : '—';
     const priority = s.budgetPriority === 'low' ? 'low: new customers yield to those under way' : 'high';

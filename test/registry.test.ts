@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FLOWS } from '../src/customers/columns.js';
-import { FIRST_STAGE, STAGES, STAGE_NAMES, isStageName, stage, stagesOf, type StageName } from '../src/jobs/registry.js';
+import { FIRST_STAGE, STAGES, STAGE_NAMES, isStageName, stageDef, stagesOf, type StageName } from '../src/jobs/registry.js';
 import { QUEUE_NAMES } from '../src/workers/queues.js';
 import { renderStageDocs, stageBlocks } from '../scripts/stage-docs.js';
 
@@ -32,7 +32,7 @@ function jobFiles(): string[] {
 
 describe('the stage registry', () => {
   test('every stage function in src/jobs has a row', async () => {
-    const rows = new Set<unknown>(STAGE_NAMES.map((n) => stage(n).run));
+    const rows = new Set<unknown>(STAGE_NAMES.map((n) => stageDef(n).run));
     const missing: string[] = [];
     let seen = 0;
     for (const file of jobFiles()) {
@@ -53,24 +53,24 @@ describe('the stage registry', () => {
       const file = join(JOBS, `${name}.ts`);
       assert.ok(existsSync(file), `${name}: no ${relative(ROOT, file)}`);
       const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-      assert.ok(Object.values(mod).includes(stage(name).run), `${name}: its row's function is not exported by ${relative(ROOT, file)}`);
+      assert.ok(Object.values(mod).includes(stageDef(name).run), `${name}: its row's function is not exported by ${relative(ROOT, file)}`);
     }
   });
 
   test('rows name existing stages of their own flow, and every stage is reachable from its flow’s first', () => {
     for (const name of STAGE_NAMES) {
-      const row = stage(name);
+      const row = stageDef(name);
       for (const next of row.next) {
         assert.ok(isStageName(next), `${name} → ${next}: no such stage`);
-        const f = stage(next).flow;
+        const f = stageDef(next).flow;
         assert.ok(f === 'both' || row.flow === 'both' || f === row.flow, `${name} (${row.flow}) → ${next} (${f}): followers stay in the flow`);
       }
     }
     for (const flow of FLOWS) {
-      const starts = stagesOf(flow).filter((n) => stage(n).first);
+      const starts = stagesOf(flow).filter((n) => stageDef(n).first);
       assert.deepEqual(starts, [FIRST_STAGE[flow]], `${flow}: exactly one first stage`);
       const reached = new Set<StageName>([FIRST_STAGE[flow]]);
-      for (const n of reached) for (const next of stage(n).next) reached.add(next);
+      for (const n of reached) for (const next of stageDef(n).next) reached.add(next);
       assert.deepEqual(stagesOf(flow).filter((n) => !reached.has(n)), [], `${flow}: stages no path from ${FIRST_STAGE[flow]} reaches`);
     }
   });
@@ -79,19 +79,19 @@ describe('the stage registry', () => {
     const nextLiteral = /kind:\s*'next',\s*stage:\s*'([^']+)'/g;
     for (const name of STAGE_NAMES) {
       const targets = [...readFileSync(join(JOBS, `${name}.ts`), 'utf8').matchAll(nextLiteral)].map((m) => m[1]!);
-      for (const t of targets) assert.ok((stage(name).next as readonly string[]).includes(t), `${name} moves on to ${t}, which its row does not list`);
+      for (const t of targets) assert.ok((stageDef(name).next as readonly string[]).includes(t), `${name} moves on to ${t}, which its row does not list`);
     }
   });
 
   test('one queue per stage, and the queue options a row gives are ones the worker reads', () => {
     for (const name of STAGE_NAMES) assert.ok(QUEUE_NAMES.includes(name), `${name} has a queue`);
     assert.deepEqual(
-      STAGE_NAMES.filter((n) => stage(n).limiter),
+      STAGE_NAMES.filter((n) => stageDef(n).limiter),
       ['otp'],
       'the OTP endpoint is the only one with its own limiter today',
     );
     assert.deepEqual(
-      STAGE_NAMES.filter((n) => stage(n).budgetPriority === 'low'),
+      STAGE_NAMES.filter((n) => stageDef(n).budgetPriority === 'low'),
       ['starter-profile'],
       'new customers (their first stage) yield the account budget to customers under way',
     );

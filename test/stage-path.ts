@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { HistoryEntry } from '../src/ledger/ledger.js';
-import { isStageName, stage } from '../src/jobs/registry.js';
+import { isStageName, stageDef } from '../src/jobs/registry.js';
 
 /**
  * A customer's history moved only along the registry's edges: each change of stage goes to a stage its
@@ -14,7 +14,7 @@ export function assertFollowsRegistry(customerId: string, history: readonly Hist
     assert.ok(isStageName(s), `${customerId}: history names stage ${s}, which the registry does not have`);
     const next = path[i + 1];
     if (next !== undefined && isStageName(next)) {
-      assert.ok((stage(s).next as readonly string[]).includes(next), `${customerId}: went from ${s} to ${next}, which the registry does not list (path ${path.join(' → ')})`);
+      assert.ok((stageDef(s).next as readonly string[]).includes(next), `${customerId}: went from ${s} to ${next}, which the registry does not list (path ${path.join(' → ')})`);
     }
   }
 }

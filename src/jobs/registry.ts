@@ -134,7 +134,8 @@ export function isStageName(name: string): name is StageName {
   return Object.hasOwn(STAGES, name);
 }
 
-export function stage(name: StageName): StageDef<StageName> {
+/** A stage's row, seen as any row (STAGES[name] is typed row by row). */
+export function stageDef(name: StageName): StageDef<StageName> {
   return STAGES[name];
 }
 
@@ -144,7 +145,7 @@ export function stagesOf(flow: Flow): StageName[] {
 }
 
 function inFlow(name: StageName, flow: Flow): boolean {
-  const f = stage(name).flow;
+  const f = stageDef(name).flow;
   return f === flow || f === 'both';
 }
 
@@ -154,7 +155,7 @@ export const FIRST_STAGE: Readonly<Record<Flow, StageName>> = firstStages();
 function firstStages(): Record<Flow, StageName> {
   const out = {} as Record<Flow, StageName>;
   for (const flow of FLOWS) {
-    const first = stagesOf(flow).filter((n) => stage(n).first);
+    const first = stagesOf(flow).filter((n) => stageDef(n).first);
     // A table without one start per flow is a programming error: fail at load, not at the first ingest.
     if (first.length !== 1) throw new Error(`stage registry: the ${flow} flow must have exactly one first stage, has ${first.length}`);
     out[flow] = first[0]!;

@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import { z } from 'zod';
-import { STAGE_NAMES, isStageName, stage, type StageName } from '../jobs/registry.js';
+import { STAGE_NAMES, isStageName, stageDef, type StageName } from '../jobs/registry.js';
 
 /** Customers dead-lettered by any stage, with the reason and what to do. */
 export const DEAD_LETTER = 'dead-letter' as const;
@@ -58,7 +58,7 @@ function housekeepingJobOptions(): DefaultJobOptions {
 /** A queue's job defaults: a stage's row may set its own attempts; the rest use JOB_ATTEMPTS. */
 function jobOptions(name: QueueName, attempts: number): DefaultJobOptions {
   if (name === RECHECK || name === SWEEP) return housekeepingJobOptions();
-  return defaultJobOptions(isStageName(name) ? (stage(name).attempts ?? attempts) : attempts);
+  return defaultJobOptions(isStageName(name) ? (stageDef(name).attempts ?? attempts) : attempts);
 }
 
 export function createQueues(connection: ConnectionOptions, prefix: string, attempts: number): Queues {

@@ -2,7 +2,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { CreateInProgressError } from '../jobs/ensure.js';
 import type { StageContext } from '../jobs/outcome.js';
 import { recheck } from '../jobs/recheck.js';
-import { stage as stageDef, type StageDef, type StageName } from '../jobs/registry.js';
+import { stageDef, type StageDef, type StageName } from '../jobs/registry.js';
 import { SETTLED_STATES } from '../ledger/ledger.js';
 import { BudgetExhaustedError, withBudgetPriority } from '../twilio/budget.js';
 import { AuthError, RateLimitedError, RejectedError, TransientError } from '../twilio/errors.js';
