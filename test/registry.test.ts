@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FLOWS } from '../src/customers/columns.js';
 import { FIRST_STAGE, STAGES, STAGE_NAMES, isStageName, stageDef, stagesOf, type StageName } from '../src/jobs/registry.js';
 import { QUEUE_NAMES } from '../src/workers/queues.js';
+import { createStageWorker } from '../src/workers/stage-worker.js';
 import { renderStageDocs, stageBlocks } from '../scripts/stage-docs.js';
+import { startStack, stopTestRedis } from './helpers.js';
+
+after(stopTestRedis);
 
 /**
  * The stage registry (src/jobs/registry.ts) is the one list of stages: this fails when a stage function in
@@ -83,19 +87,25 @@ describe('the stage registry', () => {
     }
   });
 
-  test('one queue per stage, and the queue options a row gives are ones the worker reads', () => {
+  test('one queue per stage; the rows keep what the worker once hard-coded (the OTP limiter, new customers yielding)', () => {
     for (const name of STAGE_NAMES) assert.ok(QUEUE_NAMES.includes(name), `${name} has a queue`);
-    assert.deepEqual(
-      STAGE_NAMES.filter((n) => stageDef(n).limiter),
-      ['otp'],
-      'the OTP endpoint is the only one with its own limiter today',
-    );
-    assert.deepEqual(
-      STAGE_NAMES.filter((n) => stageDef(n).budgetPriority === 'low'),
-      ['starter-profile'],
-      'new customers (their first stage) yield the account budget to customers under way',
-    );
-    assert.equal(STAGES.otp.limiter.perSecond, 'OTP_RPS');
+    assert.deepEqual(STAGES.otp.limiter, { perSecond: 'OTP_RPS' });
+    assert.equal(STAGES['starter-profile'].budgetPriority, 'low');
+  });
+
+  test("a stage's worker takes its row's limiter and attempts", { timeout: 30_000 }, async () => {
+    const stack = await startStack({ workers: false });
+    const workers = STAGE_NAMES.map((n) => createStageWorker(stack.rt, n, { onAuthError: () => undefined }));
+    try {
+      for (const [i, name] of STAGE_NAMES.entries()) {
+        const limiter = stageDef(name).limiter;
+        assert.deepEqual(workers[i]!.opts.limiter, limiter ? { max: stack.rt.config[limiter.perSecond], duration: 1000 } : undefined, `${name}: limiter`);
+        assert.equal(stack.rt.queues[name].defaultJobOptions.attempts, stageDef(name).attempts ?? stack.rt.config.JOB_ATTEMPTS, `${name}: attempts`);
+      }
+    } finally {
+      await Promise.all(workers.map((w) => w.close()));
+      await stack.close();
+    }
   });
 
   test('the docs’ stage diagram and table are the registry’s (npm run docs:stages rewrites them)', () => {
