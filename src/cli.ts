@@ -27,7 +27,7 @@ import { customersWithCampaignNotUpdated, describeCost, redrivableCustomers, red
 import { confirmSpend } from './commands/confirm.js';
 import { feeSchedule } from './ledger/fees.js';
 import { updateTargets } from './producers/ingest.js';
-import { STAGES, isStageName } from './jobs/context.js';
+import { STAGE_NAMES, isStageName } from './jobs/registry.js';
 import { STATUS_WEBHOOK_PATH } from './server/webhook.js';
 
 /** Exit statuses: 0 ok, 1 runtime failure, 2 bad input or settings, 3 `wait` timed out. */
@@ -196,7 +196,7 @@ program
   .option('--customer <id...>', 'one or more customer ids')
   .option('--batch <id>', 'every failed or expired customer of a batch')
   .option('--all', 'every failed or expired customer')
-  .option('--from-stage <name>', `restart at this stage (${STAGES.join(', ')}); default: the stage that failed`)
+  .option('--from-stage <name>', `restart at this stage (${STAGE_NAMES.join(', ')}); default: the stage that failed`)
   .option(
     '--recreate-campaign',
     'delete the customer\'s campaign and create it again with its current data (what UpdateUsAppToPerson cannot change: opt-in, opt-out, help keywords and messages); a new campaign vetting fee each. With --batch: the customers whose campaign holds such corrections',
@@ -206,7 +206,7 @@ program
   .action(async (o: { customer?: string[]; batch?: string; all?: boolean; fromStage?: string; recreateCampaign?: boolean; yes?: boolean; json?: boolean }) => {
     const chosen = [o.customer?.length ? 1 : 0, o.batch ? 1 : 0, o.all ? 1 : 0].reduce((a, b) => a + b, 0);
     if (chosen !== 1) throw new ConfigError('redrive needs exactly one of --customer ID, --batch ID or --all');
-    if (o.fromStage !== undefined && !isStageName(o.fromStage)) throw new ConfigError(`--from-stage must be one of ${STAGES.join(', ')}`);
+    if (o.fromStage !== undefined && !isStageName(o.fromStage)) throw new ConfigError(`--from-stage must be one of ${STAGE_NAMES.join(', ')}`);
     if (o.recreateCampaign && (o.all || o.fromStage)) throw new ConfigError('--recreate-campaign takes --customer ID or --batch ID, and no --from-stage');
     const fromStage = o.fromStage;
     const recreateCampaign = o.recreateCampaign ?? false;

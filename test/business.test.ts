@@ -17,6 +17,7 @@ import { createLogger } from '../src/log.js';
 import { Writable } from 'node:stream';
 import { startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, type Stack } from './helpers.js';
 import { REVIEW_ONLY_DISPOSABLE_DOMAIN } from '../fixtures/customers.js';
+import { assertFollowsRegistry } from './stage-path.js';
 
 /**
  * The business flow: Secondary Business Profile and SHAKEN/STIR Trust Product, against a real Redis,
@@ -232,6 +233,7 @@ describe('business pipeline against the sandbox', () => {
       assert.equal(evaluationsOf(stack, product.sid), 1);
       const history = (await stack.rt.ledger.history('acme')).map((h) => `${h.stage}:${h.state}`);
       assert.ok(history.includes('shaken-stir:completed') && history.includes('shaken-stir:live'), history.join(' '));
+      for (const id of ['acme', 'solo']) assertFollowsRegistry(id, await stack.rt.ledger.history(id));
 
       // Re-ingesting the same file creates nothing new.
       const before = stack.sandbox.counts();

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { runChaos } from '../scripts/reliability/chaos.js';
-import { CreateInProgressError, STAGE_FUNCTIONS, type StageContext } from '../src/jobs/index.js';
+import { CreateInProgressError } from '../src/jobs/ensure.js';
+import type { StageContext } from '../src/jobs/outcome.js';
+import { STAGES } from '../src/jobs/registry.js';
 import { ingestFile } from '../src/producers/ingest.js';
 import { csv, row, silentLog, startStack, stopTestRedis, templateFile, testRedisUrl, tmpFile } from './helpers.js';
 
@@ -19,7 +21,7 @@ describe('chaos: worker processes killed mid-batch', () => {
         let deferred = 0;
         for (;;) {
           try {
-            await STAGE_FUNCTIONS[stage](ctx);
+            await STAGES[stage].run(ctx);
             return deferred;
           } catch (err) {
             if (!(err instanceof CreateInProgressError)) throw err;

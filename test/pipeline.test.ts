@@ -8,6 +8,7 @@ import { batchStatus } from '../src/ledger/batch-status.js';
 import { stageJobId } from '../src/workers/queues.js';
 import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState } from './helpers.js';
 import { REVIEW_ONLY_DISPOSABLE_DOMAIN, REVIEW_ONLY_ZIP } from '../fixtures/customers.js';
+import { assertFollowsRegistry } from './stage-path.js';
 
 after(stopTestRedis);
 
@@ -31,6 +32,7 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
         }
         assert.match(rec.sids.brand!, /^BN[0-9a-f]{32}$/);
         assert.match(rec.sids.campaign!, /^QE[0-9a-f]{32}$/);
+        assertFollowsRegistry(id, await stack.rt.ledger.history(id));
       }
       const counts = stack.sandbox.counts();
       assert.equal(counts.customerProfiles, 3 + 1, 'three starter profiles plus the ISV primary profile');

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { runRedisRestart } from '../scripts/reliability/redis-restart.js';
-import { ensure, friendlyName, type StageContext } from '../src/jobs/context.js';
+import { ensure } from '../src/jobs/ensure.js';
+import { friendlyName } from '../src/jobs/friendly-name.js';
+import type { StageContext } from '../src/jobs/outcome.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { createRedis } from '../src/redis.js';
 import type { TwilioGateway } from '../src/twilio/gateway.js';

@@ -7,7 +7,7 @@ import { POLICY_STARTER } from '../src/sandbox/index.js';
 import { STARTER_POLICY_SAMPLE_1_1 } from '../src/sandbox/policies.js';
 import { createTwilioClient } from '../src/twilio/client.js';
 import { PIPELINE_FILLS, missingRequirements, policyRequirementsSchema, splitRequirements } from '../src/twilio/policy.js';
-import { friendlyName } from '../src/jobs/context.js';
+import { friendlyName } from '../src/jobs/friendly-name.js';
 import { loadContract } from '../src/sandbox/contract.js';
 import { exchangeOf, problemsOf } from './contract/exchanges.js';
 import { loadConfig } from '../src/config.js';

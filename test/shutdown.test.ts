@@ -4,19 +4,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   FAST_SANDBOX, audit, emptyTally, ingestBatch, makeBatch, openStore, spawnWorker, startSandbox, waitSettled, workerEnv, type WorkerProc,
 } from '../scripts/reliability/harness.js';
-import { STAGES } from '../src/jobs/context.js';
+import { STAGE_NAMES, type StageName } from '../src/jobs/registry.js';
 import { stopTestRedis, testPrefix, testRedisUrl, waitFor } from './helpers.js';
 
 after(stopTestRedis);
 
 async function activeJobs(store: ReturnType<typeof openStore>): Promise<string[]> {
   const out: string[] = [];
-  for (const s of STAGES) for (const j of await store.queues[s].getActive()) out.push(`${s}:${j.id}`);
+  for (const s of STAGE_NAMES) for (const j of await store.queues[s].getActive()) out.push(`${s}:${j.id}`);
   return out;
 }
 
 async function stateOf(store: ReturnType<typeof openStore>, key: string): Promise<string> {
-  const [stage, id] = key.split(':') as [(typeof STAGES)[number], string];
+  const [stage, id] = key.split(':') as [StageName, string];
   return store.queues[stage].getJobState(id);
 }
 

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { startLocalRedis } from '../../src/local-redis.js';
 import type { FaultKind } from '../../src/sandbox/index.js';
-import { STAGES } from '../../src/jobs/context.js';
+import { STAGE_NAMES } from '../../src/jobs/registry.js';
 import {
   FAST_SANDBOX, WorkerFleet, audit, dropPrefix, ingestBatch, makeBatch, openStore, prepareSandbox, startSandbox, waitSettled, workerEnv,
   type Audit, type LogTally,
@@ -68,7 +68,7 @@ export interface FaultResult {
 async function backoffSamples(redis: Redis, prefix: string, base: number, cap: number): Promise<BackoffSample[]> {
   const out: BackoffSample[] = [];
   // brand-status and otp re-check by moving the same job to delayed: their delays are polls, not retries.
-  for (const stage of STAGES.filter((s) => s !== 'brand-status' && s !== 'otp')) {
+  for (const stage of STAGE_NAMES.filter((s) => s !== 'brand-status' && s !== 'otp')) {
     const events = await redis.xrange(`${prefix}:${stage}:events`, '-', '+');
     const active = new Set<string>();
     const failures = new Map<string, number>();

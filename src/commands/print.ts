@@ -2,6 +2,7 @@ import { countsByStage, type BatchStatus } from '../ledger/batch-status.js';
 import { STATES } from '../ledger/ledger.js';
 import type { IngestReport } from '../producers/ingest.js';
 import { safeCell } from '../customers/neutralise.js';
+import { STAGE_NAMES } from '../jobs/registry.js';
 import { FEE_KINDS, describeTotals, emptyTotals, type FeeTotals } from '../ledger/fees.js';
 
 /**
@@ -26,7 +27,8 @@ export function printIngest(r: IngestReport, out: NodeJS.WritableStream = proces
   }
 }
 
-const STAGE_ORDER = ['ingest', 'starter-profile', 'trust-bundle', 'brand', 'brand-status', 'otp', 'campaign', 'sender-number'];
+/** The funnel's order, the registry's (this list once lacked the business stages, which then sorted before ingest). */
+const STAGE_ORDER: readonly string[] = ['ingest', ...STAGE_NAMES];
 
 export function printStatus(s: BatchStatus, out: NodeJS.WritableStream = process.stdout): void {
   const c = s.counts;

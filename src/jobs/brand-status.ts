@@ -4,7 +4,9 @@ import { BRAND_STATUSES, type Brand, type BrandIdentityStatus } from '../twilio/
 import { errorCodes, suggestAction } from '../reports/actions.js';
 import { describeErrors } from './bundle.js';
 import { resubmitBrand } from './brand.js';
-import { nextCheck, pollDelay, requireSid, type StageContext, type StageOutcome } from './context.js';
+import { nextCheck, pollDelay } from './settings.js';
+import { requireSid } from './ensure.js';
+import type { StageContext, StageOutcome } from './outcome.js';
 
 const STAGE = 'brand-status';
 
@@ -22,7 +24,7 @@ export const TEMPORARY_BRAND_ERROR = '30791';
  * Once APPROVED the customer must answer the OTP text: that can take hours or days, so the job
  * ends and the sweeps watch the customer (see awaitOtp).
  */
-export async function brandStatus(ctx: StageContext): Promise<StageOutcome> {
+export async function brandStatus(ctx: StageContext): Promise<StageOutcome<'campaign'>> {
   const { gateway, settings, customerId } = ctx;
   const brandSid = await requireSid(ctx, 'brand');
   const b = await gateway.fetchBrand(brandSid);
@@ -121,7 +123,7 @@ function duration(ms: number): string {
  * with brandStatus in the details so the action fits); APPROVED with a verified identity moves on
  * to the campaign; anything else is undecided (null).
  */
-export async function brandVerdict(ctx: StageContext, b: Brand): Promise<StageOutcome | null> {
+export async function brandVerdict(ctx: StageContext, b: Brand): Promise<StageOutcome<'campaign'> | null> {
   const details = { brandSid: b.sid, brandStatus: b.status };
   switch (b.status) {
     case 'FAILED': {

@@ -1,5 +1,6 @@
 import { rejectIfRejected } from './bundle.js';
-import { ensure, requireSid, type StageContext, type StageOutcome } from './context.js';
+import { ensure, requireSid } from './ensure.js';
+import type { StageContext, StageOutcome } from './outcome.js';
 import { recordFee } from './fees.js';
 import type { Brand } from '../twilio/gateway.js';
 
@@ -11,7 +12,7 @@ const STAGE = 'brand';
  * bundle SID (one bundle, one brand), never by creating a second brand. A FAILED brand is
  * resubmitted (same SID) once per generation of the customer: after a redrive or corrected data.
  */
-export async function brand(ctx: StageContext): Promise<StageOutcome> {
+export async function brand(ctx: StageContext): Promise<StageOutcome<'brand-status'>> {
   const { gateway, settings, customerId } = ctx;
   const profileSid = await requireSid(ctx, 'customerProfile');
   const bundleSid = await requireSid(ctx, 'trustProduct');

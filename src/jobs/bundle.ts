@@ -3,7 +3,9 @@ import type { Bundle, BundleStatus, Evaluation, TwilioGateway } from '../twilio/
 import type { PostalAddress } from '../customers/customer.js';
 import type { SidName } from '../ledger/ledger.js';
 import { BUSINESS_ACTIONS } from '../reports/actions.js';
-import { ensure, friendlyName, type StageContext, type StageName } from './context.js';
+import { ensure } from './ensure.js';
+import { friendlyName } from './friendly-name.js';
+import type { StageContext } from './outcome.js';
 import { checkPolicy } from './policies.js';
 import type { AssembledBundle } from '../twilio/policy.js';
 
@@ -34,7 +36,7 @@ function defaultRole(kind: Kind): BundleRole {
  * The customer's Address (corrected in place when the data changes) and the `customer_profile_address`
  * supporting document pointing at it; both flows send the same.
  */
-export async function ensureAddressDocument(ctx: StageContext, stage: StageName, customerName: string, a: PostalAddress): Promise<{ address: string; document: string }> {
+export async function ensureAddressDocument(ctx: StageContext, stage: string, customerName: string, a: PostalAddress): Promise<{ address: string; document: string }> {
   const { gateway, customerId } = ctx;
   const addressName = friendlyName(customerId, 'Address');
   const { isoCountry } = a;
@@ -56,7 +58,7 @@ export async function ensureAddressDocument(ctx: StageContext, stage: StageName,
 }
 
 /** Assign a phone number (PN SID) to a bundle once, by the same ensure() guard as every create. */
-export async function assignEndpointOnce(ctx: StageContext, stage: StageName, kind: Kind, bundleSid: string, phoneNumberSid: string): Promise<void> {
+export async function assignEndpointOnce(ctx: StageContext, stage: string, kind: Kind, bundleSid: string, phoneNumberSid: string): Promise<void> {
   await ensure(
     ctx,
     stage,
@@ -66,7 +68,7 @@ export async function assignEndpointOnce(ctx: StageContext, stage: StageName, ki
   );
 }
 
-export async function assignOnce(ctx: StageContext, stage: StageName, kind: Kind, bundleSid: string, name: SidName, objectSid: string): Promise<void> {
+export async function assignOnce(ctx: StageContext, stage: string, kind: Kind, bundleSid: string, name: SidName, objectSid: string): Promise<void> {
   await ensure(
     ctx,
     stage,
@@ -80,7 +82,7 @@ export async function assignOnce(ctx: StageContext, stage: StageName, kind: Kind
  * Make the bundle's phone numbers exactly `phoneNumberSids`: assign the missing ones, and take off
  * the ones an earlier generation assigned that the corrected data no longer lists.
  */
-export async function syncEndpoints(ctx: StageContext, stage: StageName, kind: Kind, bundleSid: string, phoneNumberSids: readonly string[]): Promise<void> {
+export async function syncEndpoints(ctx: StageContext, stage: string, kind: Kind, bundleSid: string, phoneNumberSids: readonly string[]): Promise<void> {
   const prefix = kind === 'customerProfile' ? 'profileEndpoint' : 'productEndpoint';
   const rec = await ctx.ledger.get(ctx.customerId);
   const sids = (rec?.sids ?? {}) as Record<string, string | undefined>;

@@ -4,7 +4,10 @@ import { RejectedError } from '../twilio/errors.js';
 import { reuseHash } from '../ledger/ledger.js';
 import { BUSINESS_ACTIONS } from '../reports/actions.js';
 import { BUNDLE_ROLES, assignOnce, ensureAddressDocument, evaluateOrReject, submitOnce, syncEndpoints } from './bundle.js';
-import { ensure, friendlyName, nextCheck, type StageContext, type StageName, type StageOutcome } from './context.js';
+import { ensure } from './ensure.js';
+import { friendlyName } from './friendly-name.js';
+import { nextCheck } from './settings.js';
+import type { StageContext, StageOutcome } from './outcome.js';
 
 const STAGE = 'business-profile';
 
@@ -16,7 +19,7 @@ const STAGE = 'business-profile';
  * policy; evaluation; submission. Then the SHAKEN/STIR Trust Product (when asked for) after the
  * validation wait, or the customer is `completed` and watched until Twilio approves.
  */
-export async function businessProfile(ctx: StageContext): Promise<StageOutcome> {
+export async function businessProfile(ctx: StageContext): Promise<StageOutcome<'shaken-stir'>> {
   const { gateway, settings, customerId } = ctx;
   const c = await ctx.ledger.getBusinessCustomer(customerId);
 
@@ -139,7 +142,7 @@ export async function phoneNumberSids(ctx: StageContext, c: BusinessCustomer): P
  * submitted; the sweeps (and the status callbacks) then watch the bundles until Twilio approves
  * them all (`live`) or rejects one (dead letter, with Twilio's reason).
  */
-export async function businessCompleted(ctx: StageContext, stage: StageName, event: string): Promise<StageOutcome> {
+export async function businessCompleted(ctx: StageContext, stage: string, event: string): Promise<StageOutcome> {
   const at = nextCheck(ctx.settings, ctx.now(), 0);
   await ctx.ledger.setStatus(ctx.customerId, { bundleChecks: '0' });
   await ctx.ledger.transition(ctx.customerId, stage, 'completed', `${event}; every bundle submitted, waiting for Twilio's review`, { watchAt: at });

@@ -1,13 +1,15 @@
 import type { CustomerRecord } from '../ledger/ledger.js';
 import { BUNDLE_ROLES, rejectIfRejected } from './bundle.js';
-import { isStageName, nextCheck, type StageContext, type StageName, type StageOutcome } from './context.js';
+import { isStageName, type AnyStageOutcome } from './registry.js';
+import { nextCheck } from './settings.js';
+import type { StageContext } from './outcome.js';
 
 /**
  * What a sweep (or a status callback) does for a watched business customer: its bundles are what
  * it waits on. A rejection dead-letters it with Twilio's reason; once every submitted bundle is
  * twilio-approved the customer is `live` (the profile, and the SHAKEN/STIR Trust Product when asked for).
  */
-export async function businessRecheck(ctx: StageContext, rec: CustomerRecord): Promise<StageOutcome> {
+export async function businessRecheck(ctx: StageContext, rec: CustomerRecord): Promise<AnyStageOutcome> {
   const { gateway, customerId, settings } = ctx;
   const roles = { customerProfile: BUNDLE_ROLES.businessProfile, trustProduct: BUNDLE_ROLES.shakenStir } as const;
   const statuses: string[] = [];
@@ -24,7 +26,7 @@ export async function businessRecheck(ctx: StageContext, rec: CustomerRecord): P
     rejectIfRejected(kind, bundle, roles[kind]);
     statuses.push(bundle.status);
   }
-  if (rec.state === 'in_progress') return isStageName(rec.stage) ? { kind: 'rerun', stage: rec.stage as StageName } : { kind: 'done' };
+  if (rec.state === 'in_progress') return isStageName(rec.stage) ? { kind: 'rerun', stage: rec.stage } : { kind: 'done' };
   if (rec.state !== 'completed') return { kind: 'done' };
   if (statuses.length > 0 && statuses.every((s) => s === 'twilio-approved')) {
     const what = [rec.sids.customerProfile && `Secondary Business Profile ${rec.sids.customerProfile}`, rec.sids.trustProduct && `SHAKEN/STIR Trust Product ${rec.sids.trustProduct}`].filter(Boolean).join(' and ');

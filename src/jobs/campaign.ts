@@ -2,7 +2,9 @@ import { RejectedError } from '../twilio/errors.js';
 import { CAMPAIGN_FIXED_FIELDS, type CampaignFixedField, type CampaignParams, type CampaignRegistration } from '../twilio/gateway.js';
 import { DEFAULT_FEES, usd } from '../ledger/fees.js';
 import { describeErrors } from './bundle.js';
-import { ensure, friendlyName, requireSid, type StageContext, type StageOutcome } from './context.js';
+import { ensure, requireSid } from './ensure.js';
+import { friendlyName } from './friendly-name.js';
+import type { StageContext, StageOutcome } from './outcome.js';
 import { recordFee } from './fees.js';
 
 const STAGE = 'campaign';
@@ -14,7 +16,7 @@ const STAGE = 'campaign';
  * and resubmitted (same SID) once per generation of the customer. Then the `sender-number` stage
  * puts the number on the service; vetting takes days and the sweeps watch it until VERIFIED (`live`).
  */
-export async function campaign(ctx: StageContext): Promise<StageOutcome> {
+export async function campaign(ctx: StageContext): Promise<StageOutcome<'sender-number'>> {
   const { gateway, customerId } = ctx;
   const c = await ctx.ledger.getCustomer(customerId);
   const brandSid = await requireSid(ctx, 'brand');

@@ -1,5 +1,5 @@
 import { DEFAULT_FEES, type FeeKind } from '../ledger/fees.js';
-import type { StageContext } from './context.js';
+import type { StageContext } from './outcome.js';
 
 /**
  * Record the fee of one real submission to Twilio, with the amount from the settings. `key` names

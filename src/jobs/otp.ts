@@ -1,4 +1,5 @@
-import { requireSid, type StageContext, type StageOutcome } from './context.js';
+import { requireSid } from './ensure.js';
+import type { StageContext, StageOutcome } from './outcome.js';
 
 /**
  * Section 3.2: ask Twilio to text the customer a fresh OTP (10 per second per account).

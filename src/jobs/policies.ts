@@ -3,7 +3,9 @@ import { RejectedError } from '../twilio/errors.js';
 import type { TwilioGateway } from '../twilio/gateway.js';
 import { PIPELINE_FILLS, POLICY_ROLES, missingRequirements, splitRequirements, type AssembledBundle, type Policy, type PolicyRole, type UnknownRequirement } from '../twilio/policy.js';
 import { BUSINESS_ACTIONS } from '../reports/actions.js';
-import { fingerprint, type StageContext, type StageSettings } from './context.js';
+import { fingerprint } from './ensure.js';
+import type { StageContext } from './outcome.js';
+import type { StageSettings } from './settings.js';
 
 /**
  * Policies the stages use, fetched from Twilio and kept for `maxAgeMs` ("policies can and do

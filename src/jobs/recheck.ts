@@ -1,8 +1,9 @@
 import { rejectIfRejected } from './bundle.js';
 import { awaitOtp, brandVerdict, isTemporaryFailure, otpClock } from './brand-status.js';
 import { campaignFailed } from './campaign.js';
-import { nextCheck, type StageContext, type StageName, type StageOutcome } from './context.js';
-import { isStageName } from './context.js';
+import { nextCheck } from './settings.js';
+import type { StageContext } from './outcome.js';
+import { isStageName, type AnyStageOutcome } from './registry.js';
 import { businessRecheck } from './business-status.js';
 
 /**
@@ -12,7 +13,7 @@ import { businessRecheck } from './business-status.js';
  * - completed: campaign vetting; VERIFIED means live, FAILED goes to the dead letter with Twilio's codes.
  * Rejections throw RejectedError like any stage, so the dead letter and the reasons are the same.
  */
-export async function recheck(ctx: StageContext): Promise<StageOutcome> {
+export async function recheck(ctx: StageContext): Promise<AnyStageOutcome> {
   const { gateway, customerId, settings } = ctx;
   const rec = await ctx.ledger.get(customerId);
   if (!rec) return { kind: 'done' };
@@ -33,7 +34,7 @@ export async function recheck(ctx: StageContext): Promise<StageOutcome> {
 
   switch (rec.state) {
     case 'in_progress':
-      return isStageName(rec.stage) ? { kind: 'rerun', stage: rec.stage as StageName } : { kind: 'done' };
+      return isStageName(rec.stage) ? { kind: 'rerun', stage: rec.stage } : { kind: 'done' };
 
     case 'awaiting_otp': {
       // The wait can last 30 days. With status callbacks on, a bundle's rejection arrives by

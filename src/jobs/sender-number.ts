@@ -2,7 +2,10 @@ import { maskPhone } from '../customers/phone.js';
 import type { Customer } from '../customers/customer.js';
 import { SENDER_ACTIONS } from '../reports/actions.js';
 import { RejectedError } from '../twilio/errors.js';
-import { ensure, friendlyName, nextCheck, type StageContext, type StageOutcome } from './context.js';
+import { ensure } from './ensure.js';
+import { friendlyName } from './friendly-name.js';
+import { nextCheck } from './settings.js';
+import type { StageContext, StageOutcome } from './outcome.js';
 
 const STAGE = 'sender-number';
 
@@ -15,7 +18,7 @@ const STAGE = 'sender-number';
  * and nothing is bought twice. Then the customer is `completed` and the sweeps watch the campaign;
  * `live` needs the campaign VERIFIED and this number on the service (recheck).
  */
-export async function senderNumber(ctx: StageContext): Promise<StageOutcome> {
+export async function senderNumber(ctx: StageContext): Promise<StageOutcome<never, 'campaign'>> {
   const { gateway, customerId } = ctx;
   const rec = await ctx.ledger.get(customerId);
   if (!rec) return { kind: 'done' };

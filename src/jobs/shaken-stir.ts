@@ -1,6 +1,8 @@
 import { BUNDLE_ROLES, assignOnce, evaluateOrReject, rejectIfRejected, submitOnce, syncEndpoints } from './bundle.js';
 import { businessCompleted, phoneNumberSids } from './business-profile.js';
-import { ensure, friendlyName, requireSid, type StageContext, type StageOutcome } from './context.js';
+import { ensure, requireSid } from './ensure.js';
+import { friendlyName } from './friendly-name.js';
+import type { StageContext, StageOutcome } from './outcome.js';
 
 const STAGE = 'shaken-stir';
 

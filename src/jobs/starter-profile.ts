@@ -1,5 +1,7 @@
 import { assignOnce, ensureAddressDocument, evaluateOrReject, submitOnce } from './bundle.js';
-import { ensure, friendlyName, type StageContext, type StageOutcome } from './context.js';
+import { ensure } from './ensure.js';
+import { friendlyName } from './friendly-name.js';
+import type { StageContext, StageOutcome } from './outcome.js';
 
 const STAGE = 'starter-profile';
 
@@ -9,7 +11,7 @@ const STAGE = 'starter-profile';
  * assign them and the ISV's primary profile (1.6), evaluate (1.7) and submit (1.8).
  * Then wait 30 s for synchronous rejections before the trust bundle.
  */
-export async function starterProfile(ctx: StageContext): Promise<StageOutcome> {
+export async function starterProfile(ctx: StageContext): Promise<StageOutcome<'trust-bundle'>> {
   const { gateway, settings, customerId } = ctx;
   const c = await ctx.ledger.getCustomer(customerId);
 

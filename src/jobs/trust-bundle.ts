@@ -1,5 +1,7 @@
 import { assignOnce, evaluateOrReject, rejectIfRejected, submitOnce } from './bundle.js';
-import { ensure, friendlyName, requireSid, type StageContext, type StageOutcome } from './context.js';
+import { ensure, requireSid } from './ensure.js';
+import { friendlyName } from './friendly-name.js';
+import type { StageContext, StageOutcome } from './outcome.js';
 
 const STAGE = 'trust-bundle';
 
@@ -9,7 +11,7 @@ const STAGE = 'trust-bundle';
  * Then create the trust product (2.2), its sole_proprietor_information end user (2.3),
  * assign it and the starter profile (2.4), evaluate (2.5) and submit (2.6).
  */
-export async function trustBundle(ctx: StageContext): Promise<StageOutcome> {
+export async function trustBundle(ctx: StageContext): Promise<StageOutcome<'brand'>> {
   const { gateway, settings, customerId } = ctx;
   const c = await ctx.ledger.getCustomer(customerId);
   const profileSid = await requireSid(ctx, 'customerProfile');

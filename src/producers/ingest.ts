@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { customerSchema, type Customer } from '../customers/customer.js';
 import { readCustomerRows } from '../customers/csv-reader.js';
-import { FIRST_STAGE, type StageName } from '../jobs/context.js';
+import { FIRST_STAGE, type StageName } from '../jobs/registry.js';
 import { CsvFileError } from '../customers/errors.js';
 import { maskPhone } from '../customers/phone.js';
 import { loadCampaignTemplate, type CampaignTemplate } from '../customers/template.js';

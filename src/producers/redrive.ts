@@ -1,4 +1,4 @@
-import { FIRST_STAGE, isStageName, type StageName } from '../jobs/context.js';
+import { FIRST_STAGE, isStageName, type StageName } from '../jobs/registry.js';
 import { REDRIVABLE_STATES, isBusiness, type AnyCustomer, type CustomerRecord, type CustomerState, type Ledger } from '../ledger/ledger.js';
 import { DEFAULT_FEES, usd, type FeeSchedule } from '../ledger/fees.js';
 import type { Logger } from '../log.js';

@@ -2,14 +2,14 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { maskEmail } from '../customers/email.js';
 import { maskPhone } from '../customers/phone.js';
-import { DEAD_LETTER, STAGES } from '../jobs/context.js';
+import { STAGE_NAMES, isStageName } from '../jobs/registry.js';
 import { STATES, type CustomerRecord, type CustomerState, type Ledger } from '../ledger/ledger.js';
 import { scrubText } from '../log.js';
 import { campaignNotUpdatedAction, errorCodes, suggestAction } from '../reports/actions.js';
 import { batchSummary, customersPage, filteredTotal, isCustomerState, listBatchSummaries, type BatchCustomer, type BatchSummary } from '../reports/batch-view.js';
 import { formatOf, writeReport } from '../reports/export.js';
 import { FEE_KINDS, FEE_LABELS, sumEntries, usd, type FeeEntry, type FeeTotals } from '../ledger/fees.js';
-import { stageJobId, type QueueName, type Queues } from '../workers/queues.js';
+import { DEAD_LETTER, stageJobId, type QueueName, type Queues } from '../workers/queues.js';
 import { badge, html, page, qs, stateColor, type Html } from './html.js';
 
 /**
@@ -20,7 +20,7 @@ import { badge, html, page, qs, stateColor, type Html } from './html.js';
  */
 
 const BOARD = '/admin/queues';
-const STAGE_ORDER: readonly string[] = ['ingest', ...STAGES];
+const STAGE_ORDER: readonly string[] = ['ingest', ...STAGE_NAMES];
 const MAX_PER_PAGE = 500;
 
 const listQuery = z.object({
@@ -169,7 +169,7 @@ ${stages.map((st, i) => html`<tr data-stage="${st}"><td>${st}</td><td class="num
 function jobLink(c: BatchCustomer): Html {
   if (!c.customerId || c.state === 'invalid') return html``;
   const gen = 1; // the customer page lists every generation; the row links the current stage's first-generation job
-  const queue: QueueName = c.state === 'failed' ? DEAD_LETTER : (STAGES as readonly string[]).includes(c.stage) ? (c.stage as QueueName) : 'starter-profile';
+  const queue: QueueName = c.state === 'failed' ? DEAD_LETTER : isStageName(c.stage) ? c.stage : 'starter-profile';
   return html`<a href="${BOARD}/queue/${encodeURIComponent(queue)}/${encodeURIComponent(stageJobId(queue, c.customerId, gen))}">${queue} job</a>`;
 }
 
@@ -241,7 +241,7 @@ interface JobRef {
 async function customerJobs(queues: Queues, rec: CustomerRecord): Promise<JobRef[]> {
   const wanted: { queue: QueueName; id: string }[] = [];
   for (let gen = Math.max(1, rec.gen - 2); gen <= rec.gen; gen++) {
-    for (const q of [...STAGES, DEAD_LETTER] as QueueName[]) {
+    for (const q of [...STAGE_NAMES, DEAD_LETTER]) {
       if (q === 'otp') {
         const n = Math.min(50, Number(rec.status['otpCount'] ?? 0));
         for (let i = 1; i <= n; i++) wanted.push({ queue: q, id: stageJobId(q, rec.customerId, gen, i) });

@@ -1,10 +1,9 @@
 import express, { type Request, type Response } from 'express';
 import twilio from 'twilio';
 import { z } from 'zod';
-import { RECHECK } from '../jobs/context.js';
 import { SETTLED_STATES, type Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../log.js';
-import { recheckJobId, type Queues } from '../workers/queues.js';
+import { RECHECK, recheckJobId, type Queues } from '../workers/queues.js';
 
 /**
  * POST /webhooks/twilio/status: Twilio's status callbacks for customer profiles and trust

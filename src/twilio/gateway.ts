@@ -190,7 +190,7 @@ export class TwilioGateway {
   }
 
   /**
-   * Listings taken once per Redis-restart window (see ensure() in src/jobs/context.ts), keyed by
+   * Listings taken once per Redis-restart window (see ensure() in src/jobs/ensure.ts), keyed by
    * what they list. After a restart every create looks first, for an hour; without these, each
    * look would page through every end user, document, service or brand of the account.
    */

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
-import { RECHECK, STAGES, SWEEP } from '../jobs/context.js';
+import { STAGE_NAMES } from '../jobs/registry.js';
 import type { AuthError } from '../twilio/errors.js';
 import type { Runtime } from './runtime.js';
+import { RECHECK, SWEEP } from './queues.js';
 import { createStageWorker } from './stage-worker.js';
 import { processSweepJob, scheduleSweeps } from './sweep.js';
 
@@ -34,7 +35,7 @@ export function startWorkers(rt: Runtime): WorkerPool {
     nagTimer.unref();
   };
 
-  for (const stage of [...STAGES, RECHECK] as const) workers.push(createStageWorker(rt, stage, { onAuthError }));
+  for (const stage of [...STAGE_NAMES, RECHECK]) workers.push(createStageWorker(rt, stage, { onAuthError }));
   workers.push(
     new Worker(SWEEP, (job) => processSweepJob(rt, job), {
       connection: rt.redis,

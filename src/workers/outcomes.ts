@@ -1,5 +1,5 @@
 import { DelayedError, type Job } from 'bullmq';
-import type { StageName, StageOutcome } from '../jobs/index.js';
+import type { AnyStageOutcome, StageName } from '../jobs/registry.js';
 import { suggestAction } from '../reports/actions.js';
 import { stageJobId, type DeadLetterJob, type StageJob } from './queues.js';
 import type { Runtime } from './runtime.js';
@@ -46,7 +46,7 @@ export async function queueOtp(rt: Rt, data: StageJob, otpNumber: number): Promi
   await rt.queues.otp.add('otp', data, { jobId: stageJobId('otp', data.customerId, data.gen, otpNumber) });
 }
 
-export async function applyOutcome(rt: Rt, data: StageJob, outcome: StageOutcome, job?: { job: Job; token: string | undefined }): Promise<void> {
+export async function applyOutcome(rt: Rt, data: StageJob, outcome: AnyStageOutcome, job?: { job: Job; token: string | undefined }): Promise<void> {
   switch (outcome.kind) {
     case 'next': {
       await rt.queues[outcome.stage].add(outcome.stage, data, {

@@ -1,10 +1,16 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import { z } from 'zod';
-import { DEAD_LETTER, RECHECK, STAGES, SWEEP, type StageName } from '../jobs/context.js';
+import { STAGE_NAMES, isStageName, stageDef, type StageName } from '../jobs/registry.js';
 
-/** Every queue a2p-onboard uses: one per stage, the dead letter, the sweeps' re-checks and the sweep scheduler. */
-export const QUEUE_NAMES = [...STAGES, DEAD_LETTER, RECHECK, SWEEP] as const;
-export type QueueName = (typeof QUEUE_NAMES)[number];
+/** Customers dead-lettered by any stage, with the reason and what to do. */
+export const DEAD_LETTER = 'dead-letter' as const;
+/** Per-customer re-checks queued by the sweeps, and the sweep scheduler's own queue. */
+export const RECHECK = 'recheck' as const;
+export const SWEEP = 'sweep' as const;
+
+export type QueueName = StageName | typeof DEAD_LETTER | typeof RECHECK | typeof SWEEP;
+/** Every queue a2p-onboard uses: one per stage (the registry's), the dead letter, the sweeps' re-checks and the sweep scheduler. */
+export const QUEUE_NAMES: readonly QueueName[] = [...STAGE_NAMES, DEAD_LETTER, RECHECK, SWEEP];
 
 /** What a stage job carries: just who. The customer's data lives in the ledger. */
 export const stageJobSchema = z.object({
@@ -49,11 +55,16 @@ function housekeepingJobOptions(): DefaultJobOptions {
   return { attempts: 3, backoff: { type: 'capped-jitter' }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } };
 }
 
+/** A queue's job defaults: a stage's row may set its own attempts; the rest use JOB_ATTEMPTS. */
+function jobOptions(name: QueueName, attempts: number): DefaultJobOptions {
+  if (name === RECHECK || name === SWEEP) return housekeepingJobOptions();
+  return defaultJobOptions(isStageName(name) ? (stageDef(name).attempts ?? attempts) : attempts);
+}
+
 export function createQueues(connection: ConnectionOptions, prefix: string, attempts: number): Queues {
   const out = {} as Queues;
   for (const name of QUEUE_NAMES) {
-    const defaults = name === RECHECK || name === SWEEP ? housekeepingJobOptions() : defaultJobOptions(attempts);
-    out[name] = new Queue(name, { connection, prefix, defaultJobOptions: defaults });
+    out[name] = new Queue(name, { connection, prefix, defaultJobOptions: jobOptions(name, attempts) });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { connectRedis, type RedisClient } from '../redis.js';
 import { PRIMARY_PROFILE_POLICY_SID, requireTwilio, type Config, ConfigError } from '../config.js';
-import type { StageSettings } from '../jobs/context.js';
+import type { StageSettings } from '../jobs/settings.js';
 import { Ledger } from '../ledger/ledger.js';
 import { feeSchedule } from '../ledger/fees.js';
 import type { Logger } from '../log.js';

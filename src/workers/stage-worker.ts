@@ -1,11 +1,13 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { RECHECK, STAGE_FUNCTIONS, recheck, type StageContext, type StageFn, type StageName } from '../jobs/index.js';
-import { CreateInProgressError } from '../jobs/context.js';
+import { CreateInProgressError } from '../jobs/ensure.js';
+import type { StageContext } from '../jobs/outcome.js';
+import { recheck } from '../jobs/recheck.js';
+import { stageDef, type StageDef, type StageName } from '../jobs/registry.js';
 import { SETTLED_STATES } from '../ledger/ledger.js';
 import { BudgetExhaustedError, withBudgetPriority } from '../twilio/budget.js';
 import { AuthError, RateLimitedError, RejectedError, TransientError } from '../twilio/errors.js';
 import { applyOutcome, deadLetter } from './outcomes.js';
-import { stageJobSchema } from './queues.js';
+import { RECHECK, stageJobSchema } from './queues.js';
 import type { Runtime } from './runtime.js';
 import { cappedJitterBackoff } from '../backoff.js';
 
@@ -13,13 +15,17 @@ export { deadLetter } from './outcomes.js';
 
 /** BullMQ wiring for one stage (or the sweeps' re-checks): parse the payload, run the plain job function, act on its outcome or error. */
 
+/** What a worker takes from a stage's registry row; a re-check runs like a stage under way. */
+type WorkerDef = Pick<StageDef<StageName>, 'run' | 'budgetPriority' | 'limiter'>;
+const RECHECK_DEF: WorkerDef = { run: recheck, budgetPriority: 'high' };
+
 export interface StageWorkerHooks {
   /** Twilio refused the credentials: the caller pauses every worker. */
   onAuthError(err: AuthError): void;
 }
 
 export function createStageWorker(rt: Runtime, name: StageName | typeof RECHECK, hooks: StageWorkerHooks): Worker {
-  const fn: StageFn = name === RECHECK ? recheck : STAGE_FUNCTIONS[name];
+  const def = name === RECHECK ? RECHECK_DEF : stageDef(name);
   const queue = rt.queues[name];
   const attemptsFor = (job: Job) => job.opts.attempts ?? rt.config.JOB_ATTEMPTS;
 
@@ -37,8 +43,8 @@ export function createStageWorker(rt: Runtime, name: StageName | typeof RECHECK,
         log.info({ state: rec.state, gen: rec.gen }, 'skipping: the customer was settled, dead-lettered or redriven since this job was queued');
         return;
       }
-      // A new customer's calls yield the account budget to customers already under way.
-      const outcome = await withBudgetPriority(name === 'starter-profile' ? 'low' : 'high', () => fn(ctx));
+      // The row's budget priority: a new customer's calls yield the account budget to customers already under way.
+      const outcome = await withBudgetPriority(def.budgetPriority, () => def.run(ctx));
       await applyOutcome(rt, data, outcome, { job, token });
       log.debug({ outcome: outcome.kind }, 'stage step done');
     } catch (err) {
@@ -89,8 +95,8 @@ export function createStageWorker(rt: Runtime, name: StageName | typeof RECHECK,
     connection: rt.redis,
     prefix: rt.config.QUEUE_PREFIX,
     concurrency: rt.config.WORKER_CONCURRENCY,
-    // The OTP endpoint allows 10 requests per second per account; BullMQ's limiter is global across workers.
-    ...(name === 'otp' ? { limiter: { max: rt.config.OTP_RPS, duration: 1000 } } : {}),
+    // A row's limiter (the OTP endpoint allows 10 requests per second per account); BullMQ's limiter is global across workers.
+    ...(def.limiter ? { limiter: { max: rt.config[def.limiter.perSecond], duration: 1000 } } : {}),
     settings: { backoffStrategy: cappedJitterBackoff(rt.config.BACKOFF_BASE_MS, rt.config.BACKOFF_MAX_MS) },
     // A killed worker's jobs go back to the queue when their lock runs out; stalled jobs are looked for as often.
     lockDuration: rt.config.WORKER_LOCK_MS,

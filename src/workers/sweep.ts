@@ -1,9 +1,10 @@
 import type { Job } from 'bullmq';
-import { RECHECK, SWEEP, recheck, type StageContext } from '../jobs/index.js';
+import type { StageContext } from '../jobs/outcome.js';
+import { recheck } from '../jobs/recheck.js';
 import { WATCHED_STATES, type CustomerState } from '../ledger/ledger.js';
 import { RejectedError } from '../twilio/errors.js';
 import { applyOutcome, deadLetter } from './outcomes.js';
-import { recheckJobId } from './queues.js';
+import { RECHECK, SWEEP, recheckJobId } from './queues.js';
 import type { Runtime } from './runtime.js';
 
 /**
