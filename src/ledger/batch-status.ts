@@ -1,4 +1,5 @@
-import { STATES, type CustomerState, type Ledger } from './ledger.js';
+import type { Ledger } from './ledger.js';
+import { STATES, type CustomerState } from './states.js';
 import type { FeeTotals } from './fees.js';
 import { campaignNotUpdatedAction } from '../reports/actions.js';
 

@@ -1,5 +1,6 @@
 import { FIRST_STAGE, isStageName, type StageName } from '../jobs/context.js';
-import { REDRIVABLE_STATES, isBusiness, type AnyCustomer, type CustomerRecord, type CustomerState, type Ledger } from '../ledger/ledger.js';
+import { isBusiness, type AnyCustomer, type CustomerRecord, type Ledger } from '../ledger/ledger.js';
+import { REDRIVABLE_STATES, type CustomerState } from '../ledger/states.js';
 import { DEFAULT_FEES, usd, type FeeSchedule } from '../ledger/fees.js';
 import type { Logger } from '../log.js';
 import { stageJobId, type Queues } from '../workers/queues.js';

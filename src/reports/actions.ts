@@ -1,4 +1,4 @@
-import type { CustomerState } from '../ledger/ledger.js';
+import type { CustomerState } from '../ledger/states.js';
 
 /**
  * What an operator should do about a customer, from its state, stage and reason.

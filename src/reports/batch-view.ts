@@ -1,5 +1,7 @@
-import { emptyCounts, type StageStateCount } from '../ledger/batch-index.js';
-import { STATES, type CustomerState, type Ledger, type SidName } from '../ledger/ledger.js';
+import type { StageStateCount } from '../ledger/batch-index.js';
+import { emptyCounts } from '../ledger/states.js';
+import type { Ledger, SidName } from '../ledger/ledger.js';
+import { STATES, type CustomerState } from '../ledger/states.js';
 import { campaignNotUpdatedAction, suggestAction } from './actions.js';
 import { sumEntries, type FeeTotals } from '../ledger/fees.js';
 

@@ -2,7 +2,8 @@ import express, { type Request, type Response } from 'express';
 import twilio from 'twilio';
 import { z } from 'zod';
 import { RECHECK } from '../jobs/context.js';
-import { SETTLED_STATES, type Ledger } from '../ledger/ledger.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { SETTLED_STATES } from '../ledger/states.js';
 import type { Logger } from '../log.js';
 import { recheckJobId, type Queues } from '../workers/queues.js';
 

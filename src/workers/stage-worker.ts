@@ -1,7 +1,7 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { RECHECK, STAGE_FUNCTIONS, recheck, type StageContext, type StageFn, type StageName } from '../jobs/index.js';
 import { CreateInProgressError } from '../jobs/context.js';
-import { SETTLED_STATES } from '../ledger/ledger.js';
+import { SETTLED_STATES } from '../ledger/states.js';
 import { BudgetExhaustedError, withBudgetPriority } from '../twilio/budget.js';
 import { AuthError, RateLimitedError, RejectedError, TransientError } from '../twilio/errors.js';
 import { applyOutcome, deadLetter } from './outcomes.js';

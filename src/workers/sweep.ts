@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { RECHECK, SWEEP, recheck, type StageContext } from '../jobs/index.js';
-import { WATCHED_STATES, type CustomerState } from '../ledger/ledger.js';
+import { WATCHED_STATES, type CustomerState } from '../ledger/states.js';
 import { RejectedError } from '../twilio/errors.js';
 import { applyOutcome, deadLetter } from './outcomes.js';
 import { recheckJobId } from './queues.js';
