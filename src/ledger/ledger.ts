@@ -9,6 +9,7 @@ import { IngestScratch } from './ingest-scratch.js';
 import { LedgerKeys } from './keys.js';
 import { CreateLeases } from './leases.js';
 import { RestartWindow } from './restart-window.js';
+import { encodeStatus, parseStatus, type StatusFields, type StatusPatch } from './status-fields.js';
 import { scriptedMulti, withLedgerScripts, type ScriptedRedis } from './scripts.js';
 import { WATCHED_STATES, isState, type CustomerState } from './states.js';
 
@@ -68,8 +69,10 @@ export interface CustomerRecord {
   details: Record<string, unknown> | null;
   /** Fixed names typed; per-number endpoint assignments (`profileEndpoint.PN…`) are there too, untyped. */
   sids: Partial<Record<(typeof SID_NAMES)[number], string>>;
-  /** Twilio statuses last seen, and bookkeeping of the brand/OTP phase. */
-  status: Record<string, string>;
+  /** Twilio statuses last seen, and bookkeeping of the stages, parsed (status-fields.ts). */
+  status: StatusFields;
+  /** The same fields as stored, strings under any name: what the dashboard and exports show. */
+  rawStatus: Record<string, string>;
   createdAt: string;
   updatedAt: string;
 }
@@ -385,9 +388,10 @@ export class Ledger {
 
   // ---- stage and state ----
 
-  async setStatus(customerId: string, fields: Record<string, string>): Promise<void> {
+  /** Write status fields (null clears one); each is stored as its schema says (status-fields.ts). */
+  async setStatus(customerId: string, patch: StatusPatch): Promise<void> {
     const flat: string[] = [];
-    for (const [k, v] of Object.entries(fields)) flat.push(`status:${k}`, v);
+    for (const [k, v] of Object.entries(encodeStatus(patch))) flat.push(`status:${k}`, v);
     if (flat.length) await this.redis.hset(this.keys.customer(customerId), ...flat);
   }
 
@@ -508,7 +512,8 @@ function toRecord(customerId: string, h: Record<string, string>): CustomerRecord
     action: h['action'] ?? null,
     details,
     sids,
-    status,
+    status: parseStatus(status),
+    rawStatus: status,
     createdAt: h['createdAt'] ?? '',
     updatedAt: h['updatedAt'] ?? '',
   };

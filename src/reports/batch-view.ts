@@ -79,7 +79,7 @@ async function accepted(ledger: Ledger, batchId: string, ids: string[]): Promise
       action: r.action ?? campaignNotUpdatedAction(r.customerId, r.status) ?? suggestAction({ state: r.state, stage: r.stage, reason: r.reason, details: r.details, customerId: r.customerId, batchId, flow: r.flow }),
       details: r.details,
       sids: r.sids,
-      status: r.status,
+      status: r.rawStatus,
       createdAt: r.createdAt || null,
       updatedAt: r.updatedAt || null,
       fees: sumEntries(fees[i] ?? []),

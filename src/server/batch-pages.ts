@@ -268,7 +268,7 @@ function customerPage(rec: CustomerRecord, data: Awaited<ReturnType<Ledger['getC
 <dt>address</dt><dd>*** ${data.region}, ${data.isoCountry}</dd><dt>vertical</dt><dd>${data.vertical ?? ''}</dd></dl>
 <p class="muted">Personal data is masked here as in the logs; the full record is in the CSV you ingested.</p>`
     : html`<p class="muted">The customer's data could not be read.</p>`;
-  const statuses = Object.entries(rec.status);
+  const statuses = Object.entries(rec.rawStatus);
   return html`<p><a href="/batches">Batches</a> / <a href="/batches/${encodeURIComponent(rec.batchId)}">${rec.batchId}</a> /</p>
 <h1>Customer ${rec.customerId} ${badge(rec.state)}</h1>
 <div class="card"><dl class="kv"><dt>batch</dt><dd><a href="/batches/${encodeURIComponent(rec.batchId)}">${rec.batchId}</a>, row ${rec.row}</dd><dt>stage</dt><dd>${rec.stage}</dd>
