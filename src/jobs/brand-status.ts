@@ -175,7 +175,11 @@ export async function awaitOtp(ctx: StageContext, b: Brand, rec: CustomerRecord)
   const { approvedAt, registeredAt, expiresAt } = clock;
   let { lastOtp } = clock;
   const first: StatusPatch = {};
-  if (!rec.status.brandApprovedAt) Object.assign(first, { brandApprovedAt: now, otpSentAt: lastOtp, otpCount: rec.status.otpCount ?? 1 } satisfies StatusPatch);
+  if (!rec.status.brandApprovedAt) {
+    first.brandApprovedAt = now;
+    first.otpSentAt = lastOtp;
+    first.otpCount = rec.status.otpCount ?? 1;
+  }
   if (b.dateCreated !== null && rec.status.brandRegisteredAt !== b.dateCreated) first.brandRegisteredAt = b.dateCreated;
   if (Object.keys(first).length > 0) await ctx.ledger.setStatus(customerId, first);
   if (clock.expired) {
