@@ -1,4 +1,3 @@
-import type { ChainableCommander } from 'ioredis';
 import type { LedgerKeys } from './keys.js';
 import { numberOfKeys, type ScriptedMulti, type ScriptedRedis } from './scripts.js';
 import { STATES, emptyCounts, isState, type CustomerState } from './states.js';
@@ -48,18 +47,18 @@ export class BatchIndex {
   }
 
   /** Queue the move inside the caller's MULTI (a transition), so it commits with the customer's record. */
-  queue(m: ChainableCommander, customerKey: string, batchId: string, row: number, customerId: string, stage: string, state: CustomerState): void {
-    (m as ScriptedMulti).a2pIndexMove(...this.args('move', customerKey, batchId, row, customerId, stage, state));
+  queue(m: ScriptedMulti, customerKey: string, batchId: string, row: number, customerId: string, stage: string, state: CustomerState): void {
+    m.a2pIndexMove(...this.args('move', customerKey, batchId, row, customerId, stage, state));
   }
 
   /** Queue after a registration in the same MULTI: indexes the customer only if this batch accepted it. */
-  queueRegistered(m: ChainableCommander, customerKey: string, batchId: string, row: number, customerId: string): void {
-    (m as ScriptedMulti).a2pIndexMove(...this.args('init', customerKey, batchId, row, customerId, 'starter-profile', 'in_progress'));
+  queueRegistered(m: ScriptedMulti, customerKey: string, batchId: string, row: number, customerId: string): void {
+    m.a2pIndexMove(...this.args('init', customerKey, batchId, row, customerId, 'starter-profile', 'in_progress'));
   }
 
   /** Queue after a change the caller cannot predict (a new generation may be refused): index the record where it is. */
-  queueSync(m: ChainableCommander, customerKey: string, batchId: string, row: number, customerId: string): void {
-    (m as ScriptedMulti).a2pIndexMove(...this.args('sync', customerKey, batchId, row, customerId, 'starter-profile', 'in_progress'));
+  queueSync(m: ScriptedMulti, customerKey: string, batchId: string, row: number, customerId: string): void {
+    m.a2pIndexMove(...this.args('sync', customerKey, batchId, row, customerId, 'starter-profile', 'in_progress'));
   }
 
   /** When the batch was created and from which file. */
