@@ -33,9 +33,11 @@ export type ScriptedRedis = RedisLike & { [N in ScriptName as CommandName<N>]: (
 /** The same commands queued in a MULTI or pipeline (their results come back from exec()). */
 export type ScriptedMulti = ChainableCommander & { [N in ScriptName as CommandName<N>]: (...keysThenArgs: string[]) => ChainableCommander };
 
-const NAMES: readonly ScriptName[] = [
-  'register', 'transition', 'claimDue', 'claimOtp', 'newGeneration', 'firstRows', 'releaseLease', 'noteRedisRun', 'indexMove', 'recordFee',
-];
+/** Every script (the type makes this list complete); each must have its file in ./lua. */
+const NAMES = Object.keys({
+  register: true, transition: true, claimDue: true, claimOtp: true, newGeneration: true,
+  firstRows: true, releaseLease: true, noteRedisRun: true, indexMove: true, recordFee: true,
+} satisfies Record<ScriptName, true>) as ScriptName[];
 
 interface Script {
   command: string;
