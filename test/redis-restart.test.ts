@@ -19,7 +19,7 @@ describe('Redis restarts', () => {
       const ledger = new Ledger(redis, prefix);
       assert.equal(await ledger.noteRedisRun(60_000), false, 'first look: nothing to compare with');
       assert.equal(await ledger.noteRedisRun(60_000), false, 'same server');
-      assert.equal(await ledger.lookupFirst(), false);
+      assert.equal(await ledger.restartWindow.lookupFirst(), false);
       let created = 0;
       const ctx = { customerId: 'r1', gen: 1, ledger, gateway: {} as TwilioGateway, settings: {} as StageContext['settings'], log: silentLog, now: Date.now } satisfies StageContext;
       const create = async () => `BU${String(++created).padStart(32, '0')}`;
@@ -29,11 +29,11 @@ describe('Redis restarts', () => {
       // Redis restarted (another run id) and lost the intent and the SID of a create it had answered.
       await redis.set(`${prefix}:ledger:redis-run-id`, 'f'.repeat(40));
       assert.equal(await ledger.noteRedisRun(60_000), true);
-      assert.equal(await ledger.lookupFirst(), true);
+      assert.equal(await ledger.restartWindow.lookupFirst(), true);
       const ctx2 = { ...ctx, customerId: 'r2' };
       assert.equal(await ensure(ctx2, 'starter-profile', 'customerProfile', create, async () => existing), existing, 'found, not created again');
       assert.equal(created, 1);
-      assert.equal(await ledger.lookupFirst(Date.now() + 61_000), false, 'the window closes');
+      assert.equal(await ledger.restartWindow.lookupFirst(Date.now() + 61_000), false, 'the window closes');
     } finally {
       const keys = await redis.keys(`${prefix}*`);
       if (keys.length) await redis.del(...keys);

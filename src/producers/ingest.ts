@@ -8,7 +8,8 @@ import { FIRST_STAGE, type StageName } from '../jobs/registry.js';
 import { CsvFileError } from '../customers/errors.js';
 import { maskPhone } from '../customers/phone.js';
 import { loadCampaignTemplate, type CampaignTemplate } from '../customers/template.js';
-import { REDRIVABLE_STATES, REUSE_LIMITS, isBusiness, reuseHash, type AnyCustomer, type CustomerRecord, type InvalidRow, type Ledger } from '../ledger/ledger.js';
+import { REUSE_LIMITS, isBusiness, reuseHash, type AnyCustomer, type CustomerRecord, type InvalidRow, type Ledger } from '../ledger/ledger.js';
+import { REDRIVABLE_STATES } from '../ledger/states.js';
 import { isRedrivable, redriveCustomer } from './redrive.js';
 import { fixedFieldChanges } from '../jobs/campaign.js';
 import type { CampaignFixedField } from '../twilio/gateway.js';
@@ -134,7 +135,7 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
 
   const flush = async (chunk: { row: number; customer: AnyCustomer }[]) => {
     if (chunk.length === 0) return;
-    const firstRows = await deps.ledger.firstRows(runId, chunk.map(({ row, customer }) => ({ id: customer.customerId, row })));
+    const firstRows = await deps.ledger.ingestScratch.firstRows(runId, chunk.map(({ row, customer }) => ({ id: customer.customerId, row })));
     const fresh: { row: number; customer: AnyCustomer }[] = [];
     chunk.forEach((c, i) => {
       const firstRow = firstRows[i];
@@ -253,7 +254,7 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
   } finally {
     input.destroy();
     await inFlight.catch(() => undefined);
-    if (!dryRun) await deps.ledger.endRun(runId).catch(() => undefined);
+    if (!dryRun) await deps.ledger.ingestScratch.endRun(runId).catch(() => undefined);
   }
   report.rejected.sort((a, b) => a.row - b.row);
   if (!dryRun) await deps.ledger.setInvalidRows(batch, report.rejected);
