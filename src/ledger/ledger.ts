@@ -368,24 +368,6 @@ export class Ledger {
     return this.fees.record(customerId, batchId, key, e);
   }
 
-  // ---- kept for ensure() and the runtime (jobs/context.ts, workers/runtime.ts): they may call the parts directly ----
-
-  claimCreate(customerId: string, name: SidName, leaseMs?: number): Promise<{ token: string } | { busyForMs: number }> {
-    return this.leases.claim(customerId, name, leaseMs);
-  }
-
-  releaseCreate(customerId: string, name: SidName, token: string): Promise<void> {
-    return this.leases.release(customerId, name, token);
-  }
-
-  noteRedisRun(windowMs: number, now?: number): Promise<boolean> {
-    return this.restartWindow.noteRedisRun(windowMs, now);
-  }
-
-  lookupWindow(now?: number): Promise<string | null> {
-    return this.restartWindow.lookupWindow(now);
-  }
-
   // ---- stage and state ----
 
   /** Write status fields (null clears one); each is stored as its schema says (status-fields.ts). */
