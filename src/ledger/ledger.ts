@@ -102,7 +102,7 @@ export interface TransitionOptions {
 export interface LedgerOptions {
   /** Default delay before a customer in a watched state is re-checked by a sweep. */
   watchDelayMs?: number;
-  /** How long a try may hold a create's lease (claimCreate): longer than one Twilio call can take. */
+  /** How long a try may hold a create's lease (leases.claim): longer than one Twilio call can take. */
   createLeaseMs?: number;
 }
 
