@@ -5,6 +5,8 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 # package.json overrides msgpackr-extract with this local stub (see README): npm ci needs it.
 COPY stubs ./stubs
 COPY src ./src
+# The build (npm ci's prepare) copies the ledger's Lua scripts into dist with this.
+COPY scripts/copy-assets.mjs ./scripts/
 # The sandbox checks every request against Twilio's OpenAPI files, which ship in a devDependency:
 # keep the three it reads before the dev dependencies are pruned.
 RUN npm ci --no-audit --no-fund \

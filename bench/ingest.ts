@@ -47,6 +47,9 @@ export async function runIngest(redisUrl: string, rows: number, progress: (msg: 
   progress('ingest: building (npm run build) so the real command is measured');
   const build = spawnSync(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
+  // The build's second step: the ledger's Lua scripts next to the compiled code.
+  const assets = spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/copy-assets.mjs', import.meta.url))], { cwd: ROOT, encoding: 'utf8' });
+  if (assets.status !== 0) throw new Error(`build failed copying assets: ${assets.stdout}${assets.stderr}`);
   progress(`ingest: generating a ${rows}-row CSV in the temp dir`);
   const file = await benchCsv(rows, 'i');
   progress('ingest: csv-parse alone');

@@ -175,12 +175,12 @@ describe('Redis Cluster (3 masters, local)', { skip }, () => {
     assert.ok(rt, 'the runtime of the previous test');
     const ledger = rt.ledger;
     // Any node answering INFO would give three run ids in turn: a "restart" on almost every call.
-    for (let i = 0; i < 10; i++) assert.equal(await ledger.noteRedisRun(60_000), false, `call ${i}: same node, no restart`);
-    assert.equal(await ledger.lookupFirst(), false);
+    for (let i = 0; i < 10; i++) assert.equal(await ledger.restartWindow.noteRedisRun(60_000), false, `call ${i}: same node, no restart`);
+    assert.equal(await ledger.restartWindow.lookupFirst(), false);
     // The owning node's process changed (a restart, or a replica promoted): its run id differs from the one recorded.
     await rt.redis.set(`${rt.config.QUEUE_PREFIX}:ledger:redis-run-id`, 'f'.repeat(40));
-    assert.equal(await ledger.noteRedisRun(60_000), true);
-    assert.equal(await ledger.lookupFirst(), true);
+    assert.equal(await ledger.restartWindow.noteRedisRun(60_000), true);
+    assert.equal(await ledger.restartWindow.lookupFirst(), true);
   });
 
   it('refuses a prefix without a hash tag on a cluster URL', () => {

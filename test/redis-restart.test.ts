@@ -17,9 +17,9 @@ describe('Redis restarts', () => {
     const prefix = testPrefix();
     try {
       const ledger = new Ledger(redis, prefix);
-      assert.equal(await ledger.noteRedisRun(60_000), false, 'first look: nothing to compare with');
-      assert.equal(await ledger.noteRedisRun(60_000), false, 'same server');
-      assert.equal(await ledger.lookupFirst(), false);
+      assert.equal(await ledger.restartWindow.noteRedisRun(60_000), false, 'first look: nothing to compare with');
+      assert.equal(await ledger.restartWindow.noteRedisRun(60_000), false, 'same server');
+      assert.equal(await ledger.restartWindow.lookupFirst(), false);
       let created = 0;
       const ctx = { customerId: 'r1', gen: 1, ledger, gateway: {} as TwilioGateway, settings: {} as StageContext['settings'], log: silentLog, now: Date.now } satisfies StageContext;
       const create = async () => `BU${String(++created).padStart(32, '0')}`;
@@ -28,12 +28,12 @@ describe('Redis restarts', () => {
       assert.equal(await ensure(ctx, 'starter-profile', 'customerProfile', create, async () => existing), 'BU' + '0'.repeat(31) + '1');
       // Redis restarted (another run id) and lost the intent and the SID of a create it had answered.
       await redis.set(`${prefix}:ledger:redis-run-id`, 'f'.repeat(40));
-      assert.equal(await ledger.noteRedisRun(60_000), true);
-      assert.equal(await ledger.lookupFirst(), true);
+      assert.equal(await ledger.restartWindow.noteRedisRun(60_000), true);
+      assert.equal(await ledger.restartWindow.lookupFirst(), true);
       const ctx2 = { ...ctx, customerId: 'r2' };
       assert.equal(await ensure(ctx2, 'starter-profile', 'customerProfile', create, async () => existing), existing, 'found, not created again');
       assert.equal(created, 1);
-      assert.equal(await ledger.lookupFirst(Date.now() + 61_000), false, 'the window closes');
+      assert.equal(await ledger.restartWindow.lookupFirst(Date.now() + 61_000), false, 'the window closes');
     } finally {
       const keys = await redis.keys(`${prefix}*`);
       if (keys.length) await redis.del(...keys);
@@ -54,7 +54,7 @@ describe('Redis restarts', () => {
       for (let i = 0; i < 149; i++) await createEndUser(`other${i}`);
       const lost = await createEndUser('lost1');
       await stack.rt.redis.set(`${stack.config.QUEUE_PREFIX}:ledger:redis-run-id`, 'f'.repeat(40));
-      assert.equal(await ledger.noteRedisRun(60_000), true, 'the restart is noticed');
+      assert.equal(await ledger.restartWindow.noteRedisRun(60_000), true, 'the restart is noticed');
       const listsBefore = stack.sandbox.requestLog().filter((e) => e.operation === 'endUser.list').length;
 
       assert.equal(await ensureEndUser('lost1'), lost, 'the resource whose intent was lost is found, not created again');

@@ -1,5 +1,5 @@
 import { countsByStage, type BatchStatus } from '../ledger/batch-status.js';
-import { STATES } from '../ledger/ledger.js';
+import { STATES } from '../ledger/states.js';
 import type { IngestReport } from '../producers/ingest.js';
 import { safeCell } from '../customers/neutralise.js';
 import { STAGE_NAMES } from '../jobs/registry.js';

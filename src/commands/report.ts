@@ -1,7 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
-import type { CustomerState, Ledger } from '../ledger/ledger.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { CustomerState } from '../ledger/states.js';
 import { isCustomerState } from '../reports/batch-view.js';
 import { formatOf, writeReport } from '../reports/export.js';
 

@@ -1,5 +1,6 @@
 import { batchStatus, type BatchStatus } from '../ledger/batch-status.js';
-import { SETTLED_STATES, type CustomerState, type Ledger } from '../ledger/ledger.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { SETTLED_STATES, type CustomerState } from '../ledger/states.js';
 import { batchSummary } from '../reports/batch-view.js';
 import { createProgress } from './progress.js';
 

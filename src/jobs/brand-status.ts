@@ -1,4 +1,5 @@
 import type { CustomerRecord } from '../ledger/ledger.js';
+import type { StatusPatch } from '../ledger/status-fields.js';
 import { RejectedError } from '../twilio/errors.js';
 import { BRAND_STATUSES, type Brand, type BrandIdentityStatus } from '../twilio/gateway.js';
 import { errorCodes, suggestAction } from '../reports/actions.js';
@@ -29,14 +30,14 @@ export async function brandStatus(ctx: StageContext): Promise<StageOutcome<'camp
   const brandSid = await requireSid(ctx, 'brand');
   const b = await gateway.fetchBrand(brandSid);
   const rec = await ctx.ledger.get(customerId);
-  const polls = Number(rec?.status['brandPolls'] ?? 0);
+  const polls = rec?.status.brandPolls ?? 0;
   const now = ctx.now();
-  const reviewSeen = b.status === 'IN_REVIEW' ? Number(rec?.status['brandReviewSeenAt'] ?? 0) || now : 0;
+  const reviewSeen = b.status === 'IN_REVIEW' ? rec?.status.brandReviewSeenAt || now : 0;
   await ctx.ledger.setStatus(customerId, {
     brand: b.status,
     brandIdentity: b.identityStatus ?? '',
-    brandPolls: String(polls + 1),
-    brandReviewSeenAt: reviewSeen ? String(reviewSeen) : '',
+    brandPolls: polls + 1,
+    brandReviewSeenAt: reviewSeen || null,
   });
 
   if (rec && isTemporaryFailure(b)) {
@@ -66,22 +67,22 @@ export function isTemporaryFailure(b: Brand): boolean {
  */
 async function retryTemporaryFailure(ctx: StageContext, b: Brand, rec: CustomerRecord): Promise<StageOutcome | null> {
   const { settings, customerId } = ctx;
-  const gen = String(ctx.gen);
-  const sameGen = rec.status['brandRetryGen'] === gen;
-  const used = sameGen ? Number(rec.status['brandRetries'] ?? 0) : 0;
+  const gen = ctx.gen;
+  const sameGen = rec.status.brandRetryGen === gen;
+  const used = sameGen ? (rec.status.brandRetries ?? 0) : 0;
   if (used >= settings.brandRetries) return null;
   const now = ctx.now();
-  const dueAt = sameGen ? Number(rec.status['brandRetryAt'] ?? 0) : 0;
+  const dueAt = sameGen ? (rec.status.brandRetryAt ?? 0) : 0;
   const retry = `retry ${used + 1} of ${settings.brandRetries}`;
   if (!dueAt) {
     const at = now + settings.brandRetryMs;
-    await ctx.ledger.setStatus(customerId, { brandRetryGen: gen, brandRetries: String(used), brandRetryAt: String(at) });
+    await ctx.ledger.setStatus(customerId, { brandRetryGen: gen, brandRetries: used, brandRetryAt: at });
     await ctx.ledger.transition(customerId, STAGE, 'in_progress', `brand ${b.sid} FAILED with Twilio's temporary error 30791: resubmitting it in ${Math.round(settings.brandRetryMs / 1000)} s (${retry})`);
     return { kind: 'poll', delayMs: settings.brandRetryMs };
   }
   if (now < dueAt) return { kind: 'poll', delayMs: dueAt - now };
   // Count before the call: a crash after it must not buy an extra (charged) resubmission.
-  await ctx.ledger.setStatus(customerId, { brandRetries: String(used + 1), brandRetryAt: '', brandPolls: '0' });
+  await ctx.ledger.setStatus(customerId, { brandRetries: used + 1, brandRetryAt: null, brandPolls: 0 });
   const { status } = await resubmitBrand(ctx, b.sid, `gen ${gen} 30791 retry ${used + 1}`);
   await ctx.ledger.transition(customerId, STAGE, 'in_progress', `brand ${b.sid} resubmitted after the temporary error 30791 (${status}; ${retry})`);
   return { kind: 'poll', delayMs: settings.validationWaitMs };
@@ -96,7 +97,7 @@ async function flagLongReview(ctx: StageContext, b: Brand, rec: CustomerRecord, 
   const { settings, customerId } = ctx;
   const since = Math.min(firstSeen, b.dateUpdated ?? b.dateCreated ?? firstSeen);
   const now = ctx.now();
-  if (now - since <= settings.brandReviewStuckMs || rec.status['brandReviewStuck'] === gateKey(ctx, b)) return;
+  if (now - since <= settings.brandReviewStuckMs || rec.status.brandReviewStuck === gateKey(ctx, b)) return;
   await ctx.ledger.setStatus(customerId, { brandReviewStuck: gateKey(ctx, b) });
   const stuckAfter = duration(settings.brandReviewStuckMs);
   const details = { brandSid: b.sid, brandStatus: 'IN_REVIEW', reviewStuck: true, inReviewSince: new Date(since).toISOString(), stuckAfter };
@@ -151,12 +152,12 @@ export async function brandVerdict(ctx: StageContext, b: Brand): Promise<StageOu
  * back to their approval time; a redrive of an expired customer opens a fresh window (otpWindowFrom).
  */
 export function otpClock(rec: CustomerRecord, settings: StageContext['settings'], now: number, brandCreatedAt?: number | null) {
-  const recordedApproval = Number(rec.status['brandApprovedAt'] ?? 0);
+  const recordedApproval = rec.status.brandApprovedAt ?? 0;
   const approvedAt = recordedApproval || now;
-  const lastOtp = Number(rec.status['otpSentAt'] ?? 0) || approvedAt;
-  const registeredAt = brandCreatedAt ?? (Number(rec.status['brandRegisteredAt'] ?? 0) || approvedAt);
+  const lastOtp = rec.status.otpSentAt || approvedAt;
+  const registeredAt = brandCreatedAt ?? (rec.status.brandRegisteredAt || approvedAt);
   // Earlier versions also wrote otpWindowFrom at approval (equal to brandApprovedAt): that is not a redrive.
-  const redrivenAt = Number(rec.status['otpWindowFrom'] ?? 0);
+  const redrivenAt = rec.status.otpWindowFrom ?? 0;
   const windowFrom = redrivenAt && redrivenAt !== recordedApproval ? Math.max(redrivenAt, registeredAt) : registeredAt;
   const expiresAt = windowFrom + settings.otpExpiryMs;
   return { approvedAt, registeredAt, lastOtp, expiresAt, resendDue: now - lastOtp >= settings.otpResendMs, expired: now >= expiresAt };
@@ -175,9 +176,13 @@ export async function awaitOtp(ctx: StageContext, b: Brand, rec: CustomerRecord)
   const clock = otpClock(rec, settings, now, b.dateCreated);
   const { approvedAt, registeredAt, expiresAt } = clock;
   let { lastOtp } = clock;
-  const first: Record<string, string> = {};
-  if (!rec.status['brandApprovedAt']) Object.assign(first, { brandApprovedAt: String(now), otpSentAt: String(lastOtp), otpCount: rec.status['otpCount'] ?? '1' });
-  if (b.dateCreated !== null && rec.status['brandRegisteredAt'] !== String(b.dateCreated)) first['brandRegisteredAt'] = String(b.dateCreated);
+  const first: StatusPatch = {};
+  if (!rec.status.brandApprovedAt) {
+    first.brandApprovedAt = now;
+    first.otpSentAt = lastOtp;
+    first.otpCount = rec.status.otpCount ?? 1;
+  }
+  if (b.dateCreated !== null && rec.status.brandRegisteredAt !== b.dateCreated) first.brandRegisteredAt = b.dateCreated;
   if (Object.keys(first).length > 0) await ctx.ledger.setStatus(customerId, first);
   if (clock.expired) {
     const days = Math.round(settings.otpExpiryMs / 86_400_000);
@@ -185,7 +190,7 @@ export async function awaitOtp(ctx: StageContext, b: Brand, rec: CustomerRecord)
     await ctx.ledger.transition(customerId, STAGE, 'expired', `brand ${b.sid} not verified in time`, {
       reason: `Brand ${b.sid} (registered ${registered}) is APPROVED but the customer has not confirmed it by replying YES to the OTP text within ${days >= 1 ? `${days} days` : `${settings.otpExpiryMs} ms`} of its registration; The Campaign Registry may mark it EXPIRED, after which it must be deleted and registered again`,
       action: suggestAction({ state: 'expired', stage: STAGE, reason: null, customerId }),
-      details: { brandSid: b.sid, otpCount: Number(rec.status['otpCount'] ?? 1), registeredAt: registered, approvedAt: new Date(approvedAt).toISOString() },
+      details: { brandSid: b.sid, otpCount: rec.status.otpCount ?? 1, registeredAt: registered, approvedAt: new Date(approvedAt).toISOString() },
     });
     return { kind: 'done' };
   }
@@ -194,8 +199,8 @@ export async function awaitOtp(ctx: StageContext, b: Brand, rec: CustomerRecord)
     otp = await ctx.ledger.claimOtp(customerId, now, settings.otpResendMs);
     if (otp) lastOtp = now;
   }
-  const checks = Number(rec.status['otpChecks'] ?? 0);
-  await ctx.ledger.setStatus(customerId, { otpChecks: String(checks + 1) });
+  const checks = rec.status.otpChecks ?? 0;
+  await ctx.ledger.setStatus(customerId, { otpChecks: checks + 1 });
   const at = nextCheck(settings, now, checks, Math.min(lastOtp + settings.otpResendMs, expiresAt));
   const event =
     rec.state !== 'awaiting_otp'

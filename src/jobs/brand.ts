@@ -31,7 +31,7 @@ export async function brand(ctx: StageContext): Promise<StageOutcome<'brand-stat
       const created = await gateway.createBrand({ customerProfileBundleSid: profileSid, a2pProfileBundleSid: bundleSid, mock });
       // Recorded as soon as Twilio answers, keyed by the SID: the fee is tied to the brand, not to this try.
       await recordBrandFee(ctx, created, 'created', 'brand registered');
-      if (created.mock || mock) await ctx.ledger.setStatus(customerId, { brandMock: '1' });
+      if (created.mock || mock) await ctx.ledger.setStatus(customerId, { brandMock: true });
       return created.sid;
     },
     async (l) => {
@@ -46,7 +46,7 @@ export async function brand(ctx: StageContext): Promise<StageOutcome<'brand-stat
   let event = `brand ${brandSid} registered`;
   if (known) {
     const rec = await ctx.ledger.get(customerId);
-    const submittedGen = Number(rec?.status['brandSubmittedGen'] ?? 1);
+    const submittedGen = rec?.status.brandSubmittedGen ?? 1;
     const current = await gateway.fetchBrand(brandSid);
     if (current.status === 'FAILED' && ctx.gen > submittedGen) {
       const res = await resubmitBrand(ctx, brandSid, `gen ${ctx.gen}`);
@@ -55,7 +55,7 @@ export async function brand(ctx: StageContext): Promise<StageOutcome<'brand-stat
       event = `brand ${brandSid} already registered (${current.status})`;
     }
   }
-  await ctx.ledger.setStatus(customerId, { brandPolls: '0' });
+  await ctx.ledger.setStatus(customerId, { brandPolls: 0 });
   await ctx.ledger.transition(customerId, STAGE, 'in_progress', event);
   return { kind: 'next', stage: 'brand-status', delayMs: settings.validationWaitMs };
 }
@@ -68,7 +68,7 @@ export async function brand(ctx: StageContext): Promise<StageOutcome<'brand-stat
  */
 export async function resubmitBrand(ctx: StageContext, brandSid: string, key: string): Promise<Brand> {
   const res = await ctx.gateway.resubmitBrand(brandSid);
-  await ctx.ledger.setStatus(ctx.customerId, { brandSubmittedGen: String(ctx.gen), brand: res.status });
+  await ctx.ledger.setStatus(ctx.customerId, { brandSubmittedGen: ctx.gen, brand: res.status });
   await recordBrandFee(ctx, res, `resubmitted ${key}`, `brand resubmitted (${key})`);
   return res;
 }

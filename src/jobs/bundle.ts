@@ -2,6 +2,7 @@ import { RejectedError } from '../twilio/errors.js';
 import type { Bundle, BundleStatus, Evaluation, TwilioGateway } from '../twilio/gateway.js';
 import type { PostalAddress } from '../customers/customer.js';
 import type { SidName } from '../ledger/ledger.js';
+import { bundleField } from '../ledger/status-fields.js';
 import { BUSINESS_ACTIONS } from '../reports/actions.js';
 import { ensure } from './ensure.js';
 import { friendlyName } from './friendly-name.js';
@@ -120,9 +121,9 @@ export async function evaluateOrReject(ctx: StageContext, kind: Kind, bundleSid:
  */
 export async function submitOnce(ctx: StageContext, kind: Kind, bundleSid: string, role: BundleRole = defaultRole(kind)): Promise<{ status: BundleStatus; submitted: boolean }> {
   const current = await ctx.gateway.fetchBundle(kind, bundleSid);
-  const key = `${kind}SubmittedGen`;
+  const key = bundleField(kind, 'SubmittedGen');
   const rec = await ctx.ledger.get(ctx.customerId);
-  const submittedGen = Number(rec?.status[key] ?? 1);
+  const submittedGen = rec?.status[key] ?? 1;
   const resubmit = current.status === 'twilio-rejected' && ctx.gen > submittedGen;
   if (!resubmit) rejectIfRejected(kind, current, role);
   if (current.status !== 'draft' && !resubmit) return { status: current.status, submitted: false };
@@ -140,7 +141,7 @@ export async function submitOnce(ctx: StageContext, kind: Kind, bundleSid: strin
     // Just submitted all the same: keep the validation wait that follows a submission.
     return { status: now.status, submitted: true };
   }
-  await ctx.ledger.setStatus(ctx.customerId, { [key]: String(ctx.gen) });
+  await ctx.ledger.setStatus(ctx.customerId, { [key]: ctx.gen });
   if (resubmit) ctx.log.info({ bundleSid, kind }, 'resubmitted a rejected bundle with corrected data');
   return { status, submitted: true };
 }

@@ -112,7 +112,7 @@ export function businessInformation(c: BusinessCustomer): Record<string, string>
  */
 export async function phoneNumberSids(ctx: StageContext, c: BusinessCustomer): Promise<string[]> {
   const rec = await ctx.ledger.get(ctx.customerId);
-  const known: Record<string, string> = JSON.parse(rec?.status['phoneNumberSids'] || '{}') as Record<string, string>;
+  const known: Record<string, string> = { ...rec?.status.phoneNumberSids };
   const out: string[] = [];
   const missing: string[] = [];
   for (const [i, e164] of c.phoneNumbers.entries()) {
@@ -126,7 +126,7 @@ export async function phoneNumberSids(ctx: StageContext, c: BusinessCustomer): P
     if (sid) out.push(sid);
     else missing.push(`number ${i + 1} (${maskPhone(e164)})`);
   }
-  await ctx.ledger.setStatus(ctx.customerId, { phoneNumberSids: JSON.stringify(known) });
+  await ctx.ledger.setStatus(ctx.customerId, { phoneNumberSids: known });
   if (missing.length) {
     throw new RejectedError(
       `phone_numbers: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not a phone number of this Twilio account (no IncomingPhoneNumber); only the account's own numbers can be assigned to the customer's profile`,
@@ -144,7 +144,7 @@ export async function phoneNumberSids(ctx: StageContext, c: BusinessCustomer): P
  */
 export async function businessCompleted(ctx: StageContext, stage: string, event: string): Promise<StageOutcome> {
   const at = nextCheck(ctx.settings, ctx.now(), 0);
-  await ctx.ledger.setStatus(ctx.customerId, { bundleChecks: '0' });
+  await ctx.ledger.setStatus(ctx.customerId, { bundleChecks: 0 });
   await ctx.ledger.transition(ctx.customerId, stage, 'completed', `${event}; every bundle submitted, waiting for Twilio's review`, { watchAt: at });
   return { kind: 'watch', at };
 }

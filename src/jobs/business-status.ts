@@ -1,4 +1,5 @@
 import type { CustomerRecord } from '../ledger/ledger.js';
+import { bundleField } from '../ledger/status-fields.js';
 import { BUNDLE_ROLES, rejectIfRejected } from './bundle.js';
 import { isStageName, type AnyStageOutcome } from './registry.js';
 import { nextCheck } from './settings.js';
@@ -20,8 +21,8 @@ export async function businessRecheck(ctx: StageContext, rec: CustomerRecord): P
     if (rec.state === 'in_progress' && rec.status[kind] !== 'twilio-rejected') continue;
     const bundle = await gateway.fetchBundle(kind, sid);
     await ctx.ledger.setStatus(customerId, { [kind]: bundle.status });
-    if (bundle.status === 'twilio-rejected' && bundle.errors.length === 0 && rec.status[`${kind}FailureReason`]) {
-      bundle.errors = [{ failure_reason: rec.status[`${kind}FailureReason`] }];
+    if (bundle.status === 'twilio-rejected' && bundle.errors.length === 0 && rec.status[bundleField(kind, 'FailureReason')]) {
+      bundle.errors = [{ failure_reason: rec.status[bundleField(kind, 'FailureReason')] }];
     }
     rejectIfRejected(kind, bundle, roles[kind]);
     statuses.push(bundle.status);
@@ -33,7 +34,7 @@ export async function businessRecheck(ctx: StageContext, rec: CustomerRecord): P
     await ctx.ledger.transition(customerId, rec.stage, 'live', `${what} twilio-approved`);
     return { kind: 'done' };
   }
-  const checks = Number(rec.status['bundleChecks'] ?? 0);
-  await ctx.ledger.setStatus(customerId, { bundleChecks: String(checks + 1) });
+  const checks = rec.status.bundleChecks ?? 0;
+  await ctx.ledger.setStatus(customerId, { bundleChecks: checks + 1 });
   return { kind: 'watch', at: nextCheck(settings, ctx.now(), checks + 1) };
 }

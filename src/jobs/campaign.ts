@@ -1,6 +1,7 @@
 import { RejectedError } from '../twilio/errors.js';
 import { CAMPAIGN_FIXED_FIELDS, type CampaignFixedField, type CampaignParams, type CampaignRegistration } from '../twilio/gateway.js';
 import { DEFAULT_FEES, usd } from '../ledger/fees.js';
+import type { StatusPatch } from '../ledger/status-fields.js';
 import { describeErrors } from './bundle.js';
 import { ensure, requireSid } from './ensure.js';
 import { friendlyName } from './friendly-name.js';
@@ -41,14 +42,14 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome<'sender-
   // `redrive --recreate-campaign` names the campaign to replace (`gen:QE…`). It is deleted, and its SID
   // forgotten, only once Twilio confirmed the delete: a crash in between deletes it again (404 is
   // fine), never leaves two campaigns. Once the SID differs, the new one exists and nothing is deleted.
-  const [recreateGen, recreateSid] = (rec0?.status['recreateCampaign'] ?? '').split(':');
-  if (recorded && recreateSid === recorded && Number(recreateGen) === ctx.gen) {
+  const recreate = rec0?.status.recreateCampaign;
+  if (recorded && recreate?.sid === recorded && recreate.gen === ctx.gen) {
     const how = await gateway.deleteCampaign(serviceSid, recorded);
     await ctx.ledger.clearSid(customerId, 'campaign', STAGE);
     deleted = `campaign ${recorded} deleted (${how}) to be created again; `;
     recorded = null;
   }
-  const brandMock = rec0?.status['brandMock'] === '1' || (ctx.settings.mockBrands ?? false);
+  const brandMock = rec0?.status.brandMock === true || (ctx.settings.mockBrands ?? false);
   const vetted = (sid: string, what: string, mock: boolean) => recordFee(ctx, 'campaignVetting', `campaign:${sid}:created`, { sid, what, mock: mock || brandMock });
   const campaignSid = await ensure(
     ctx, STAGE, 'campaign',
@@ -56,7 +57,7 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome<'sender-
       const created = await gateway.createCampaign(serviceSid, params);
       status = created.campaignStatus;
       await vetted(created.sid, deleted ? 'campaign recreated' : 'campaign created', created.mock);
-      await ctx.ledger.setStatus(customerId, { campaignNotUpdated: '' });
+      await ctx.ledger.setStatus(customerId, { campaignNotUpdated: [] });
       return created.sid;
     },
     async () => {
@@ -74,17 +75,17 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome<'sender-
     status = current.campaignStatus;
     event = `campaign ${campaignSid} already created`;
     if (current.campaignStatus === 'FAILED') {
-      if (ctx.gen > Number(rec0?.status['campaignSubmittedGen'] ?? 1)) {
+      if (ctx.gen > (rec0?.status.campaignSubmittedGen ?? 1)) {
         // UpdateUsAppToPerson takes only some fields: the others are kept as they are, and said so.
         const fixed = fixedFieldChanges(c.campaign, current.fixed);
         const res = await gateway.updateCampaign(serviceSid, campaignSid, params);
         status = res.campaignStatus;
         // An update re-vets a FAILED campaign: charged like a new vetting, once per generation.
         await recordFee(ctx, 'campaignVetting', `campaign:${campaignSid}:resubmitted gen ${ctx.gen}`, { sid: campaignSid, what: 'campaign corrected and resubmitted', mock: res.mock || brandMock });
-        await ctx.ledger.setStatus(customerId, { campaignSubmittedGen: String(ctx.gen) });
+        await ctx.ledger.setStatus(customerId, { campaignSubmittedGen: ctx.gen });
         event = `campaign ${campaignSid} corrected and resubmitted`;
         // What is left to apply (redrive --recreate-campaign --batch finds the customers by it).
-        await ctx.ledger.setStatus(customerId, { campaignNotUpdated: fixed.join(',') });
+        await ctx.ledger.setStatus(customerId, { campaignNotUpdated: fixed });
         if (fixed.length) {
           const fee = usd(brandMock ? 0 : (ctx.settings.fees ?? DEFAULT_FEES).campaignVetting);
           event += `; NOT updated (Twilio cannot change these on an existing campaign): ${fixed.join(', ')}`;
@@ -95,8 +96,8 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome<'sender-
       }
     }
   }
-  const fields: Record<string, string> = { messagingServiceSid: serviceSid, campaignChecks: '0' };
-  if (status) fields['campaign'] = status;
+  const fields: StatusPatch = { messagingServiceSid: serviceSid, campaignChecks: 0 };
+  if (status) fields.campaign = status;
   await ctx.ledger.setStatus(customerId, fields);
   // The event (and fields Twilio could not update, whose action the status keeps in campaignNotUpdated)
   // goes into the history; the sender number goes on the service next, and that stage marks the

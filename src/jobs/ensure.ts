@@ -5,7 +5,7 @@ import type { StageContext } from './outcome.js';
 
 /** Why ensure() looks a resource up. */
 export interface Lookup {
-  /** Set when the only reason is a Redis restart: the restart window's id (Ledger.lookupWindow). */
+  /** Set when the only reason is a Redis restart: the restart window's id (RestartWindow.lookupWindow). */
   afterRestart?: string;
 }
 
@@ -14,7 +14,7 @@ export interface Lookup {
  * 1. The ledger has the SID: reuse it.
  * 2. An intent is recorded but no SID: an earlier try may have created it and died
  *    before writing it down, so look it up in Twilio first. The same for every create
- *    for a while after Redis restarted (Ledger.noteRedisRun): its last writes may be lost.
+ *    for a while after Redis restarted (RestartWindow.noteRedisRun): its last writes may be lost.
  *    Such a look gets the window's id (`Lookup.afterRestart`): what it looks for was created
  *    before the restart, so one listing of the account per window serves every look.
  * 3. Otherwise record the intent, create, record the SID.
@@ -49,12 +49,12 @@ export async function ensure(
     return known;
   }
   // One try at a time from here: two tries of the same job running at once would both create.
-  const lease = await ctx.ledger.claimCreate(ctx.customerId, name);
+  const lease = await ctx.ledger.leases.claim(ctx.customerId, name);
   if ('busyForMs' in lease) throw new CreateInProgressError(name, ctx.customerId, Math.min(lease.busyForMs, 5_000));
   try {
     return await ensureLocked(ctx, stage, name, create, find, sync, fp);
   } finally {
-    await ctx.ledger.releaseCreate(ctx.customerId, name, lease.token);
+    await ctx.ledger.leases.release(ctx.customerId, name, lease.token);
   }
 }
 
@@ -87,7 +87,7 @@ async function ensureLocked(
   if (recorded) return recorded;
   // After a Redis restart the intent itself may be among the lost writes: look first for a while.
   const intent = await ctx.ledger.hasIntent(ctx.customerId, name);
-  const window = intent ? null : await ctx.ledger.lookupWindow();
+  const window = intent ? null : await ctx.ledger.restartWindow.lookupWindow();
   if (intent || window) {
     const found = await find(window ? { afterRestart: window } : {});
     if (found) {

@@ -1,3 +1,4 @@
+import { bundleField } from '../ledger/status-fields.js';
 import { rejectIfRejected } from './bundle.js';
 import { awaitOtp, brandVerdict, isTemporaryFailure, otpClock } from './brand-status.js';
 import { campaignFailed } from './campaign.js';
@@ -26,8 +27,8 @@ export async function recheck(ctx: StageContext): Promise<AnyStageOutcome> {
     if (!sid || rec.status[kind] !== 'twilio-rejected') continue;
     const bundle = await gateway.fetchBundle(kind, sid);
     await ctx.ledger.setStatus(customerId, { [kind]: bundle.status });
-    if (bundle.status === 'twilio-rejected' && bundle.errors.length === 0 && rec.status[`${kind}FailureReason`]) {
-      bundle.errors = [{ failure_reason: rec.status[`${kind}FailureReason`] }];
+    if (bundle.status === 'twilio-rejected' && bundle.errors.length === 0 && rec.status[bundleField(kind, 'FailureReason')]) {
+      bundle.errors = [{ failure_reason: rec.status[bundleField(kind, 'FailureReason')] }];
     }
     rejectIfRejected(kind, bundle);
   }
@@ -67,8 +68,8 @@ export async function recheck(ctx: StageContext): Promise<AnyStageOutcome> {
       const campaignSid = rec.sids.campaign;
       if (!serviceSid || !campaignSid) return { kind: 'rerun', stage: 'campaign' };
       const c = await gateway.fetchCampaign(serviceSid, campaignSid);
-      const checks = Number(rec.status['campaignChecks'] ?? 0);
-      await ctx.ledger.setStatus(customerId, { campaign: c.campaignStatus ?? '', campaignChecks: String(checks + 1) });
+      const checks = rec.status.campaignChecks ?? 0;
+      await ctx.ledger.setStatus(customerId, { campaign: c.campaignStatus ?? '', campaignChecks: checks + 1 });
       if (c.campaignStatus === 'FAILED') {
         // The verdict is the campaign's: record it there, so a redrive resubmits the campaign.
         if (rec.stage !== 'campaign') await ctx.ledger.transition(customerId, 'campaign', 'completed', `campaign ${campaignSid} FAILED`, { watchAt: ctx.now() + settings.sweepIntervalMs });

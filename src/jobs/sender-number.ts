@@ -50,7 +50,7 @@ export async function senderNumber(ctx: StageContext): Promise<StageOutcome<neve
     how = `bought number ${wanted}`;
   } else {
     const at = nextCheck(ctx.settings, ctx.now(), 0);
-    await ctx.ledger.setStatus(customerId, { senderNumber: 'missing', campaignChecks: '0' });
+    await ctx.ledger.setStatus(customerId, { senderNumber: 'missing', campaignChecks: 0 });
     await ctx.ledger.transition(customerId, STAGE, 'completed', `campaign submitted${campaignStatus}; no sender number: the customer cannot send until one is on its Messaging Service`, {
       watchAt: at,
       reason: `no sender number: the row has no sender_number and BUY_SENDER_NUMBERS is off, so Messaging Service ${serviceSid} has no number to send from`,
@@ -73,7 +73,7 @@ export async function senderNumber(ctx: StageContext): Promise<StageOutcome<neve
     }
     await addToService(ctx, serviceSid, wanted, how);
   }
-  await ctx.ledger.setStatus(customerId, { senderNumber: wanted, campaignChecks: '0' });
+  await ctx.ledger.setStatus(customerId, { senderNumber: wanted, campaignChecks: 0 });
   const at = nextCheck(ctx.settings, ctx.now(), 0);
   await ctx.ledger.transition(customerId, STAGE, 'completed', `${how} on Messaging Service ${serviceSid}; campaign submitted${campaignStatus}; waiting for campaign vetting`, { watchAt: at });
   return { kind: 'watch', at };

@@ -1,4 +1,5 @@
-import { STATES, type CustomerState, type Ledger } from './ledger.js';
+import type { Ledger } from './ledger.js';
+import { STATES, type CustomerState } from './states.js';
 import type { FeeTotals } from './fees.js';
 import { campaignNotUpdatedAction } from '../reports/actions.js';
 
@@ -40,7 +41,7 @@ export async function batchStatus(ledger: Ledger, batch: string): Promise<BatchS
     const recs = await ledger.getMany(ids);
     recs.forEach((r, i) => {
       if (!r) return;
-      customers.push({ customerId: ids[i]!, row: r.row, stage: r.stage, state: r.state, reason: r.reason, action: r.action ?? campaignNotUpdatedAction(ids[i]!, r.status), sids: { ...r.sids }, twilio: twilioStatuses(r.status), updatedAt: r.updatedAt });
+      customers.push({ customerId: ids[i]!, row: r.row, stage: r.stage, state: r.state, reason: r.reason, action: r.action ?? campaignNotUpdatedAction(ids[i]!, r.status), sids: { ...r.sids }, twilio: twilioStatuses(r.rawStatus), updatedAt: r.updatedAt });
     });
     if (ids.length < 1000) break;
   }

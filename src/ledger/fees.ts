@@ -1,6 +1,7 @@
-import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import type { LedgerKeys } from './keys.js';
+import type { ScriptedRedis } from './scripts.js';
 
 /**
  * Twilio's fees, as the ledger records them: one entry per real submission (brand submission or
@@ -67,47 +68,25 @@ export function describeTotals(t: FeeTotals): string {
   return `${usd(t.cents)} (${parts.join(', ')}${mock ? `; ${mock} of them mock, free` : ''})`;
 }
 
-/**
- * KEYS: customer fees hash, batch totals hash, global totals hash.
- * ARGV: entry key, entry JSON, kind, cents, mock ('1'/'0'). Returns 1 when recorded, 0 when the key was already there.
- */
-const RECORD_FEE = `
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-for i = 2, 3 do
-  redis.call('HINCRBY', KEYS[i], 'cents', tonumber(ARGV[4]))
-  redis.call('HINCRBY', KEYS[i], ARGV[3] .. ':cents', tonumber(ARGV[4]))
-  redis.call('HINCRBY', KEYS[i], ARGV[3] .. ':count', 1)
-  if ARGV[5] == '1' then redis.call('HINCRBY', KEYS[i], ARGV[3] .. ':mock', 1) end
-end
-return 1
-`;
 
-type RedisLike = Redis | Cluster;
-type WithFeeScript = RedisLike & { a2pRecordFee(k1: string, k2: string, k3: string, ...argv: string[]): Promise<number> };
-
+/** Entries and totals (lua/recordFee-3.lua moves them together). */
 export class FeeLedger {
-  private readonly redis: WithFeeScript;
-
   constructor(
-    redis: RedisLike,
-    /** Key builder of the ledger: every key under its prefix (one Cluster slot with the customer's record). */
-    private readonly k: (...parts: string[]) => string,
-  ) {
-    const r = redis as WithFeeScript;
-    if (typeof r.a2pRecordFee !== 'function') r.defineCommand('a2pRecordFee', { numberOfKeys: 3, lua: RECORD_FEE });
-    this.redis = r;
-  }
+    private readonly redis: ScriptedRedis,
+    /** The ledger's keys: fees sit in one Cluster slot with the customer's record. */
+    private readonly keys: LedgerKeys,
+  ) {}
 
   private customerKey(customerId: string): string {
-    return this.k('customer', customerId, 'fees');
+    return this.keys.customerFees(customerId);
   }
 
   private batchKey(batchId: string): string {
-    return this.k('batch', batchId, 'fees');
+    return this.keys.batchFees(batchId);
   }
 
   private globalKey(): string {
-    return this.k('fees');
+    return this.keys.fees();
   }
 
   /**

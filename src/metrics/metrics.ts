@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Worker } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { STATES, type Ledger } from '../ledger/ledger.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { STATES } from '../ledger/states.js';
 import { FEE_KINDS, type FeeTotals } from '../ledger/fees.js';
 import type { CallInfo } from '../twilio/client.js';
 import { QUEUE_NAMES, type Queues } from '../workers/queues.js';

@@ -134,7 +134,7 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
 
   const flush = async (chunk: { row: number; customer: AnyCustomer }[]) => {
     if (chunk.length === 0) return;
-    const firstRows = await deps.ledger.firstRows(runId, chunk.map(({ row, customer }) => ({ id: customer.customerId, row })));
+    const firstRows = await deps.ledger.ingestScratch.firstRows(runId, chunk.map(({ row, customer }) => ({ id: customer.customerId, row })));
     const fresh: { row: number; customer: AnyCustomer }[] = [];
     chunk.forEach((c, i) => {
       const firstRow = firstRows[i];
@@ -253,7 +253,7 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
   } finally {
     input.destroy();
     await inFlight.catch(() => undefined);
-    if (!dryRun) await deps.ledger.endRun(runId).catch(() => undefined);
+    if (!dryRun) await deps.ledger.ingestScratch.endRun(runId).catch(() => undefined);
   }
   report.rejected.sort((a, b) => a.row - b.row);
   if (!dryRun) await deps.ledger.setInvalidRows(batch, report.rejected);

@@ -1,5 +1,6 @@
 import { FIRST_STAGE, isStageName, type StageName } from '../jobs/registry.js';
-import { REDRIVABLE_STATES, isBusiness, type AnyCustomer, type CustomerRecord, type CustomerState, type Ledger } from '../ledger/ledger.js';
+import { isBusiness, type AnyCustomer, type CustomerRecord, type Ledger } from '../ledger/ledger.js';
+import { REDRIVABLE_STATES, type CustomerState } from '../ledger/states.js';
 import { DEFAULT_FEES, usd, type FeeSchedule } from '../ledger/fees.js';
 import type { Logger } from '../log.js';
 import { stageJobId, type Queues } from '../workers/queues.js';
@@ -81,11 +82,11 @@ export async function redriveCustomer(
   }
   if (rec.state === 'expired') {
     // A new 30-day window for the customer to answer; re-sends stay at most one per OTP_RESEND_MS.
-    await deps.ledger.setStatus(customerId, { otpWindowFrom: String(Date.now()), otpChecks: '0' });
+    await deps.ledger.setStatus(customerId, { otpWindowFrom: Date.now(), otpChecks: 0 });
   }
-  if (opts.recreateCampaign) {
+  if (opts.recreateCampaign && rec.sids.campaign) {
     // Before the stage job exists: the campaign stage of this generation deletes exactly this campaign.
-    await deps.ledger.setStatus(customerId, { recreateCampaign: `${res.gen}:${rec.sids.campaign}` });
+    await deps.ledger.setStatus(customerId, { recreateCampaign: { gen: res.gen, sid: rec.sids.campaign } });
   }
   // The dead letter lists who needs attention now; this customer no longer does.
   await deps.queues['dead-letter'].remove(stageJobId('dead-letter', customerId, rec.gen)).catch(() => 0);
@@ -140,7 +141,7 @@ export async function resubmissionCost(ledger: Ledger, ids: string[], fees: FeeS
   for (let i = 0; i < ids.length; i += 500) {
     for (const rec of await ledger.getMany(ids.slice(i, i + 500))) {
       if (!rec) continue;
-      const mock = rec.status['brandMock'] === '1';
+      const mock = rec.status.brandMock === true;
       const charge = (cents: number) => {
         if (mock) out.mock += 1;
         else out.cents += cents;
@@ -188,7 +189,7 @@ export async function customersWithCampaignNotUpdated(ledger: Ledger, batch: str
   const out: string[] = [];
   for (let offset = 0; ; offset += 1000) {
     const ids = await ledger.batchCustomerIds(batch, offset, 1000);
-    for (const rec of await ledger.getMany(ids)) if (rec?.status['campaignNotUpdated'] && !cannotRecreate(rec)) out.push(rec.customerId);
+    for (const rec of await ledger.getMany(ids)) if (rec?.status.campaignNotUpdated?.length && !cannotRecreate(rec)) out.push(rec.customerId);
     if (ids.length < 1000) return out;
   }
 }

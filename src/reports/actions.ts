@@ -1,4 +1,5 @@
-import type { CustomerState } from '../ledger/ledger.js';
+import type { CustomerState } from '../ledger/states.js';
+import type { StatusFields } from '../ledger/status-fields.js';
 
 /**
  * What an operator should do about a customer, from its state, stage and reason.
@@ -221,8 +222,8 @@ export const SENDER_ACTIONS = {
  * A customer whose corrected campaign holds fields Twilio could not update in place (the campaign
  * stage notes them in `status.campaignNotUpdated`): how to apply them, at the price of a new vetting.
  */
-export function campaignNotUpdatedAction(customerId: string, status: Record<string, string>): string | null {
-  const fields = status['campaignNotUpdated'];
-  if (!fields) return null;
-  return `${fields.split(',').join(', ')} changed, but Twilio cannot update ${fields.includes(',') ? 'these fields' : 'this field'} on an existing campaign: to apply, delete and create the campaign again with \`a2p-onboard redrive --recreate-campaign --customer ${customerId}\` (a new campaign vetting fee; the customer cannot send until it is vetted)`;
+export function campaignNotUpdatedAction(customerId: string, status: Pick<StatusFields, 'campaignNotUpdated'>): string | null {
+  const fields = status.campaignNotUpdated ?? [];
+  if (!fields.length) return null;
+  return `${fields.join(', ')} changed, but Twilio cannot update ${fields.length > 1 ? 'these fields' : 'this field'} on an existing campaign: to apply, delete and create the campaign again with \`a2p-onboard redrive --recreate-campaign --customer ${customerId}\` (a new campaign vetting fee; the customer cannot send until it is vetted)`;
 }

@@ -1,5 +1,7 @@
-import { emptyCounts, type StageStateCount } from '../ledger/batch-index.js';
-import { STATES, type CustomerState, type Ledger, type SidName } from '../ledger/ledger.js';
+import type { StageStateCount } from '../ledger/batch-index.js';
+import { emptyCounts } from '../ledger/states.js';
+import type { Ledger, SidName } from '../ledger/ledger.js';
+import { STATES, type CustomerState } from '../ledger/states.js';
 import { campaignNotUpdatedAction, suggestAction } from './actions.js';
 import { sumEntries, type FeeTotals } from '../ledger/fees.js';
 
@@ -77,7 +79,7 @@ async function accepted(ledger: Ledger, batchId: string, ids: string[]): Promise
       action: r.action ?? campaignNotUpdatedAction(r.customerId, r.status) ?? suggestAction({ state: r.state, stage: r.stage, reason: r.reason, details: r.details, customerId: r.customerId, batchId, flow: r.flow }),
       details: r.details,
       sids: r.sids,
-      status: r.status,
+      status: r.rawStatus,
       createdAt: r.createdAt || null,
       updatedAt: r.updatedAt || null,
       fees: sumEntries(fees[i] ?? []),

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { SID_NAMES, type CustomerState, type Ledger, type SidName } from '../ledger/ledger.js';
+import { SID_NAMES, type Ledger, type SidName } from '../ledger/ledger.js';
+import type { CustomerState } from '../ledger/states.js';
 import { allCustomers, type BatchCustomer } from './batch-view.js';
 import { FEE_KINDS } from '../ledger/fees.js';
 

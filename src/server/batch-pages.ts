@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { maskEmail } from '../customers/email.js';
 import { maskPhone } from '../customers/phone.js';
 import { STAGE_NAMES, isStageName } from '../jobs/registry.js';
-import { STATES, type CustomerRecord, type CustomerState, type Ledger } from '../ledger/ledger.js';
+import type { CustomerRecord, Ledger } from '../ledger/ledger.js';
+import { STATES, type CustomerState } from '../ledger/states.js';
 import { scrubText } from '../log.js';
 import { campaignNotUpdatedAction, errorCodes, suggestAction } from '../reports/actions.js';
 import { batchSummary, customersPage, filteredTotal, isCustomerState, listBatchSummaries, type BatchCustomer, type BatchSummary } from '../reports/batch-view.js';
@@ -267,7 +268,7 @@ function customerPage(rec: CustomerRecord, data: Awaited<ReturnType<Ledger['getC
 <dt>address</dt><dd>*** ${data.region}, ${data.isoCountry}</dd><dt>vertical</dt><dd>${data.vertical ?? ''}</dd></dl>
 <p class="muted">Personal data is masked here as in the logs; the full record is in the CSV you ingested.</p>`
     : html`<p class="muted">The customer's data could not be read.</p>`;
-  const statuses = Object.entries(rec.status);
+  const statuses = Object.entries(rec.rawStatus);
   return html`<p><a href="/batches">Batches</a> / <a href="/batches/${encodeURIComponent(rec.batchId)}">${rec.batchId}</a> /</p>
 <h1>Customer ${rec.customerId} ${badge(rec.state)}</h1>
 <div class="card"><dl class="kv"><dt>batch</dt><dd><a href="/batches/${encodeURIComponent(rec.batchId)}">${rec.batchId}</a>, row ${rec.row}</dd><dt>stage</dt><dd>${rec.stage}</dd>

@@ -1,7 +1,9 @@
 import express, { type Request, type Response } from 'express';
 import twilio from 'twilio';
 import { z } from 'zod';
-import { SETTLED_STATES, type Ledger } from '../ledger/ledger.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { SETTLED_STATES } from '../ledger/states.js';
+import { bundleField, type StatusPatch } from '../ledger/status-fields.js';
 import type { Logger } from '../log.js';
 import { RECHECK, recheckJobId, type Queues } from '../workers/queues.js';
 
@@ -80,8 +82,8 @@ async function handle(opts: StatusWebhookOptions, req: Request, res: Response): 
     return;
   }
   const log = opts.log.child({ customerId: rec.customerId, batch: rec.batchId, bundleSid: ev.BundleSid });
-  const fields: Record<string, string> = { [kind]: ev.Status, [`${kind}CallbackAt`]: new Date().toISOString() };
-  if (ev.FailureReason) fields[`${kind}FailureReason`] = ev.FailureReason;
+  const fields: StatusPatch = { [kind]: ev.Status, [bundleField(kind, 'CallbackAt')]: new Date().toISOString() };
+  if (ev.FailureReason) fields[bundleField(kind, 'FailureReason')] = ev.FailureReason;
   await opts.ledger.setStatus(rec.customerId, fields);
   if (!SETTLED_STATES.includes(rec.state) && (ev.Status === 'twilio-rejected' || ev.Status === 'twilio-approved')) {
     // One re-check per customer, generation and event: a second delivery of the same event is a no-op.

@@ -135,7 +135,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { onCall?
     const ledger = new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config), createLeaseMs: config.TWILIO_TIMEOUT_MS + 10_000 });
     // On every (re)connect: did Redis restart, possibly losing its last second of writes?
     const noteRun = () =>
-      ledger.noteRedisRun(config.LOOKUP_AFTER_RESTART_MS).then(
+      ledger.restartWindow.noteRedisRun(config.LOOKUP_AFTER_RESTART_MS).then(
         (restarted) => {
           if (restarted) {
             log.warn(

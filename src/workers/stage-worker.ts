@@ -3,7 +3,7 @@ import { CreateInProgressError } from '../jobs/ensure.js';
 import type { StageContext } from '../jobs/outcome.js';
 import { recheck } from '../jobs/recheck.js';
 import { stageDef, type StageDef, type StageName } from '../jobs/registry.js';
-import { SETTLED_STATES } from '../ledger/ledger.js';
+import { SETTLED_STATES } from '../ledger/states.js';
 import { BudgetExhaustedError, withBudgetPriority } from '../twilio/budget.js';
 import { AuthError, RateLimitedError, RejectedError, TransientError } from '../twilio/errors.js';
 import { applyOutcome, deadLetter } from './outcomes.js';

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { StageContext } from '../jobs/outcome.js';
 import { recheck } from '../jobs/recheck.js';
-import { WATCHED_STATES, type CustomerState } from '../ledger/ledger.js';
+import { WATCHED_STATES, type CustomerState } from '../ledger/states.js';
 import { RejectedError } from '../twilio/errors.js';
 import { applyOutcome, deadLetter } from './outcomes.js';
 import { RECHECK, SWEEP, recheckJobId } from './queues.js';
