@@ -162,7 +162,7 @@ export function describeEvaluation(e: Evaluation): string {
     if (r['passed'] === true) continue;
     const name = str(r['requirement_friendly_name']) ?? str(r['requirement_name']) ?? str(r['friendly_name']) ?? 'requirement';
     const why = str(r['failure_reason']) ?? 'not satisfied';
-    const code = r['error_code'] ? ` (error ${String(r['error_code'])})` : '';
+    const code = codeText(r['error_code']) ? ` (error ${codeText(r['error_code'])})` : '';
     const invalid = Array.isArray(r['invalid'])
       ? (r['invalid'] as unknown[])
           .map((i) => (i && typeof i === 'object' ? str((i as Record<string, unknown>)['object_field']) : null))
@@ -181,9 +181,9 @@ export function describeErrors(errors: unknown[]): string {
       if (e && typeof e === 'object') {
         const o = e as Record<string, unknown>;
         const msg = str(o['message']) ?? str(o['failure_reason']) ?? str(o['description']) ?? str(o['detail']) ?? JSON.stringify(o);
-        const code = o['code'] ?? o['error_code'];
+        const code = codeText(o['code'] ?? o['error_code']);
         const fields = Array.isArray(o['fields']) && o['fields'].length ? ` [fields: ${(o['fields'] as unknown[]).map(String).join(', ')}]` : '';
-        return `${code ? `${msg} (error ${String(code)})` : msg}${fields}`;
+        return `${code ? `${msg} (error ${code})` : msg}${fields}`;
       }
       return String(e);
     })
@@ -192,4 +192,9 @@ export function describeErrors(errors: unknown[]): string {
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+/** An error code as Twilio sends it (a number, or a string like "22215"); anything else is no code. */
+function codeText(v: unknown): string | null {
+  return typeof v === 'number' || (typeof v === 'string' && v !== '') ? String(v) : null;
 }

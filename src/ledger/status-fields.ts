@@ -129,7 +129,7 @@ export function parseStatus(raw: Readonly<Record<string, string>>): StatusFields
     const res = STATUS_FIELDS[name].safeDecode(value);
     if (res.success) out[name] = res.data;
   }
-  return out as StatusFields;
+  return out;
 }
 
 /** The stored strings of a patch. A name not in the table is a programming error: it throws rather than write an undeclared field. */

@@ -54,7 +54,7 @@ export function startWorkers(rt: Runtime): WorkerPool {
   void schedule();
   // The scheduler lives in Redis: if its key is lost (a Redis restored from an older state, queues
   // wiped), nothing would sweep again until a worker restarts. Upserting it again is idempotent.
-  const reschedule = setInterval(schedule, Math.min(Math.max(rt.config.SWEEP_INTERVAL_MS, 1_000) * 5, 300_000));
+  const reschedule = setInterval(() => void schedule(), Math.min(Math.max(rt.config.SWEEP_INTERVAL_MS, 1_000) * 5, 300_000));
   reschedule.unref();
 
   return {
