@@ -98,7 +98,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     config,
     redis,
     queues,
-    ledger: new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config) }),
+    ledger: new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config), lookupAfterRestartMs: config.LOOKUP_AFTER_RESTART_MS }),
     gateway,
     log,
     settings: stageSettings(config, isvPrimaryProfileSid),

@@ -41,6 +41,29 @@ describe('Redis restarts', () => {
     }
   });
 
+  it('a create that runs right after a restart, before any reconnect handler noticed it, still looks first', async () => {
+    const redis = createRedis(await testRedisUrl());
+    const prefix = testPrefix();
+    try {
+      const ledger = new Ledger(redis, prefix, { lookupAfterRestartMs: 60_000 });
+      assert.equal(await ledger.restartWindow.noteRedisRun(), false);
+      let created = 0;
+      const ctx = { customerId: 'r3', gen: 1, ledger, gateway: {} as TwilioGateway, settings: {} as StageContext['settings'], log: silentLog, now: Date.now } satisfies StageContext;
+      const existing = 'PN' + 'e'.repeat(32);
+      // Redis restarted (another run id) and lost a bought number's intent and SID; nothing has called
+      // noteRedisRun since (ioredis sends the commands queued while offline before the 'ready' handler's).
+      await redis.set(`${prefix}:ledger:redis-run-id`, 'f'.repeat(40));
+      const sid = await ensure(ctx, 'sender-number', 'senderNumber', async () => `PN${String(++created).padStart(32, '0')}`, async () => existing);
+      assert.equal(sid, existing, 'found, not bought again');
+      assert.equal(created, 0);
+      assert.equal(await ledger.restartWindow.lookupFirst(), true, 'and the window is open for the creates after it');
+    } finally {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+    }
+  });
+
   it('in a restart window, creates look in one listing of the account instead of paging it each time; a recorded intent still searches afresh', async () => {
     const stack = await startStack({ workers: false });
     try {

@@ -1,7 +1,7 @@
 import { maskPhone } from '../customers/phone.js';
 import type { Customer } from '../customers/customer.js';
 import { SENDER_ACTIONS } from '../reports/actions.js';
-import { RejectedError } from '../twilio/errors.js';
+import { RejectedError, TransientError } from '../twilio/errors.js';
 import { ensure } from './ensure.js';
 import { friendlyName } from './friendly-name.js';
 import { nextCheck } from './settings.js';
@@ -98,8 +98,10 @@ async function addToService(ctx: StageContext, serviceSid: string, wanted: strin
 
 /**
  * One local, SMS-capable number near the customer: its phone's area code, else its state or province
- * (`InRegion`), else anywhere in its country. A number offered a moment ago may be sold by the time it
- * is bought: the next offer is tried. Only a refusal moves on; a lost answer is left to ensure().
+ * (`InRegion`), else anywhere in its country. Every worker buying at once is offered the same first
+ * numbers, so each tries a few offers picked at random from the page; a refusal (sold meanwhile) moves
+ * on to the next. Only when no search offers anything is the customer failed: offers that were all
+ * sold under us are a race, retried later. A lost answer is left to ensure().
  */
 async function buyNumber(ctx: StageContext, c: Customer, name: string): Promise<string> {
   const areaCode = /^\+1(\d{3})\d{7}$/.exec(c.phoneNumber)?.[1];
@@ -111,7 +113,7 @@ async function buyNumber(ctx: StageContext, c: Customer, name: string): Promise<
   const refusals: string[] = [];
   for (const s of searches) {
     const offers = await ctx.gateway.listAvailableLocalNumbers(c.isoCountry, s.filter);
-    for (const offer of offers.slice(0, 3)) {
+    for (const offer of pickSome(offers, BUY_TRIES_PER_SEARCH)) {
       try {
         const sid = await ctx.gateway.buyPhoneNumber({ phoneNumber: offer.phoneNumber, friendlyName: name });
         ctx.log.info({ customerId: c.customerId, sid, near: s.what }, 'bought a sender number');
@@ -122,10 +124,23 @@ async function buyNumber(ctx: StageContext, c: Customer, name: string): Promise<
       }
     }
   }
-  throw new RejectedError(
-    `no SMS-capable local number could be bought for ${c.isoCountry} (searched ${searches.map((s) => s.what).join(', then ')})${refusals.length ? `: ${refusals.slice(-1)[0]}` : ''}`,
-    { action: SENDER_ACTIONS.noneToBuy },
-  );
+  const searched = searches.map((s) => s.what).join(', then ');
+  if (refusals.length) {
+    throw new TransientError(`every number offered for ${c.isoCountry} (searched ${searched}) was sold before it could be bought (${refusals.slice(-1)[0]}); trying again later`);
+  }
+  throw new RejectedError(`no SMS-capable local number could be bought for ${c.isoCountry} (searched ${searched})`, { action: SENDER_ACTIONS.noneToBuy });
+}
+
+const BUY_TRIES_PER_SEARCH = 3;
+
+/** Up to `n` of `items` in random order, so buyers offered the same page spread over it. */
+function pickSome<T>(items: readonly T[], n: number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy.slice(0, n);
 }
 
 /** The action with the customer's id in the commands it names. */

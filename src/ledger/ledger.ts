@@ -104,6 +104,8 @@ export interface LedgerOptions {
   watchDelayMs?: number;
   /** How long a try may hold a create's lease (leases.claim): longer than one Twilio call can take. */
   createLeaseMs?: number;
+  /** How long every create looks for an existing resource first once a Redis restart is noticed (LOOKUP_AFTER_RESTART_MS). */
+  lookupAfterRestartMs?: number;
 }
 
 export type NewGenerationResult =
@@ -152,7 +154,7 @@ export class Ledger {
     this.index = new BatchIndex(this.redis, this.keys);
     this.fees = new FeeLedger(this.redis, this.keys);
     this.leases = new CreateLeases(this.redis, this.keys, this.createLeaseMs);
-    this.restartWindow = new RestartWindow(this.redis, this.keys);
+    this.restartWindow = new RestartWindow(this.redis, this.keys, options.lookupAfterRestartMs ?? 3_600_000);
     this.ingestScratch = new IngestScratch(this.redis, this.keys);
   }
 

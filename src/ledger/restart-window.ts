@@ -11,14 +11,17 @@ export class RestartWindow {
   constructor(
     private readonly redis: ScriptedRedis,
     private readonly keys: LedgerKeys,
+    /** How long creates look first after a restart is noticed (LOOKUP_AFTER_RESTART_MS). */
+    private readonly windowMs: number,
   ) {}
 
   /**
    * Note which Redis server process holds the ledger (its run_id). When it changed since the last
    * look, open the window for `windowMs`. Returns true when a restart was noticed.
    */
-  async noteRedisRun(windowMs: number, now = Date.now()): Promise<boolean> {
-    return (await this.redis.a2pNoteRedisRun(this.keys.redisRunId(), this.keys.lookupFirstUntil(), String(now + windowMs))) === 1;
+  async noteRedisRun(windowMs = this.windowMs, now = Date.now()): Promise<boolean> {
+    const [changed] = await this.look(windowMs, now);
+    return changed;
   }
 
   /** True while creates must look for an existing resource first. */
@@ -26,9 +29,19 @@ export class RestartWindow {
     return (await this.lookupWindow(now)) !== null;
   }
 
-  /** While creates must look first, the window's id (one per noticed restart); otherwise null. */
+  /**
+   * While creates must look first, the window's id (one per noticed restart); otherwise null. It
+   * notes the run id in the same script: a create that runs right after a restart, before the
+   * runtime's reconnect handler noted it (ioredis sends the commands queued while offline first),
+   * still opens the window and looks first instead of creating a second resource.
+   */
   async lookupWindow(now = Date.now()): Promise<string | null> {
-    const until = await this.redis.get(this.keys.lookupFirstUntil());
-    return until !== null && Number(until) > now ? until : null;
+    const [, window] = await this.look(this.windowMs, now);
+    return window;
+  }
+
+  private async look(windowMs: number, now: number): Promise<[boolean, string | null]> {
+    const [changed, window] = await this.redis.a2pNoteRedisRun(this.keys.redisRunId(), this.keys.lookupFirstUntil(), String(now + windowMs), String(now));
+    return [changed === 1, window ?? null];
   }
 }

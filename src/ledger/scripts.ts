@@ -20,7 +20,8 @@ export interface ScriptResults {
   newGeneration: string[];
   firstRows: number[];
   releaseLease: number;
-  noteRedisRun: number;
+  /** [1 when Redis restarted since the last look, else 0; the open window's end (its id) or null]. */
+  noteRedisRun: [number, string | null];
   indexMove: number;
   recordFee: number;
 }

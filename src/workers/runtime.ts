@@ -132,10 +132,10 @@ export async function createRuntime(config: Config, log: Logger, opts: { onCall?
     const stopPolicyRefresh = policies.refreshEvery(usedPolicies(settings), log);
     const queues = createQueues(redis, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
     // A create's lease outlives the longest call: a budget wait (at most 5 s) plus the HTTP timeout.
-    const ledger = new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config), createLeaseMs: config.TWILIO_TIMEOUT_MS + 10_000 });
+    const ledger = new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config), createLeaseMs: config.TWILIO_TIMEOUT_MS + 10_000, lookupAfterRestartMs: config.LOOKUP_AFTER_RESTART_MS });
     // On every (re)connect: did Redis restart, possibly losing its last second of writes?
     const noteRun = () =>
-      ledger.restartWindow.noteRedisRun(config.LOOKUP_AFTER_RESTART_MS).then(
+      ledger.restartWindow.noteRedisRun().then(
         (restarted) => {
           if (restarted) {
             log.warn(
