@@ -5,16 +5,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../src/config.js';
-import { Ledger, type CustomerRecord } from '../src/ledger/ledger.js';
+import type { CustomerRecord, Ledger } from '../src/ledger/ledger.js';
 import type { CustomerState } from '../src/ledger/states.js';
 import { createLogger, type Logger } from '../src/log.js';
 import { startLocalRedis, type LocalRedis } from '../src/local-redis.js';
-import { createRedis } from '../src/redis.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/index.js';
 import type { TwilioGateway } from '../src/twilio/gateway.js';
 import { startWorkers, type WorkerPool } from '../src/workers/index.js';
-import { closeQueues, createQueues } from '../src/workers/queues.js';
-import { createGateway, resolvePrimaryProfile, stageSettings, watchDelay, type Runtime } from '../src/workers/runtime.js';
+import { createRuntime, type Runtime } from '../src/workers/runtime.js';
 import { HEADER, TEMPLATE, csvLine, customerFields } from '../fixtures/customers.js';
 import { FAST_SANDBOX } from '../fixtures/sandbox.js';
 
@@ -89,23 +87,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
   );
   const log = opts.log ?? silentLog;
-  const redis = createRedis(config.REDIS_URL);
-  const base = createGateway(config, redis);
-  const gateway = opts.wrapGateway ? opts.wrapGateway(base) : base;
-  const isvPrimaryProfileSid = await resolvePrimaryProfile(config, base);
-  const queues = createQueues(redis, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
-  const rt: Runtime = {
-    config,
-    redis,
-    queues,
-    ledger: new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config), lookupAfterRestartMs: config.LOOKUP_AFTER_RESTART_MS }),
-    gateway,
-    log,
-    settings: stageSettings(config, isvPrimaryProfileSid),
-    async close() {
-      await closeQueues(queues);
-    },
-  };
+  // The runtime as `a2p-onboard worker` builds it: credentials and primary profile checked, policies primed.
+  const rt = await createRuntime(config, log, opts.wrapGateway ? { wrapGateway: opts.wrapGateway } : {});
   const stack: Stack = {
     sandbox,
     config,
@@ -117,11 +100,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     async close() {
       await stack.pool?.close(2_000);
+      // Remove this test's keys, then close the runtime (queues, policy refresh, its Redis connection).
+      const keys = await rt.redis.keys(`${config.QUEUE_PREFIX}*`);
+      for (let i = 0; i < keys.length; i += 500) await rt.redis.del(...keys.slice(i, i + 500));
       await rt.close();
-      // Remove this test's keys.
-      const keys = await redis.keys(`${config.QUEUE_PREFIX}*`);
-      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-      await redis.quit();
       await sandbox.close();
     },
   };

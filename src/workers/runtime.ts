@@ -115,13 +115,21 @@ export async function retryTransient<T>(log: Logger, what: string, fn: () => Pro
   }
 }
 
-export async function createRuntime(config: Config, log: Logger, opts: { onCall?: (info: CallInfo) => void } = {}): Promise<Runtime> {
+export interface RuntimeOptions {
+  /** Sees every Twilio call (metrics). */
+  onCall?: (info: CallInfo) => void;
+  /** Wraps the gateway the stages use (fault injection in tests and reliability runs); start-up checks use the plain one. */
+  wrapGateway?: (gateway: TwilioGateway) => TwilioGateway;
+}
+
+export async function createRuntime(config: Config, log: Logger, opts: RuntimeOptions = {}): Promise<Runtime> {
   const redis = connectRedis(config.REDIS_URL);
   try {
-    const gateway = createGateway(config, redis, opts.onCall);
+    const base = createGateway(config, redis, opts.onCall);
+    const gateway = opts.wrapGateway ? opts.wrapGateway(base) : base;
     const primary = await retryTransient(log, 'start-up checks', async () => {
-      await gateway.checkCredentials();
-      return resolvePrimaryProfile(config, gateway);
+      await base.checkCredentials();
+      return resolvePrimaryProfile(config, base);
     });
     const settings = stageSettings(config, primary);
     // Every policy the stages use, fetched once at start, then again every POLICY_REFRESH_MS (and
