@@ -310,7 +310,8 @@ describe('business pipeline against the sandbox', () => {
   it('a requirement the pipeline does not fill is logged once and left to Twilio\'s evaluation, which decides', async () => {
     const lines: string[] = [];
     const log = createLogger('warn', new Writable({ write: (c: Buffer, _e, cb) => { lines.push(c.toString()); cb(); } }));
-    const stack = await startStack({ log });
+    // Every check reads the policy afresh (the worker primed its copy at start, before the change below).
+    const stack = await startStack({ log, env: { POLICY_REFRESH_MS: '0' } });
     try {
       // Twilio's SHAKEN/STIR policy now also wants an end user a2p-onboard does not create.
       const current = (await admin(stack, 'GET', `/_sandbox/policies/${POLICY_SHAKEN_STIR}`)).body as { requirements: Record<string, unknown> };
