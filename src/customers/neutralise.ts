@@ -11,11 +11,6 @@ export function neutralise(value: string): string {
   return FORMULA_START.test(value) ? `'${value}` : value;
 }
 
-/** The same for a value that may not be a string (numbers and null pass unchanged). */
-export function neutraliseCell<T>(value: T): T | string {
-  return typeof value === 'string' ? neutralise(value) : value;
-}
-
 /**
  * Text from a CSV echoed to a terminal: control characters (ESC sequences could recolour or
  * rewrite the operator's screen, CR could hide the start of a line) are shown escaped instead.

@@ -12,10 +12,6 @@ export function newSid(prefix: SidPrefix): string {
   return prefix + randomBytes(16).toString('hex');
 }
 
-export function sidPattern(prefix: string): RegExp {
-  return new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
-}
-
 export type BundleStatus = 'draft' | 'pending-review' | 'in-review' | 'twilio-rejected' | 'twilio-approved';
 export type BundleKind = 'customerProfile' | 'trustProduct';
 
