@@ -3,17 +3,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { printIngest, printStatus, statusJson } from './commands/print.js';
 import { ingestProgress } from './commands/progress.js';
-import { ReportInputError, runReport } from './commands/report.js';
+import { runReport } from './commands/report.js';
 import { waitForBatch } from './commands/wait.js';
 import { ConfigError, describedSettings, loadConfig } from './config.js';
 import { COLUMNS } from './customers/columns.js';
-import { CsvFileError, TemplateError } from './customers/errors.js';
 import { printable } from './customers/neutralise.js';
 import { batchStatus } from './ledger/batch-status.js';
 import { Ledger } from './ledger/ledger.js';
 import { createLogger } from './log.js';
 import { newRegistry, registerTwilioMetrics, registerWorkerMetrics, startMetricsServer } from './metrics/metrics.js';
-import { RedisNotFoundError } from './local-redis.js';
 import { ingestFile } from './producers/ingest.js';
 import { checkRedisVersion, connectRedis, type RedisClient } from './redis.js';
 import { sandboxOptionsFromEnv, startSandbox } from './sandbox/index.js';
@@ -29,6 +27,7 @@ import { feeSchedule } from './ledger/fees.js';
 import { updateTargets } from './producers/ingest.js';
 import { STAGE_NAMES, isStageName } from './jobs/registry.js';
 import { STATUS_WEBHOOK_PATH } from './server/webhook.js';
+import { InputError } from './errors.js';
 
 /** Exit statuses: 0 ok, 1 runtime failure, 2 bad input or settings, 3 `wait` timed out. */
 const EXIT_INPUT = 2;
@@ -352,11 +351,11 @@ program
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof CsvFileError || err instanceof ReportInputError || err instanceof TemplateError || err instanceof ConfigError || err instanceof RedisNotFoundError) {
+  if (err instanceof InputError) {
     // The message may quote the file (header names): no terminal escapes, and never a flood.
     const msg = printable(err.message);
     console.error(`a2p-onboard: ${msg.length > 2000 ? `${msg.slice(0, 2000)}…` : msg}`);
-    process.exit(EXIT_INPUT);
+    process.exit(err.exitCode);
   }
   if (err instanceof AuthError) {
     console.error(`a2p-onboard: ${err.message}`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InputError } from './errors.js';
 
 /**
  * Every setting, read from the environment in one place and validated with zod.
@@ -117,7 +118,7 @@ export function hasHashTag(prefix: string): boolean {
 
 export type Config = z.infer<typeof configSchema>;
 
-export class ConfigError extends Error {
+export class ConfigError extends InputError {
   override name = 'ConfigError';
 }
 

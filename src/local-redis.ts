@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { InputError } from './errors.js';
 
 /** A private, throw-away redis-server (demo and tests): loopback, a free port, nothing kept on disk. */
 
@@ -14,7 +15,7 @@ export interface LocalRedis {
   stop(): Promise<void>;
 }
 
-export class RedisNotFoundError extends Error {
+export class RedisNotFoundError extends InputError {
   override name = 'RedisNotFoundError';
   constructor() {
     super(

@@ -4,8 +4,21 @@ import { describe, it } from 'node:test';
 import { printStatus } from '../src/commands/print.js';
 import type { BatchStatus } from '../src/ledger/batch-status.js';
 import { RateLimitedError, RejectedError, TransientError, classifyTwilioError } from '../src/twilio/errors.js';
+import { InputError } from '../src/errors.js';
+import { ConfigError } from '../src/config.js';
+import { CsvFileError, TemplateError } from '../src/customers/errors.js';
+import { ReportInputError } from '../src/commands/report.js';
+import { RedisNotFoundError } from '../src/local-redis.js';
 
 describe('error kinds', () => {
+  it('every kind of unusable input is an InputError carrying exit status 2 (the CLI lists no classes)', () => {
+    for (const err of [new ConfigError('x'), new CsvFileError('x'), new TemplateError('t.json', ['x']), new ReportInputError('x'), new RedisNotFoundError()]) {
+      assert.ok(err instanceof InputError, err.name);
+      assert.equal(err.exitCode, 2, err.name);
+    }
+    assert.ok(!(new RejectedError('x') instanceof InputError), "Twilio's refusals are not the operator's input");
+  });
+
   it('a request twilio-node refuses to send (missing parameter) is not retried', () => {
     const err = classifyTwilioError(new Error('Required parameter "params[\'attributes\']" missing.'), 'update end user', false);
     assert.ok(err instanceof RejectedError);

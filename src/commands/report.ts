@@ -5,6 +5,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { CustomerState } from '../ledger/states.js';
 import { isCustomerState } from '../reports/batch-view.js';
 import { formatOf, writeReport } from '../reports/export.js';
+import { InputError } from '../errors.js';
 
 /**
  * `a2p-onboard report --batch ID --out FILE.csv|FILE.json [--state S]`: the batch report,
@@ -18,7 +19,7 @@ export interface ReportResult {
 }
 
 /** Unknown batch, file type or state: the command exits with status 2, like other input errors. */
-export class ReportInputError extends Error {
+export class ReportInputError extends InputError {
   override name = 'ReportInputError';
 }
 
