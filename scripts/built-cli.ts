@@ -3,7 +3,8 @@
  * reliability runs spawn this instead of `node --import tsx src/cli.ts`, so a child process
  * starts in a fraction of the time (no recompiling of `src/` per process) and runs what ships.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,4 +45,15 @@ export function ensureBuilt(): void {
 export function cliArgs(...args: string[]): string[] {
   ensureBuilt();
   return [CLI_BIN, ...args];
+}
+
+/** Run the built CLI to its exit (stdin not a terminal), without blocking this process: the sandbox may answer from here. */
+export async function runCli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, cliArgs(...args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const [status] = (await once(child, 'exit')) as [number | null];
+  return { status, stdout, stderr };
 }

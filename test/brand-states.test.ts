@@ -8,8 +8,7 @@ import { customersPage } from '../src/reports/batch-view.js';
 import { errorCodes, suggestAction } from '../src/reports/actions.js';
 import { rejectIfRejected } from '../src/jobs/bundle.js';
 import { RejectedError } from '../src/twilio/errors.js';
-import { createTwilioClient } from '../src/twilio/client.js';
-import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, type Stack } from './helpers.js';
+import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, type Stack, twilioClient } from './helpers.js';
 
 /**
  * Issue 12 points 4 and 5, driven through the real pipeline: the sandbox is told how a brand ends
@@ -177,7 +176,7 @@ describe('the 30-day OTP limit counts from the brand registration (issue 12 poin
       const rec = await waitForState(stack.rt.ledger, 'late', ['expired', 'failed', 'live'], 30_000);
       assert.equal(rec.state, 'expired', rec.reason ?? '');
       const created = stack.sandbox.requestLog().find((e) => e.operation === 'brand.create' && e.status < 300)!.at;
-      const client = createTwilioClient({ accountSid: stack.sandbox.options.accountSid, authToken: stack.sandbox.options.authToken, apiBase: stack.sandbox.url });
+      const client = twilioClient(stack);
       const brand = await client.messaging.v1.brandRegistrations(rec.sids.brand!).fetch();
       const history = await stack.rt.ledger.history('late');
       const expiredAt = Date.parse(history.find((h) => h.state === 'expired')!.at);

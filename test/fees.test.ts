@@ -1,34 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { ingestFile } from '../src/producers/ingest.js';
 import { redriveCustomer } from '../src/producers/redrive.js';
 import { batchStatus } from '../src/ledger/batch-status.js';
 import { runReport } from '../src/commands/report.js';
 import { startDashboard } from '../src/server/dashboard.js';
-import { createTwilioClient } from '../src/twilio/client.js';
 import { TransientError } from '../src/twilio/errors.js';
 import { PassThrough } from 'node:stream';
 import { confirmSpend } from '../src/commands/confirm.js';
 import type { TwilioGateway } from '../src/twilio/gateway.js';
-import { TEMPLATE, csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitForState, type Stack } from './helpers.js';
-import { cliArgs } from '../scripts/built-cli.js';
+import { TEMPLATE, csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitForState, type Stack, twilioClient, ingestRows } from './helpers.js';
+import { runCli } from '../scripts/built-cli.js';
 
 after(stopTestRedis);
-
-async function ingest(stack: Stack, rows: string[], opts: { update?: boolean; template?: string; batch?: string } = {}) {
-  return ingestFile(stack.rt, tmpFile('customers.csv', csv(...rows)), {
-    templatePath: opts.template ?? templateFile(),
-    batchId: opts.batch ?? 'b1',
-    update: opts.update ?? false,
-  });
-}
-
-function client(stack: Stack) {
-  return createTwilioClient({ accountSid: stack.sandbox.options.accountSid, authToken: stack.sandbox.options.authToken, apiBase: stack.sandbox.url });
-}
 
 const ops = (stack: Stack, op: string) => stack.sandbox.requestLog().filter((e) => e.operation === op && e.status < 300).length;
 
@@ -43,20 +27,14 @@ async function cli(stack: Stack, ...args: string[]): Promise<{ status: number | 
     TWILIO_API_BASE: stack.sandbox.url,
     LOG_LEVEL: 'silent',
   };
-  const child = spawn(process.execPath, cliArgs(...args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  const [status] = (await once(child, 'exit')) as [number | null];
-  return { status, stdout, stderr };
+  return runCli(env, ...args);
 }
 
 /** A customer whose brand The Campaign Registry refuses (its mobile already used 3 times). */
 async function failedBrand(stack: Stack, id: string, mobile: string): Promise<string> {
   await fetch(`${stack.sandbox.url}/_sandbox/tcr-usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mobile, count: 3 }) });
   const r = row(id, { mobile_phone_number: mobile });
-  await ingest(stack, [r]);
+  await ingestRows(stack, [r]);
   const failed = await waitForState(stack.rt.ledger, id, ['live', 'failed'], 30_000);
   assert.equal(failed.state, 'failed', failed.reason ?? '');
   assert.equal(failed.status['brand'], 'FAILED');
@@ -68,9 +46,9 @@ describe('mock brands (TWILIO_MOCK_BRANDS)', () => {
     for (const mock of [true, false]) {
       const stack = await startStack({ env: { TWILIO_MOCK_BRANDS: String(mock) } });
       try {
-        await ingest(stack, [row(`m1-${mock}`), row(`m2-${mock}`)]);
+        await ingestRows(stack, [row(`m1-${mock}`), row(`m2-${mock}`)]);
         for (const id of [`m1-${mock}`, `m2-${mock}`]) assert.equal((await waitForState(stack.rt.ledger, id, ['live', 'failed'], 30_000)).state, 'live');
-        const brands = await client(stack).messaging.v1.brandRegistrations.list();
+        const brands = await twilioClient(stack).messaging.v1.brandRegistrations.list();
         assert.equal(brands.length, 2);
         assert.deepEqual(brands.map((b) => b.mock), [mock, mock], `TWILIO_MOCK_BRANDS=${mock}`);
         const fees = await stack.rt.ledger.fees.batchTotals('b1');
@@ -105,7 +83,7 @@ describe('fees', () => {
       },
     });
     try {
-      await ingest(stack, [row('f1'), row('f2')], { batch: 'fees' });
+      await ingestRows(stack, [row('f1'), row('f2')], { batch: 'fees' });
       for (const id of ['f1', 'f2']) assert.equal((await waitForState(stack.rt.ledger, id, ['live', 'failed'], 30_000)).state, 'live');
       assert.ok(lost);
       assert.equal(ops(stack, 'brand.create'), 2, 'one brand per customer');
@@ -150,7 +128,7 @@ describe('fees', () => {
     const stack = await startStack({ sandbox: { campaignDelayMs: 200 } });
     try {
       await failedBrand(stack, 'rs1', '+1 415 555 7101');
-      await ingest(stack, [row('rs1', { mobile_phone_number: '+1 415 555 7102' })], { update: true, batch: 'fix' });
+      await ingestRows(stack, [row('rs1', { mobile_phone_number: '+1 415 555 7102' })], { update: true, batch: 'fix' });
       assert.equal((await waitForState(stack.rt.ledger, 'rs1', ['live', 'failed'], 30_000)).state, 'live');
       const entries = await stack.rt.ledger.fees.entries('rs1');
       assert.deepEqual(entries.map((e) => e.kind), ['brand', 'brand', 'campaignVetting'], JSON.stringify(entries));
@@ -185,7 +163,7 @@ describe('campaign corrections Twilio cannot update in place (point 7)', () => {
       // Samples that do not name the brand: vetting fails the campaign.
       const bad = tmpFile('bad.json', JSON.stringify({ ...TEMPLATE, ...optIn, message_sample_1: 'Your appointment is confirmed for [date]. Reply STOP to opt out.', message_sample_2: 'Reminder: we see you tomorrow at [time]. Reply HELP for help.' }));
       const rows = [row('p7')];
-      await ingest(stack, rows, { template: bad });
+      await ingestRows(stack, rows, { template: bad });
       const failed = await waitForState(stack.rt.ledger, 'p7', ['live', 'failed'], 30_000);
       assert.equal(failed.state, 'failed');
       assert.equal(failed.stage, 'campaign');
@@ -194,7 +172,7 @@ describe('campaign corrections Twilio cannot update in place (point 7)', () => {
       // The fix also changes the opt-in message, which UpdateUsAppToPerson cannot change.
       const newOptIn = 'Dana Lopez Studio: you now get appointment reminders. Reply HELP for help, STOP to opt out.';
       const good = tmpFile('good.json', JSON.stringify({ ...TEMPLATE, ...optIn, opt_in_message: newOptIn }));
-      const fix = await ingest(stack, rows, { update: true, batch: 'fix-1', template: good });
+      const fix = await ingestRows(stack, rows, { update: true, batch: 'fix-1', template: good });
       assert.equal(fix.updated, 1, JSON.stringify(fix.rejected));
       assert.deepEqual(fix.campaignNotUpdatable, [{ row: 2, customerId: 'p7', fields: ['opt_in_message'] }]);
       const done = await waitForState(stack.rt.ledger, 'p7', ['live', 'failed'], 30_000);
@@ -203,7 +181,7 @@ describe('campaign corrections Twilio cannot update in place (point 7)', () => {
       assert.match(history, /corrected and resubmitted; NOT updated \(Twilio cannot change these on an existing campaign\): opt_in_message/);
       const shown = (await batchStatus(stack.rt.ledger, 'b1')).customers.find((x) => x.customerId === 'p7');
       assert.match(shown?.action ?? '', /opt_in_message changed, but Twilio cannot update this field[^]*redrive --recreate-campaign --customer p7/);
-      const c = client(stack);
+      const c = twilioClient(stack);
       const held = await c.messaging.v1.services(done.sids.messagingService!).usAppToPerson(oldCampaign).fetch();
       assert.deepEqual(held.messageSamples.length, 2);
       assert.notEqual(held.optInMessage, newOptIn, 'the opt-in message was not sent with the update');

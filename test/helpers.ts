@@ -13,6 +13,8 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/
 import type { TwilioGateway } from '../src/twilio/gateway.js';
 import { startWorkers, type WorkerPool } from '../src/workers/index.js';
 import { createRuntime, type Runtime } from '../src/workers/runtime.js';
+import { createTwilioClient } from '../src/twilio/client.js';
+import { ingestFile, type IngestReport } from '../src/producers/ingest.js';
 import { HEADER, TEMPLATE, csvLine, customerFields } from '../fixtures/customers.js';
 import { FAST_SANDBOX } from '../fixtures/sandbox.js';
 
@@ -109,6 +111,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   if (opts.workers !== false) stack.startWorkers();
   return stack;
+}
+
+/** The real twilio-node SDK against the stack's sandbox: what a test reads Twilio's side with. */
+export function twilioClient(stack: Stack) {
+  return createTwilioClient({ accountSid: stack.sandbox.options.accountSid, authToken: stack.sandbox.options.authToken, apiBase: stack.sandbox.url });
+}
+
+/** Ingest customer rows (with the header) into a batch, with the test campaign template. */
+export async function ingestRows(stack: Stack, rows: string[], opts: { update?: boolean; template?: string; batch?: string } = {}): Promise<IngestReport> {
+  return ingestFile(stack.rt, tmpFile('customers.csv', csv(...rows)), {
+    templatePath: opts.template ?? templateFile(),
+    batchId: opts.batch ?? 'b1',
+    update: opts.update ?? false,
+  });
 }
 
 /** Poll a condition instead of sleeping for a guessed time. */

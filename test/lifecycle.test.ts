@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import twilio from 'twilio';
-import { ingestFile } from '../src/producers/ingest.js';
 import { redrivableCustomers, redriveCustomer } from '../src/producers/redrive.js';
 import { startDashboard } from '../src/server/dashboard.js';
 import { STATUS_WEBHOOK_PATH } from '../src/server/webhook.js';
-import { createTwilioClient } from '../src/twilio/client.js';
 import { stageJobId } from '../src/workers/queues.js';
 import { webhookOptions } from '../src/workers/runtime.js';
 import { sweepDue, sweepNow } from '../src/workers/sweep.js';
-import { TEMPLATE, csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, type Stack } from './helpers.js';
+import { TEMPLATE, row, startStack, stopTestRedis, tmpFile, waitFor, waitForState, type Stack, twilioClient, ingestRows } from './helpers.js';
 import { REVIEW_ONLY_DISPOSABLE_DOMAIN, REVIEW_ONLY_ZIP } from '../fixtures/customers.js';
 
 after(stopTestRedis);
-
-async function ingest(stack: Stack, rows: string[], opts: { update?: boolean; template?: string; batch?: string } = {}) {
-  return ingestFile(stack.rt, tmpFile('customers.csv', csv(...rows)), {
-    templatePath: opts.template ?? templateFile(),
-    batchId: opts.batch ?? 'b1',
-    update: opts.update ?? false,
-  });
-}
 
 function otpRequests(stack: Stack, brandSid: string): number[] {
   return stack.sandbox
@@ -31,7 +21,7 @@ function otpRequests(stack: Stack, brandSid: string): number[] {
 
 /** Resources in the sandbox whose friendly name carries this customer id. */
 async function resourcesOf(stack: Stack, customerId: string) {
-  const client = createTwilioClient({ accountSid: stack.sandbox.options.accountSid, authToken: stack.sandbox.options.authToken, apiBase: stack.sandbox.url });
+  const client = twilioClient(stack);
   const mine = (name: string | null | undefined) => (name ?? '').split(' ').includes(customerId);
   const rec = await stack.rt.ledger.get(customerId);
   const profiles = (await client.trusthub.v1.customerProfiles.list()).filter((p) => mine(p.friendlyName));
@@ -61,7 +51,7 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
     stack.rt.settings.statusCallbackUrl = `${dash.url}${STATUS_WEBHOOK_PATH}`;
     stack.startWorkers();
     try {
-      await ingest(stack, [row('cb1')]);
+      await ingestRows(stack, [row('cb1')]);
       const rec = await waitForState(stack.rt.ledger, 'cb1', ['expired', 'failed', 'live'], 30_000);
       assert.equal(rec.state, 'expired', rec.reason ?? '');
       const reads = waitReads(stack, rec);
@@ -81,7 +71,7 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
       env: { OTP_RESEND_MS: '1500', OTP_EXPIRY_MS: '5000', SWEEP_INTERVAL_MS: '100', SWEEP_MAX_INTERVAL_MS: '300' },
     });
     try {
-      await ingest(stack, [row('o1'), row('o2')]);
+      await ingestRows(stack, [row('o1'), row('o2')]);
       for (const id of ['o1', 'o2']) {
         const rec = await waitForState(stack.rt.ledger, id, ['expired', 'failed', 'live'], 30_000);
         assert.equal(rec.state, 'expired', `${id}: ${rec.reason}`);
@@ -120,7 +110,7 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
       // Samples that do not name the brand: vetting fails the campaign with 30893 (Twilio's page: a sample must name the business).
       const bad = tmpFile('bad.json', JSON.stringify({ ...TEMPLATE, message_sample_1: 'Your appointment is confirmed for [date]. Reply STOP to opt out.', message_sample_2: 'Reminder: we see you tomorrow at [time]. Reply HELP for help.' }));
       const rows = [row('c1'), row('c2')];
-      await ingest(stack, rows, { template: bad });
+      await ingestRows(stack, rows, { template: bad });
       const failed = await waitForState(stack.rt.ledger, 'c1', ['live', 'failed'], 30_000);
       assert.equal(failed.state, 'failed');
       assert.equal(failed.stage, 'campaign');
@@ -133,7 +123,7 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
 
       // The operator fixes the template and re-ingests the same rows as corrections.
       await waitForState(stack.rt.ledger, 'c2', ['failed'], 30_000);
-      const fix = await ingest(stack, rows, { update: true, batch: 'fix-1' });
+      const fix = await ingestRows(stack, rows, { update: true, batch: 'fix-1' });
       assert.equal(fix.updated, 2, JSON.stringify(fix.rejected));
       assert.equal(await stack.rt.queues['dead-letter'].getJob(stageJobId('dead-letter', 'c1', 1)), undefined, 'no longer in the dead letter');
       for (const id of ['c1', 'c2']) {
@@ -153,7 +143,7 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
       }
       assert.equal((await stack.rt.ledger.fees.batchTotals('b1')).cents, 2 * (450 + 2 * 1500));
       // Ingesting the same corrections again changes nothing.
-      const again = await ingest(stack, rows, { update: true, batch: 'fix-2' });
+      const again = await ingestRows(stack, rows, { update: true, batch: 'fix-2' });
       assert.deepEqual([again.updated, again.unchanged, again.rejected.length], [0, 2, 0]);
     } finally {
       await stack.close();
@@ -164,24 +154,24 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
     const stack = await startStack();
     try {
       const original = row('r1', { email: `dana@${REVIEW_ONLY_DISPOSABLE_DOMAIN}` });
-      await ingest(stack, [original]);
+      await ingestRows(stack, [original]);
       const failed = await waitForState(stack.rt.ledger, 'r1', ['live', 'failed'], 30_000);
       assert.equal(failed.state, 'failed');
       assert.match(failed.reason ?? '', /Email is a suspected disposable address/);
       const profileSid = failed.sids.customerProfile;
 
       // A plain re-ingest of the corrected row without --update is refused: the customer exists.
-      const plain = await ingest(stack, [row('r1', { email: 'dana@studio-lopez.com' })], { batch: 'fix-plain' });
+      const plain = await ingestRows(stack, [row('r1', { email: 'dana@studio-lopez.com' })], { batch: 'fix-plain' });
       assert.match(plain.rejected[0]?.reason ?? '', /already in batch b1/);
 
-      const fix = await ingest(stack, [row('r1', { email: 'dana@studio-lopez.com' })], { update: true, batch: 'fix-1' });
+      const fix = await ingestRows(stack, [row('r1', { email: 'dana@studio-lopez.com' })], { update: true, batch: 'fix-1' });
       assert.equal(fix.updated, 1, JSON.stringify(fix.rejected));
       const rec = await waitForState(stack.rt.ledger, 'r1', ['live', 'failed'], 30_000);
       assert.equal(rec.state, 'live', rec.reason ?? '');
       assert.equal(rec.sids.customerProfile, profileSid, 'the same profile, corrected');
       const r = await resourcesOf(stack, 'r1');
       assert.deepEqual([r.profiles, r.bundles, r.brands, r.services, r.campaigns], [1, 1, 1, 1, 1]);
-      const client = createTwilioClient({ accountSid: stack.sandbox.options.accountSid, authToken: stack.sandbox.options.authToken, apiBase: stack.sandbox.url });
+      const client = twilioClient(stack);
       const endUser = await client.trusthub.v1.endUsers(rec.sids.starterEndUser!).fetch();
       assert.equal((endUser.attributes as Record<string, string>)['email'], 'dana@studio-lopez.com');
       assert.equal(stack.sandbox.requestLog().filter((e) => e.operation === 'endUser.create').length, 2, 'no end user created twice');
@@ -195,11 +185,11 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
     try {
       const mobile = '+1 415 555 7001';
       await fetch(`${stack.sandbox.url}/_sandbox/tcr-usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mobile, count: 3 }) });
-      await ingest(stack, [row('t1', { mobile_phone_number: mobile })]);
+      await ingestRows(stack, [row('t1', { mobile_phone_number: mobile })]);
       const failed = await waitForState(stack.rt.ledger, 't1', ['live', 'failed'], 30_000);
       assert.equal(failed.state, 'failed');
       assert.match(failed.reason ?? '', /Unable to register Brand with The Campaign Registry/);
-      await ingest(stack, [row('t1', { mobile_phone_number: '+1 415 555 7002' })], { update: true, batch: 'fix' });
+      await ingestRows(stack, [row('t1', { mobile_phone_number: '+1 415 555 7002' })], { update: true, batch: 'fix' });
       const rec = await waitForState(stack.rt.ledger, 't1', ['live', 'failed'], 30_000);
       assert.equal(rec.state, 'live', rec.reason ?? '');
       assert.equal(rec.sids.brand, failed.sids.brand, 'the failed brand was resubmitted');
@@ -226,7 +216,7 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
     stack.rt.settings.statusCallbackUrl = url;
     stack.startWorkers();
     try {
-      await ingest(stack, [row('w1', { email: `dana@${REVIEW_ONLY_DISPOSABLE_DOMAIN}` })]);
+      await ingestRows(stack, [row('w1', { email: `dana@${REVIEW_ONLY_DISPOSABLE_DOMAIN}` })]);
       const failed = await waitForState(stack.rt.ledger, 'w1', ['failed'], 20_000);
       assert.equal(failed.stage, 'trust-bundle', 'failed during the 60 s wait, before the trust bundle stage ran');
       assert.equal(stack.sandbox.requestLog().filter((e) => (e.operation ?? '').startsWith('trustProduct.')).length, 0, 'no trust bundle was started');
@@ -258,8 +248,8 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
   it('`redrive --batch` picks exactly the failed and expired customers of that batch; `--all` those of every batch', async () => {
     const stack = await startStack();
     try {
-      await ingest(stack, [row('rb1', { email: `rb1@${REVIEW_ONLY_DISPOSABLE_DOMAIN}` }), row('rb2'), row('rb3', REVIEW_ONLY_ZIP)], { batch: 'rb' });
-      await ingest(stack, [row('rc1', { email: `rc1@${REVIEW_ONLY_DISPOSABLE_DOMAIN}` }), row('rc2')], { batch: 'rc' });
+      await ingestRows(stack, [row('rb1', { email: `rb1@${REVIEW_ONLY_DISPOSABLE_DOMAIN}` }), row('rb2'), row('rb3', REVIEW_ONLY_ZIP)], { batch: 'rb' });
+      await ingestRows(stack, [row('rc1', { email: `rc1@${REVIEW_ONLY_DISPOSABLE_DOMAIN}` }), row('rc2')], { batch: 'rc' });
       const settled = async (id: string) => (await waitForState(stack.rt.ledger, id, ['failed', 'live'], 30_000)).state;
       assert.deepEqual(await Promise.all(['rb1', 'rb2', 'rb3', 'rc1', 'rc2'].map(settled)), ['failed', 'live', 'failed', 'failed', 'live']);
       assert.deepEqual((await redrivableCustomers(stack.rt.ledger, 'rb')).sort(), ['rb1', 'rb3']);
@@ -275,7 +265,7 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
     // Customers answer the OTP at once, so every one reaches `completed` without waiting for a sweep.
     const stack = await startStack({ sandbox: { campaignDelayMs: 200, otpReplyDelayMs: 0 }, env: { SWEEP_INTERVAL_MS: '600000' } });
     try {
-      await ingest(stack, [row('s1'), row('s2'), row('s3')]);
+      await ingestRows(stack, [row('s1'), row('s2'), row('s3')]);
       for (const id of ['s1', 's2', 's3']) await waitForState(stack.rt.ledger, id, ['completed'], 30_000);
       // Nothing is due yet: a scheduled sweep queues nothing and costs no Twilio call.
       const calls = stack.sandbox.requestLog().length;
@@ -303,7 +293,7 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
   it('a customer whose stage job was lost (a Redis without persistence, a crash mid-ingest) is found by the sweep and finished', async () => {
     const stack = await startStack({ workers: false });
     try {
-      await ingest(stack, [row('lost1'), row('kept1')]);
+      await ingestRows(stack, [row('lost1'), row('kept1')]);
       // The ledger holds the customer, but its first job is gone.
       const job = await stack.rt.queues['starter-profile'].getJob(stageJobId('starter-profile', 'lost1', 1));
       await job!.remove();

@@ -6,7 +6,7 @@ import { TwilioGateway } from '../src/twilio/gateway.js';
 import { ingestFile } from '../src/producers/ingest.js';
 import { batchStatus } from '../src/ledger/batch-status.js';
 import { stageJobId } from '../src/workers/queues.js';
-import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState } from './helpers.js';
+import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, twilioClient } from './helpers.js';
 import { REVIEW_ONLY_DISPOSABLE_DOMAIN, REVIEW_ONLY_ZIP } from '../fixtures/customers.js';
 import { assertFollowsRegistry } from './stage-path.js';
 
@@ -43,7 +43,7 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
       const status = await batchStatus(stack.rt.ledger, 'b1');
       assert.equal(status.counts.live, 3);
       // Friendly names carry the customer id.
-      const client = createTwilioClient({ accountSid: stack.sandbox.options.accountSid, authToken: stack.sandbox.options.authToken, apiBase: stack.sandbox.url });
+      const client = twilioClient(stack);
       const profiles = await client.trusthub.v1.customerProfiles.list();
       assert.ok(profiles.some((p) => p.friendlyName.includes('c2')));
     } finally {
@@ -94,7 +94,7 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
   it('dead-letters a noncompliant evaluation with what Twilio found missing', async () => {
     // An ISV primary profile that is not approved makes every starter profile noncompliant.
     const stack = await startStack({ workers: false });
-    const client = createTwilioClient({ accountSid: stack.sandbox.options.accountSid, authToken: stack.sandbox.options.authToken, apiBase: stack.sandbox.url });
+    const client = twilioClient(stack);
     const draft = await client.trusthub.v1.customerProfiles.create({ friendlyName: 'draft primary', email: 'isv@example.com', policySid: 'RNdfbf3fae0e1107f8aded0e7cead80bf5' });
     stack.rt.settings.isvPrimaryProfileSid = draft.sid;
     stack.startWorkers();
@@ -195,7 +195,7 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
         { profiles: c.customerProfiles - 1, bundles: c.trustProducts, brands: c.brands, services: c.services, campaigns: c.campaigns },
         { profiles: 2, bundles: 2, brands: 2, services: 2, campaigns: 2 },
       );
-      const client = createTwilioClient({ accountSid: stack.sandbox.options.accountSid, authToken: stack.sandbox.options.authToken, apiBase: stack.sandbox.url });
+      const client = twilioClient(stack);
       const endUsers = (await client.trusthub.v1.endUsers.list()).filter((e) => e.friendlyName !== 'ISV Business Information');
       assert.equal(endUsers.length, 4, 'two end users per customer');
       const addresses = await client.api.v2010.accounts(stack.sandbox.options.accountSid).addresses.list();

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { ingestFile } from '../src/producers/ingest.js';
 import { loadContract } from '../src/sandbox/contract.js';
-import { createTwilioClient } from '../src/twilio/client.js';
 import { COLUMNS, customerFields, csvLine } from '../fixtures/customers.js';
 import { exchangeOf, problemsOf } from './contract/exchanges.js';
-import { startStack, stopTestRedis, templateFile, tmpFile, waitForState } from './helpers.js';
+import { startStack, stopTestRedis, templateFile, tmpFile, waitForState, twilioClient } from './helpers.js';
 
 after(stopTestRedis);
 
@@ -34,7 +33,7 @@ describe('ready for a real account: a mock-brand rehearsal with sender numbers',
       assert.deepEqual(report.rejected, [], 'a 64-character id, AUTOMOTIVE and COMMUNICATION are accepted');
       assert.equal(report.accepted, 3);
 
-      const twilio = createTwilioClient({ accountSid: stack.sandbox.options.accountSid, authToken: stack.sandbox.options.authToken, apiBase: stack.sandbox.url });
+      const twilio = twilioClient(stack);
       for (const c of customers) {
         const rec = await waitForState(stack.rt.ledger, c.id, ['live', 'failed', 'expired'], 30_000);
         assert.equal(rec.state, 'live', `${c.id}: ${rec.reason}`);

@@ -5,14 +5,13 @@ import { ingestFile } from '../src/producers/ingest.js';
 import { createLogger } from '../src/log.js';
 import { POLICY_STARTER } from '../src/sandbox/index.js';
 import { STARTER_POLICY_SAMPLE_1_1 } from '../src/sandbox/policies.js';
-import { createTwilioClient } from '../src/twilio/client.js';
 import { PIPELINE_FILLS, missingRequirements, policyRequirementsSchema, splitRequirements } from '../src/twilio/policy.js';
 import { friendlyName } from '../src/jobs/friendly-name.js';
 import { loadContract } from '../src/sandbox/contract.js';
 import { exchangeOf, problemsOf } from './contract/exchanges.js';
 import { loadConfig } from '../src/config.js';
 import { createRuntime } from '../src/workers/runtime.js';
-import { csv, row, startStack, stopTestRedis, templateFile, testPrefix, testRedisUrl, tmpFile, waitForState, type Stack } from './helpers.js';
+import { csv, row, startStack, stopTestRedis, templateFile, testPrefix, testRedisUrl, tmpFile, waitForState, type Stack, twilioClient } from './helpers.js';
 
 /**
  * Issue 12, points 1 and 2: what would hurt an ISV on its first production run.
@@ -55,7 +54,7 @@ describe('point 1: the local policy check leaves what it does not know to Twilio
     const lines: string[] = [];
     const stack = await startStack({ sandbox: { starterPolicyShape: 'sample-1.1' }, log: linesLog(lines) });
     try {
-      const client = createTwilioClient({ accountSid: stack.sandbox.options.accountSid, authToken: stack.sandbox.options.authToken, apiBase: stack.sandbox.url });
+      const client = twilioClient(stack);
       const served = await client.trusthub.v1.policies(POLICY_STARTER).fetch();
       assert.equal(served.friendlyName, 'Primary Customer Profile of type Business', 'the sandbox serves the §1.1 sample');
       const report = await ingest(stack, 'sample', row('s1'), row('s2'));
@@ -91,7 +90,7 @@ describe('point 1: the local policy check leaves what it does not know to Twilio
   it('an admin hook switches the served shape of a running sandbox', async () => {
     const stack = await startStack({ workers: false });
     try {
-      const client = createTwilioClient({ accountSid: stack.sandbox.options.accountSid, authToken: stack.sandbox.options.authToken, apiBase: stack.sandbox.url });
+      const client = twilioClient(stack);
       assert.equal((await client.trusthub.v1.policies(POLICY_STARTER).fetch()).friendlyName, 'Starter Customer Profile');
       const r = await fetch(`${stack.sandbox.url}/_sandbox/starter-policy-shape`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ shape: 'sample-1.1' }) });
       assert.equal(r.status, 200);

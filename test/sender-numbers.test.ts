@@ -3,7 +3,6 @@ import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { printStatus } from '../src/commands/print.js';
 import { batchStatus } from '../src/ledger/batch-status.js';
-import { createTwilioClient } from '../src/twilio/client.js';
 import { TransientError } from '../src/twilio/errors.js';
 import type { TwilioGateway } from '../src/twilio/gateway.js';
 import { ingestFile } from '../src/producers/ingest.js';
@@ -11,7 +10,7 @@ import { redriveCustomer } from '../src/producers/redrive.js';
 import { COLUMNS, TEMPLATE, customerFields, csvLine } from '../fixtures/customers.js';
 import { validateRow } from '../src/customers/row.js';
 import { parseCampaignTemplate } from '../src/customers/template.js';
-import { startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, type Stack } from './helpers.js';
+import { startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, type Stack, twilioClient } from './helpers.js';
 
 after(stopTestRedis);
 
@@ -26,15 +25,12 @@ function senderRow(id: string, over: Partial<Record<string, string>> = {}): stri
 function file(...rows: string[]): string {
   return tmpFile('customers.csv', [WITH_SENDER.join(','), ...rows].join('\n') + '\n');
 }
-function client(stack: Stack) {
-  return createTwilioClient({ accountSid: stack.sandbox.options.accountSid, authToken: stack.sandbox.options.authToken, apiBase: stack.sandbox.url });
-}
 /** The numbers on a Messaging Service, as Twilio lists them (E.164). */
 async function serviceNumbers(stack: Stack, serviceSid: string): Promise<string[]> {
-  return (await client(stack).messaging.v1.services(serviceSid).phoneNumbers.list()).map((n) => n.phoneNumber);
+  return (await twilioClient(stack).messaging.v1.services(serviceSid).phoneNumbers.list()).map((n) => n.phoneNumber);
 }
 async function ownedNumbers(stack: Stack) {
-  return client(stack).api.v2010.accounts(stack.sandbox.options.accountSid).incomingPhoneNumbers.list();
+  return twilioClient(stack).api.v2010.accounts(stack.sandbox.options.accountSid).incomingPhoneNumbers.list();
 }
 
 describe('sender numbers (Sole Proprietor)', () => {
@@ -78,10 +74,10 @@ describe('sender numbers (Sole Proprietor)', () => {
       // 002 §4.1: a Sole Proprietor service holds exactly one number; Twilio refuses a second one.
       const s1 = (await stack.rt.ledger.get('s1'))!;
       const other = (await ownedNumbers(stack)).find((n) => n.phoneNumber === '+14155550171')!;
-      await assert.rejects(client(stack).messaging.v1.services(s1.sids.messagingService!).phoneNumbers.create({ phoneNumberSid: other.sid }), /Sole Proprietor Campaigns can only have one 10DLC phone number/);
+      await assert.rejects(twilioClient(stack).messaging.v1.services(s1.sids.messagingService!).phoneNumbers.create({ phoneNumberSid: other.sid }), /Sole Proprietor Campaigns can only have one 10DLC phone number/);
       // A number on one service cannot go on another.
       const s2 = (await stack.rt.ledger.get('s2'))!;
-      await assert.rejects(client(stack).messaging.v1.services(s2.sids.messagingService!).phoneNumbers.create({ phoneNumberSid: s1.sids.servicePhoneNumber! }), /already in another Messaging Service/);
+      await assert.rejects(twilioClient(stack).messaging.v1.services(s2.sids.messagingService!).phoneNumbers.create({ phoneNumberSid: s1.sids.servicePhoneNumber! }), /already in another Messaging Service/);
     } finally {
       await stack.close();
     }

@@ -4,20 +4,9 @@ import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import { startSandbox } from '../src/sandbox/index.js';
 import { csv, row, stopTestRedis, templateFile, testPrefix, testRedisUrl, tmpFile } from './helpers.js';
-import { cliArgs } from '../scripts/built-cli.js';
+import { cliArgs, runCli } from '../scripts/built-cli.js';
 
 after(stopTestRedis);
-
-/** Run the CLI without blocking this process (the sandbox answers from here). */
-async function run(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, cliArgs(...args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  const [status] = (await once(child, 'exit')) as [number | null];
-  return { status, stdout, stderr };
-}
 
 /** The real commands as an operator runs them: ingest, worker (its own process), wait, status, SIGTERM. */
 describe('a2p-onboard worker as a process', () => {
@@ -39,7 +28,7 @@ describe('a2p-onboard worker as a process', () => {
       LOG_LEVEL: 'info',
       BUY_SENDER_NUMBERS: 'true',
     };
-    const cli = (...args: string[]) => run(env, ...args);
+    const cli = (...args: string[]) => runCli(env, ...args);
     const worker = spawn(process.execPath, cliArgs('worker'), { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let logs = '';
     worker.stderr.on('data', (b: Buffer) => (logs += b.toString()));
@@ -79,7 +68,7 @@ describe('a2p-onboard worker as a process', () => {
   it('refuses to start with wrong credentials, saying which settings to fix', async () => {
     const sandbox = await startSandbox({ port: 0 });
     try {
-      const res = await run(
+      const res = await runCli(
         {
           ...process.env,
           REDIS_URL: await testRedisUrl(),

@@ -109,7 +109,7 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome<'sender-
 /** Twilio's verdict on a FAILED campaign, with its error codes, as a dead-letter reason. */
 export function campaignFailed(c: CampaignRegistration): never {
   const why = describeErrors(c.errors) || 'no reason given';
-  throw new RejectedError(`Campaign ${c.sid} FAILED: ${why}`, { campaignSid: c.sid, errors: c.errors });
+  throw new RejectedError(`Campaign ${c.sid} FAILED: ${why}`, { campaignSid: c.sid, errors: c.errors }, undefined, STAGE);
 }
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);

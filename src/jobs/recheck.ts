@@ -64,20 +64,17 @@ export async function recheck(ctx: StageContext): Promise<AnyStageOutcome> {
     }
 
     case 'completed': {
-      const serviceSid = rec.status['messagingServiceSid'] ?? rec.sids.messagingService;
+      const serviceSid = rec.status.messagingServiceSid ?? rec.sids.messagingService;
       const campaignSid = rec.sids.campaign;
       if (!serviceSid || !campaignSid) return { kind: 'rerun', stage: 'campaign' };
       const c = await gateway.fetchCampaign(serviceSid, campaignSid);
       const checks = rec.status.campaignChecks ?? 0;
       await ctx.ledger.setStatus(customerId, { campaign: c.campaignStatus ?? '', campaignChecks: checks + 1 });
-      if (c.campaignStatus === 'FAILED') {
-        // The verdict is the campaign's: record it there, so a redrive resubmits the campaign.
-        if (rec.stage !== 'campaign') await ctx.ledger.transition(customerId, 'campaign', 'completed', `campaign ${campaignSid} FAILED`, { watchAt: ctx.now() + settings.sweepIntervalMs });
-        campaignFailed(c);
-      }
+      // Dead-lettered at `campaign` (campaignFailed says so), so a redrive resubmits the campaign.
+      if (c.campaignStatus === 'FAILED') campaignFailed(c);
       // Live means able to send: the campaign VERIFIED and a number on the service (the sender-number stage's).
       const number = rec.sids.servicePhoneNumber;
-      if (!number && rec.status['senderNumber'] !== 'missing') return { kind: 'rerun', stage: 'sender-number' };
+      if (!number && rec.status.senderNumber !== 'missing') return { kind: 'rerun', stage: 'sender-number' };
       if (c.campaignStatus === 'VERIFIED' && number) {
         await ctx.ledger.transition(customerId, 'sender-number', 'live', `campaign ${campaignSid} VERIFIED and number ${number} on Messaging Service ${serviceSid}: the customer can send A2P texts`);
         return { kind: 'done' };

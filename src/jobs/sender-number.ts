@@ -1,6 +1,6 @@
 import { maskPhone } from '../customers/phone.js';
 import type { Customer } from '../customers/customer.js';
-import { SENDER_ACTIONS } from '../reports/actions.js';
+import { SENDER_ACTIONS, fillCommands } from '../reports/actions.js';
 import { RejectedError, TransientError } from '../twilio/errors.js';
 import { ensure } from './ensure.js';
 import { friendlyName } from './friendly-name.js';
@@ -22,10 +22,10 @@ export async function senderNumber(ctx: StageContext): Promise<StageOutcome<neve
   const { gateway, customerId } = ctx;
   const rec = await ctx.ledger.get(customerId);
   if (!rec) return { kind: 'done' };
-  const serviceSid = rec.status['messagingServiceSid'] ?? rec.sids.messagingService;
+  const serviceSid = rec.status.messagingServiceSid ?? rec.sids.messagingService;
   if (!serviceSid || !rec.sids.campaign) return { kind: 'rerun', stage: 'campaign' };
   const c = await ctx.ledger.getCustomer(customerId);
-  const campaignStatus = rec.status['campaign'] ? ` (${rec.status['campaign']})` : '';
+  const campaignStatus = rec.status.campaign ? ` (${rec.status.campaign})` : '';
   // What the service holds now. One read: a number an earlier try added (its answer lost), or one the ISV put on a
   // service the row names, is found here rather than refused by Twilio as a second number.
   const present = (await gateway.listServicePhoneNumbers(serviceSid)).map((n) => n.sid);
@@ -35,7 +35,7 @@ export async function senderNumber(ctx: StageContext): Promise<StageOutcome<neve
   if (c.senderNumber) {
     const owned = await gateway.findIncomingPhoneNumber(c.senderNumber);
     if (!owned) {
-      throw new RejectedError(`sender_number ${maskPhone(c.senderNumber)} is not a phone number of this Twilio account (IncomingPhoneNumbers has no such number)`, {}, forCustomer(SENDER_ACTIONS.notOwned, customerId));
+      throw new RejectedError(`sender_number ${maskPhone(c.senderNumber)} is not a phone number of this Twilio account (IncomingPhoneNumbers has no such number)`, {}, fillCommands(SENDER_ACTIONS.notOwned, { customerId }));
     }
     wanted = owned;
     how = `sender_number ${maskPhone(c.senderNumber)}`;
@@ -54,7 +54,7 @@ export async function senderNumber(ctx: StageContext): Promise<StageOutcome<neve
     await ctx.ledger.transition(customerId, STAGE, 'completed', `campaign submitted${campaignStatus}; no sender number: the customer cannot send until one is on its Messaging Service`, {
       watchAt: at,
       reason: `no sender number: the row has no sender_number and BUY_SENDER_NUMBERS is off, so Messaging Service ${serviceSid} has no number to send from`,
-      action: forCustomer(SENDER_ACTIONS.missing, customerId),
+      action: fillCommands(SENDER_ACTIONS.missing, { customerId }),
     });
     return { kind: 'watch', at };
   }
@@ -90,7 +90,7 @@ async function addToService(ctx: StageContext, serviceSid: string, wanted: strin
     );
   } catch (err) {
     if (err instanceof RejectedError) {
-      throw new RejectedError(`${how} could not be added to Messaging Service ${serviceSid}: ${err.message}`, err.details, forCustomer(SENDER_ACTIONS.refused, customerId));
+      throw new RejectedError(`${how} could not be added to Messaging Service ${serviceSid}: ${err.message}`, err.details, fillCommands(SENDER_ACTIONS.refused, { customerId }));
     }
     throw err;
   }
@@ -141,9 +141,4 @@ function pickSome<T>(items: readonly T[], n: number): T[] {
     [copy[i], copy[j]] = [copy[j]!, copy[i]!];
   }
   return copy.slice(0, n);
-}
-
-/** The action with the customer's id in the commands it names. */
-function forCustomer(action: string, customerId: string): string {
-  return action.replaceAll('--customer ID', `--customer ${customerId}`);
 }

@@ -298,7 +298,7 @@ async function applyUpdate(deps: IngestDeps, report: IngestReport, row: number, 
  */
 async function notUpdatable(deps: IngestDeps, rec: CustomerRecord, customer: Customer, before: string | null, campaignHeld: IngestOptions['campaignHeld']): Promise<string[]> {
   const campaignSid = rec.sids.campaign;
-  const serviceSid = rec.sids.messagingService ?? rec.status['messagingServiceSid'];
+  const serviceSid = rec.sids.messagingService ?? rec.status.messagingServiceSid;
   if (!campaignSid || !serviceSid) return [];
   if (campaignHeld) {
     try {

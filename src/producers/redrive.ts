@@ -28,7 +28,7 @@ export type RedriveResult =
  * `completed` (its campaign is vetted meanwhile) but only the operator can give it a number.
  */
 export function isRedrivable(rec: CustomerRecord): boolean {
-  return REDRIVABLE_STATES.includes(rec.state) || (rec.state === 'completed' && rec.stage === 'sender-number' && rec.status['senderNumber'] === 'missing');
+  return REDRIVABLE_STATES.includes(rec.state) || (rec.state === 'completed' && rec.stage === 'sender-number' && rec.status.senderNumber === 'missing');
 }
 
 /** Where a plain redrive starts: the stage that failed (expired customers: the brand status, for a fresh OTP). */
@@ -45,7 +45,7 @@ export const RECREATABLE_STATES: readonly CustomerState[] = ['failed', 'expired'
 export function cannotRecreate(rec: CustomerRecord | null): string | null {
   if (!rec) return 'no such customer in this Redis (check QUEUE_PREFIX)';
   if (rec.flow !== 'sole-proprietor') return 'is a business customer: this tool registers no campaign for it';
-  if (!rec.sids.campaign || (!rec.sids.messagingService && !rec.status['messagingServiceSid'])) return `has no campaign yet (${rec.state} at ${rec.stage}); a plain redrive creates it`;
+  if (!rec.sids.campaign || (!rec.sids.messagingService && !rec.status.messagingServiceSid)) return `has no campaign yet (${rec.state} at ${rec.stage}); a plain redrive creates it`;
   if (!RECREATABLE_STATES.includes(rec.state)) return `is ${rec.state} at ${rec.stage}; wait until it is failed, expired, completed or live`;
   return null;
 }
@@ -153,11 +153,11 @@ export async function resubmissionCost(ledger: Ledger, ids: string[], fees: FeeS
         continue;
       }
       if (!isRedrivable(rec)) continue;
-      if (rec.status['brand'] === 'FAILED') {
+      if (rec.status.brand === 'FAILED') {
         out.brands += 1;
         charge(fees.brand);
       }
-      if (rec.status['campaign'] === 'FAILED') {
+      if (rec.status.campaign === 'FAILED') {
         out.campaigns += 1;
         charge(fees.campaignVetting);
       }

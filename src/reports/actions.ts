@@ -126,10 +126,12 @@ function apply(rule: Rule, f: Facts): string {
 
 export function suggestAction(c: ActionInput): string | null {
   const action = baseAction(c);
-  if (action === null) return null;
-  return action
-    .replaceAll('--customer ID', `--customer ${c.customerId ?? 'ID'}`)
-    .replaceAll('--batch BATCH', `--batch ${c.batchId ?? 'BATCH'}`);
+  return action === null ? null : fillCommands(action, c);
+}
+
+/** The customer's and batch's ids in the commands an action names (`--customer ID`, `--batch BATCH`). */
+export function fillCommands(action: string, ids: { customerId?: string | null; batchId?: string | null }): string {
+  return action.replaceAll('--customer ID', `--customer ${ids.customerId ?? 'ID'}`).replaceAll('--batch BATCH', `--batch ${ids.batchId ?? 'BATCH'}`);
 }
 
 function baseAction(c: ActionInput): string | null {

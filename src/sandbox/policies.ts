@@ -27,6 +27,17 @@ import {
 export type { PolicyDoc } from './store.js';
 
 const businessRepFields = ['first_name', 'last_name', 'email', 'phone_number', 'business_title', 'job_position'];
+/** The business information end user, as both the Secondary Business policy (003) and 002 §1.1's sample list it. */
+const businessInformationEndUser = {
+  url: '/EndUserTypes/customer_profile_business_information',
+  fields: [
+    'business_type', 'business_registration_number', 'business_name', 'business_registration_identifier',
+    'business_identity', 'business_industry', 'website_url', 'business_regions_of_operation', 'social_media_profile_urls',
+  ],
+  type: 'customer_profile_business_information',
+  name: 'Business Information',
+  requirement_name: 'customer_profile_business_information',
+};
 
 /** The policies as the documents show them (000, 002, 003/004); each sandbox starts with a copy (store.policies). */
 export const POLICIES: ReadonlyMap<string, PolicyDoc> = new Map<string, PolicyDoc>([
@@ -101,16 +112,7 @@ export const POLICIES: ReadonlyMap<string, PolicyDoc> = new Map<string, PolicyDo
       friendly_name: 'Secondary Customer Profile of type Business',
       requirements: {
         end_user: [
-          {
-            url: '/EndUserTypes/customer_profile_business_information',
-            fields: [
-              'business_type', 'business_registration_number', 'business_name', 'business_registration_identifier',
-              'business_identity', 'business_industry', 'website_url', 'business_regions_of_operation', 'social_media_profile_urls',
-            ],
-            type: 'customer_profile_business_information',
-            name: 'Business Information',
-            requirement_name: 'customer_profile_business_information',
-          },
+          businessInformationEndUser,
           { url: '/EndUserTypes/authorized_representative_1', fields: businessRepFields, type: 'authorized_representative_1', name: 'Authorized Representative #1', requirement_name: 'authorized_representative_1' },
           { url: '/EndUserTypes/authorized_representative_2', fields: businessRepFields, type: 'authorized_representative_2', name: 'Authorized Representative #2', requirement_name: 'authorized_representative_2' },
         ],
@@ -152,7 +154,6 @@ export const POLICIES: ReadonlyMap<string, PolicyDoc> = new Map<string, PolicyDo
   ],
 ]);
 
-const sampleRepFields = ['first_name', 'last_name', 'email', 'phone_number', 'business_title', 'job_position'];
 
 /**
  * The Policy response 002 §1.1 prints for "fetch the Starter Customer Profile Policy" (its SID set to the
@@ -165,18 +166,9 @@ export const STARTER_POLICY_SAMPLE_1_1: PolicyDoc = {
   friendly_name: 'Primary Customer Profile of type Business',
   requirements: {
     end_user: [
-      {
-        url: '/EndUserTypes/customer_profile_business_information',
-        fields: [
-          'business_type', 'business_registration_number', 'business_name', 'business_registration_identifier',
-          'business_identity', 'business_industry', 'website_url', 'business_regions_of_operation', 'social_media_profile_urls',
-        ],
-        type: 'customer_profile_business_information',
-        name: 'Business Information',
-        requirement_name: 'customer_profile_business_information',
-      },
-      { url: '/EndUserTypes/authorized_representative_1', fields: sampleRepFields, type: 'authorized_representative_1', name: 'Authorized Representative 1', requirement_name: 'authorized_representative_1' },
-      { url: '/EndUserTypes/authorized_representative_2', fields: sampleRepFields, type: 'authorized_representative_2', name: 'Authorized Representative 2', requirement_name: 'authorized_representative_2' },
+      businessInformationEndUser,
+      { url: '/EndUserTypes/authorized_representative_1', fields: businessRepFields, type: 'authorized_representative_1', name: 'Authorized Representative 1', requirement_name: 'authorized_representative_1' },
+      { url: '/EndUserTypes/authorized_representative_2', fields: businessRepFields, type: 'authorized_representative_2', name: 'Authorized Representative 2', requirement_name: 'authorized_representative_2' },
     ],
     supporting_trust_products: [],
     supporting_document: [

@@ -244,7 +244,7 @@ async function customerJobs(queues: Queues, rec: CustomerRecord): Promise<JobRef
   for (let gen = Math.max(1, rec.gen - 2); gen <= rec.gen; gen++) {
     for (const q of [...STAGE_NAMES, DEAD_LETTER]) {
       if (q === 'otp') {
-        const n = Math.min(50, Number(rec.status['otpCount'] ?? 0));
+        const n = Math.min(50, rec.status.otpCount ?? 0);
         for (let i = 1; i <= n; i++) wanted.push({ queue: q, id: stageJobId(q, rec.customerId, gen, i) });
       } else wanted.push({ queue: q, id: stageJobId(q, rec.customerId, gen) });
     }

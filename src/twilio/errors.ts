@@ -46,6 +46,11 @@ export class RejectedError extends Error {
     readonly details: TwilioDetails = {},
     /** What to do about it; when absent the worker picks the stage's default action. */
     readonly action?: string,
+    /**
+     * The stage the verdict belongs to, when not the one that found it (a sweep's re-check finding a
+     * FAILED campaign): the dead letter records it there, so a redrive resubmits at that stage.
+     */
+    readonly stage?: string,
   ) {
     super(reason);
   }

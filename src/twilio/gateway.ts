@@ -333,16 +333,15 @@ export class TwilioGateway {
   /** Take an item off a bundle (corrected data no longer has it); an assignment already gone is fine. */
   async removeAssignment(kind: BundleKind, bundleSid: string, assignmentSid: string): Promise<void> {
     const th = this.client.trusthub.v1;
-    try {
-      await this.call(`remove ${kind} assignment`, () =>
-        kind === 'customerProfile'
-          ? th.customerProfiles(bundleSid).customerProfilesEntityAssignments(assignmentSid).remove()
-          : th.trustProducts(bundleSid).trustProductsEntityAssignments(assignmentSid).remove(),
-      );
-    } catch (err) {
-      if (err instanceof RejectedError && err.details.status === 404) return;
-      throw err;
-    }
+    await this.unlessGone(
+      () =>
+        this.call(`remove ${kind} assignment`, () =>
+          kind === 'customerProfile'
+            ? th.customerProfiles(bundleSid).customerProfilesEntityAssignments(assignmentSid).remove()
+            : th.trustProducts(bundleSid).trustProductsEntityAssignments(assignmentSid).remove(),
+        ),
+      false,
+    );
   }
 
   async evaluate(kind: BundleKind, bundleSid: string, policySid: string): Promise<Evaluation> {
@@ -441,12 +440,7 @@ export class TwilioGateway {
 
   /** Take a number off a Messaging Service (a corrected sender_number replaces it); already gone is fine. */
   async removeServicePhoneNumber(messagingServiceSid: string, phoneNumberSid: string): Promise<void> {
-    try {
-      await this.call('remove phone number from messaging service', () => this.client.messaging.v1.services(messagingServiceSid).phoneNumbers(phoneNumberSid).remove());
-    } catch (err) {
-      if (err instanceof RejectedError && err.details.status === 404) return;
-      throw err;
-    }
+    await this.unlessGone(() => this.call('remove phone number from messaging service', () => this.client.messaging.v1.services(messagingServiceSid).phoneNumbers(phoneNumberSid).remove()), false);
   }
 
   /** Assign a phone number (PN SID) to a bundle as a channel endpoint. */
@@ -479,16 +473,15 @@ export class TwilioGateway {
   /** Take a phone number off a bundle (corrected phone_numbers); an assignment already gone is fine. */
   async removeChannelEndpointAssignment(kind: BundleKind, bundleSid: string, assignmentSid: string): Promise<void> {
     const th = this.client.trusthub.v1;
-    try {
-      await this.call(`remove ${kind} channel endpoint assignment`, () =>
-        kind === 'customerProfile'
-          ? th.customerProfiles(bundleSid).customerProfilesChannelEndpointAssignment(assignmentSid).remove()
-          : th.trustProducts(bundleSid).trustProductsChannelEndpointAssignment(assignmentSid).remove(),
-      );
-    } catch (err) {
-      if (err instanceof RejectedError && err.details.status === 404) return;
-      throw err;
-    }
+    await this.unlessGone(
+      () =>
+        this.call(`remove ${kind} channel endpoint assignment`, () =>
+          kind === 'customerProfile'
+            ? th.customerProfiles(bundleSid).customerProfilesChannelEndpointAssignment(assignmentSid).remove()
+            : th.trustProducts(bundleSid).trustProductsChannelEndpointAssignment(assignmentSid).remove(),
+        ),
+      false,
+    );
   }
 
   // ---- end users, addresses, supporting documents ----
@@ -593,13 +586,10 @@ export class TwilioGateway {
 
   /** A Messaging Service the CSV names must exist on this account. */
   async messagingServiceExists(serviceSid: string): Promise<boolean> {
-    try {
+    return this.unlessGone(async () => {
       await this.call('fetch messaging service', () => this.client.messaging.v1.services(serviceSid).fetch());
       return true;
-    } catch (err) {
-      if (err instanceof RejectedError && err.details.status === 404) return false;
-      throw err;
-    }
+    }, false);
   }
 
   async findMessagingServiceByFriendlyName(friendlyName: string, window?: string): Promise<string | null> {
@@ -644,11 +634,18 @@ export class TwilioGateway {
    * Resolves once Twilio confirmed it (204), or it was already gone (404): either way none is left.
    */
   async deleteCampaign(messagingServiceSid: string, campaignSid: string): Promise<'deleted' | 'already gone'> {
-    try {
+    return this.unlessGone<'deleted' | 'already gone'>(async () => {
       await this.call('delete campaign (usAppToPerson)', () => this.client.messaging.v1.services(messagingServiceSid).usAppToPerson(campaignSid).remove());
       return 'deleted';
+    }, 'already gone');
+  }
+
+  /** Twilio's 404 means the resource is not there (deleted already, or never existed): answer `gone` instead. */
+  private async unlessGone<T>(fn: () => Promise<T>, gone: T): Promise<T> {
+    try {
+      return await fn();
     } catch (err) {
-      if (err instanceof RejectedError && err.details.status === 404) return 'already gone';
+      if (err instanceof RejectedError && err.details.status === 404) return gone;
       throw err;
     }
   }

@@ -51,9 +51,7 @@ export function createStageWorker(rt: Runtime, name: StageName | typeof RECHECK,
       if (err instanceof DelayedError) throw err;
       if (err instanceof RejectedError) {
         log.warn({ reason: err.reason }, 'rejected: dead-lettering the customer');
-        // A re-check may have moved the customer to the stage the verdict belongs to (a FAILED campaign: `campaign`).
-        if (name === RECHECK) stage = (await rt.ledger.get(data.customerId))?.stage ?? stage;
-        await deadLetter(rt, data, stage, err.reason, err.details, job.attemptsMade + 1, err.action);
+        await deadLetter(rt, data, err.stage ?? stage, err.reason, err.details, job.attemptsMade + 1, err.action);
         throw new UnrecoverableError(err.reason);
       }
       if (err instanceof RateLimitedError || err instanceof BudgetExhaustedError) {
