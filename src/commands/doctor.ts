@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { maskPhone } from '../customers/phone.js';
+import { maskPhone, normalizePhone } from '../customers/phone.js';
 import { policyRoles } from '../jobs/policies.js';
 import { connectRedis, type RedisClient } from '../redis.js';
 import { AuthError } from '../twilio/errors.js';
@@ -59,7 +59,6 @@ export interface DoctorInput {
 
 /** The business identity 002's prerequisites demand of the ISV's primary profile ("ISV Reseller or Partner", 003's value). */
 const ISV_IDENTITY = 'isv_reseller_or_partner';
-const E164 = /^\+[1-9]\d{6,14}$/;
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -192,21 +191,14 @@ async function numbersOfCsv(file: string): Promise<{ numbers: Map<string, number
       const cell = (r[header.indexOf(column)] ?? '').trim();
       if (cell === '') continue;
       for (const part of cell.split(/[;,]/).map((p) => p.trim()).filter((p) => p !== '')) {
-        const e164 = normalise(part);
-        if (!e164) invalid.push({ row: i + 2, column });
-        else numbers.set(e164, [...(numbers.get(e164) ?? []), i + 2]);
+        // The same rules ingest applies to these columns, so doctor checks exactly the numbers ingest would keep.
+        const r = normalizePhone(part, { kind: 'any' });
+        if (!r.ok) invalid.push({ row: i + 2, column });
+        else numbers.set(r.e164, [...(numbers.get(r.e164) ?? []), i + 2]);
       }
     }
   }
   return { numbers, invalid, columns: wanted };
-}
-
-/** E.164 as written, or a 10-digit US/Canadian number (optionally with 1) in any punctuation. */
-function normalise(raw: string): string | null {
-  const compact = raw.replace(/[\s().-]/g, '');
-  if (E164.test(compact)) return compact;
-  const m = /^1?(\d{10})$/.exec(compact);
-  return m ? `+1${m[1]!}` : null;
 }
 
 async function checkSenderNumbers(input: DoctorInput, gateway: TwilioGateway | undefined, checks: DoctorCheck[]): Promise<void> {
@@ -248,7 +240,7 @@ async function checkSenderNumbers(input: DoctorInput, gateway: TwilioGateway | u
       fix: 'buy or port each number into this account (Phone Numbers in the Twilio Console), or correct the CSV; a number the account does not own cannot send for the customer',
     });
   } else if (invalid.length) {
-    checks.push({ id, status: 'warn', summary: `Sender numbers: the ${found.numbers.size} valid ones are the account's; not E.164: ${invalid.join(', ')}`, fix: 'write numbers as E.164 (+14155550100); ingest refuses those rows' });
+    checks.push({ id, status: 'warn', summary: `Sender numbers: the ${found.numbers.size} valid ones are the account's; not phone numbers: ${invalid.join(', ')}`, fix: 'correct them (E.164 such as +14155550100, or a 10-digit US/Canadian number); ingest refuses those rows' });
   } else {
     checks.push({ id, status: 'ok', summary: `Sender numbers: all ${found.numbers.size} in ${input.file} are numbers of this account` });
   }
