@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { parse } from 'csv-parse/sync';
+import { createReadStream } from 'node:fs';
+import { parse } from 'csv-parse';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { maskPhone, normalizePhone } from '../customers/phone.js';
 import { policyRoles } from '../jobs/policies.js';
@@ -180,21 +180,28 @@ async function checkPolicies(config: Config, gateway: TwilioGateway, checks: Doc
 
 /** Numbers the CSV names for sending (and the business flow's numbers), with the rows naming each. */
 async function numbersOfCsv(file: string): Promise<{ numbers: Map<string, number[]>; invalid: { row: number; column: string }[]; columns: string[] }> {
-  const text = await readFile(file, 'utf8');
-  const rows: string[][] = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true });
-  const header = (rows[0] ?? []).map((h) => h.trim().toLowerCase());
-  const wanted = ['sender_number', 'phone_numbers'].filter((c) => header.includes(c));
+  // Streamed: a customers CSV may hold a million rows.
+  const parser = createReadStream(file).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true }));
+  let header: string[] | null = null;
+  let wanted: string[] = [];
   const numbers = new Map<string, number[]>();
   const invalid: { row: number; column: string }[] = [];
-  for (const [i, r] of rows.slice(1).entries()) {
+  let row = 1;
+  for await (const r of parser as AsyncIterable<string[]>) {
+    if (header === null) {
+      header = r.map((h) => h.trim().toLowerCase());
+      wanted = ['sender_number', 'phone_numbers'].filter((c) => header!.includes(c));
+      continue;
+    }
+    row += 1;
     for (const column of wanted) {
       const cell = (r[header.indexOf(column)] ?? '').trim();
       if (cell === '') continue;
       for (const part of cell.split(/[;,]/).map((p) => p.trim()).filter((p) => p !== '')) {
         // The same rules ingest applies to these columns, so doctor checks exactly the numbers ingest would keep.
-        const r = normalizePhone(part, { kind: 'any' });
-        if (!r.ok) invalid.push({ row: i + 2, column });
-        else numbers.set(r.e164, [...(numbers.get(r.e164) ?? []), i + 2]);
+        const n = normalizePhone(part, { kind: 'any' });
+        if (!n.ok) invalid.push({ row, column });
+        else numbers.set(n.e164, [...(numbers.get(n.e164) ?? []), row]);
       }
     }
   }
