@@ -80,7 +80,7 @@ program
   .description('Register an ISV\'s customers for US A2P 10DLC (Sole Proprietor) with Twilio, from a CSV, through BullMQ queues.')
   .addHelpText(
     'after',
-    `\nSettings (environment variables; every one is in the README's Configuration table):\n${describedSettings()
+    `\nSettings (environment variables; every one is in docs/configuration.md):\n${describedSettings()
       .map((d) => `  ${d.name}: ${d.description}`)
       .join('\n')}\n\nBefore the first batch on a real account: a2p-onboard doctor --file CUSTOMERS.csv (and rehearse with TWILIO_MOCK_BRANDS=true).`,
   )

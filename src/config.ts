@@ -2,9 +2,19 @@ import { z } from 'zod';
 import { InputError } from './errors.js';
 
 /**
- * Every setting, read from the environment in one place and validated with zod.
- * The README's configuration table mirrors SETTINGS below; keep them together.
+ * Every setting, read from the environment in one place and validated with zod. Each one's description
+ * lives in the schema: docs/configuration.md's table is generated from it (`npm run docs`), and
+ * test/docs.test.ts fails on a setting without one.
  */
+
+declare module 'zod' {
+  interface GlobalMeta {
+    /** What the docs show as the default when it is not the schema's literal default (e.g. found at start). */
+    shownDefault?: string;
+    /** A one-line summary for `--help`: only the settings that point the tool at a real account and keep it safe. */
+    help?: string;
+  }
+}
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const num = (def: number, min = 0) => z.coerce.number().min(min).default(def);
@@ -36,53 +46,102 @@ export const SECONDARY_BUSINESS_POLICY_SID = 'RNdfbf3fae0e1107f8aded0e7cead80bf5
 export const SHAKEN_STIR_POLICY_SID = 'RN7a97559effdf62d00f4298208492a5ea';
 
 export const configSchema = z.object({
-  REDIS_URL: z.string().default('redis://127.0.0.1:6379').describe('the Redis holding queues, ledger and budgets (persistence on, maxmemory-policy noeviction: `doctor` checks)'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379')
+    .describe('Redis 6.2+. Use `maxmemory-policy noeviction` and AOF persistence in production. For a Redis Cluster: `redis+cluster://host:port[,host:port...]` (or `rediss+cluster://`, with `user:password@` if needed).')
+    .meta({ help: 'the Redis holding queues, ledger and budgets (persistence on, maxmemory-policy noeviction: `doctor` checks)' }),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9{}_:.-]+$/, 'letters, digits, {}, _, :, . and - only')
-    .default('{a2p}'),
-  TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional()).describe('the Twilio account the customers send from'),
-  TWILIO_AUTH_TOKEN: optionalString.describe("that account's auth token (never logged)"),
-  TWILIO_API_BASE: optionalString.pipe(z.string().url().optional()).describe("empty for the real Twilio; the sandbox's URL for a local run"),
-  TWILIO_TIMEOUT_MS: int(30_000, 1),
-  ISV_PRIMARY_PROFILE_SID: optionalString.pipe(z.string().regex(/^BU[0-9a-fA-F]{32}$/, 'must look like BU followed by 32 hex digits').optional()).describe('the ISV\'s approved primary profile (BU...); empty: the worker finds it'),
-  STARTER_PROFILE_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(STARTER_PROFILE_POLICY_SID),
-  SOLE_PROPRIETOR_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(SOLE_PROPRIETOR_POLICY_SID),
-  SECONDARY_BUSINESS_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(SECONDARY_BUSINESS_POLICY_SID),
-  SHAKEN_STIR_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(SHAKEN_STIR_POLICY_SID),
-  POLICY_REFRESH_MS: int(3600_000, 0),
-  PUBLIC_BASE_URL: optionalString.pipe(z.string().url().optional()).describe('the dashboard\'s public HTTPS URL: turns on Twilio status callbacks'),
-  VALIDATION_WAIT_MS: int(30_000),
-  STATUS_POLL_MAX_MS: int(15 * 60_000, 1),
-  OTP_RESEND_MS: int(24 * 3600_000, 1),
-  OTP_EXPIRY_MS: int(30 * 24 * 3600_000, 1),
+    .default('{a2p}')
+    .describe('Key prefix for the queues, the ledger and the rate budgets. Keep the `{hash tag}` for Redis Cluster.'),
+  TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional())
+    .describe('The account that registers the customers (`AC…`).')
+    .meta({ help: 'the Twilio account the customers send from' }),
+  TWILIO_AUTH_TOKEN: optionalString
+    .describe('Its auth token. Never logged.')
+    .meta({ help: 'that account\'s auth token (never logged)' }),
+  TWILIO_API_BASE: optionalString.pipe(z.string().url().optional())
+    .describe('Send every request here instead (`https://{product}.twilio.com/x` → `{TWILIO_API_BASE}/{product}/x`); for the sandbox.')
+    .meta({ help: 'empty for the real Twilio; the sandbox\'s URL for a local run', shownDefault: 'unset (Twilio)' }),
+  TWILIO_TIMEOUT_MS: int(30_000, 1)
+    .describe('HTTP timeout of one Twilio call.'),
+  ISV_PRIMARY_PROFILE_SID: optionalString.pipe(z.string().regex(/^BU[0-9a-fA-F]{32}$/, 'must look like BU followed by 32 hex digits').optional())
+    .describe('Your approved ISV primary customer profile (`BU…`). When unset, the worker uses the account\'s only `twilio-approved` primary profile and refuses to guess between several.')
+    .meta({ help: 'the ISV\'s approved primary profile (BU...); empty: the worker finds it', shownDefault: 'found' }),
+  STARTER_PROFILE_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(STARTER_PROFILE_POLICY_SID)
+    .describe('Starter Customer Profile policy ("policies can and do change").'),
+  SOLE_PROPRIETOR_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(SOLE_PROPRIETOR_POLICY_SID)
+    .describe('Sole Proprietor A2P Trust Bundle policy.'),
+  SECONDARY_BUSINESS_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(SECONDARY_BUSINESS_POLICY_SID)
+    .describe('Secondary Customer Profile of type Business policy (business flow).'),
+  SHAKEN_STIR_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(SHAKEN_STIR_POLICY_SID)
+    .describe('SHAKEN/STIR Trust Product policy (business flow).'),
+  POLICY_REFRESH_MS: int(3600_000, 0)
+    .describe('The worker fetches each policy at start, then again on this schedule (and before a check whose copy is older than this), and logs a warning when one changed. Bundles are checked against the copy before every evaluation. `0` fetches before every check.'),
+  PUBLIC_BASE_URL: optionalString.pipe(z.string().url().optional())
+    .describe('The dashboard\'s public address. When set, profiles and bundles are created with `statusCallback` = `{PUBLIC_BASE_URL}/webhooks/twilio/status`, and the webhook checks signatures against exactly that URL.')
+    .meta({ help: 'the dashboard\'s public HTTPS URL: turns on Twilio status callbacks' }),
+  VALIDATION_WAIT_MS: int(30_000)
+    .describe('Twilio\'s advised wait after profile submission, bundle submission and brand registration. It also sets the first status re-check interval.'),
+  STATUS_POLL_MAX_MS: int(15 * 60_000, 1)
+    .describe('The longest interval between two checks of a brand that is still PENDING. The interval grows from `VALIDATION_WAIT_MS` by 1.5× per check.'),
+  OTP_RESEND_MS: int(24 * 3600_000, 1)
+    .describe('Ask for a fresh OTP when the customer has not answered the last one for this long, at most one per this interval per brand. An OTP is valid for 24 h.'),
+  OTP_EXPIRY_MS: int(30 * 24 * 3600_000, 1)
+    .describe('A brand not verified this long after its registration (its `date_created`: 30 days, Twilio\'s limit, 002 §3.1) marks its customer `expired`, with what to do. Customers already waiting before this rule count from their approval; `redrive` of an expired customer opens a fresh window.'),
   /** Twilio asks ISVs to contact support about a brand IN_REVIEW for more than 2 days. */
-  BRAND_REVIEW_STUCK_MS: int(2 * 24 * 3600_000, 1).describe('a brand IN_REVIEW longer than this gets the action "contact Twilio support" (default 2 days)'),
+  BRAND_REVIEW_STUCK_MS: int(2 * 24 * 3600_000, 1)
+    .describe('A brand `IN_REVIEW` longer than this (2 days, counted from when it entered review as far as Twilio\'s `date_updated` and our first look tell) is still followed, but its customer\'s action becomes "contact Twilio Support" with the brand SID.')
+    .meta({ help: 'a brand IN_REVIEW longer than this gets the action "contact Twilio support" (default 2 days)' }),
   /** Error 30791 (temporary brand error): resubmit after about 30 s, at most BRAND_RETRIES times per generation. */
-  BRAND_RETRY_MS: int(30_000, 0).describe('after the temporary brand error 30791, resubmit after this long (each resubmission is a brand fee)'),
-  BRAND_RETRIES: int(3, 0).describe('at most this many 30791 resubmissions per generation of a customer'),
-  SWEEP_INTERVAL_MS: int(5 * 60_000),
-  SWEEP_MAX_INTERVAL_MS: int(6 * 3600_000, 1),
-  TWILIO_MAX_RPS: num(25, 0.01),
-  REGISTRATION_RPS: num(1, 0.01),
-  OTP_RPS: int(10, 1),
-  BUDGET_JITTER_MS: int(50, 0),
-  WORKER_CONCURRENCY: int(8, 1),
-  JOB_ATTEMPTS: int(8, 1),
-  BACKOFF_BASE_MS: int(2_000, 1),
-  BACKOFF_MAX_MS: int(5 * 60_000, 1),
-  SHUTDOWN_TIMEOUT_MS: int(30_000, 0),
+  BRAND_RETRY_MS: int(30_000, 0)
+    .describe('A brand `FAILED` with Twilio\'s temporary error 30791 is resubmitted after this long (Twilio says about 30 s), at most `BRAND_RETRIES` times.')
+    .meta({ help: 'after the temporary brand error 30791, resubmit after this long (each resubmission is a brand fee)' }),
+  BRAND_RETRIES: int(3, 0)
+    .describe('How many times a brand `FAILED` with the temporary error 30791 is resubmitted per generation of the customer (each resubmission is charged); then the customer is `failed` with what to do.')
+    .meta({ help: 'at most this many 30791 resubmissions per generation of a customer' }),
+  SWEEP_INTERVAL_MS: int(5 * 60_000)
+    .describe('How often the scheduled sweep runs (a BullMQ job scheduler, one per deployment). It is also the first re-check delay of a waiting customer, which then doubles up to `SWEEP_MAX_INTERVAL_MS`. `0` turns the schedule off (run `a2p-onboard sweep` yourself).'),
+  SWEEP_MAX_INTERVAL_MS: int(6 * 3600_000, 1)
+    .describe('The longest wait between two re-checks of a customer waiting on Twilio (6 h: with 100,000 customers waiting, under 5 Twilio calls per second). OTP re-sends and the 30-day limit are checked on time regardless.'),
+  TWILIO_MAX_RPS: num(25, 0.01)
+    .describe('Account-wide budget for all Twilio calls, shared through Redis by every worker process.'),
+  REGISTRATION_RPS: num(1, 0.01)
+    .describe('Budget for brand and campaign registration together, as Twilio\'s ISV guide asks.'),
+  OTP_RPS: int(10, 1)
+    .describe('OTP requests per second: the `otp` queue\'s limiter, plus a spacing budget with at least 100 ms of margin per second (about 9 per second reach Twilio), since Twilio counts them as they arrive.'),
+  BUDGET_JITTER_MS: int(50, 0)
+    .describe('How unevenly calls may reach Twilio without breaking a budget: each budget spaces its calls `(1000 + this) / rate` ms apart. Costs this many thousandths of each budget.'),
+  WORKER_CONCURRENCY: int(8, 1)
+    .describe('Jobs processed at once per stage, per process.'),
+  JOB_ATTEMPTS: int(8, 1)
+    .describe('Attempts for transient failures before a customer is dead-lettered. 429s and budget waits do not count.'),
+  BACKOFF_BASE_MS: int(2_000, 1)
+    .describe('Exponential backoff with jitter between attempts: its base.'),
+  BACKOFF_MAX_MS: int(5 * 60_000, 1)
+    .describe('The cap of the exponential backoff between attempts.'),
+  SHUTDOWN_TIMEOUT_MS: int(30_000, 0)
+    .describe('How long SIGTERM waits for in-flight jobs. Jobs still running then are cut off (the process exits about a second later, status 0) and retried by another worker once their lock runs out.'),
   /** BullMQ job lock: a crashed worker's jobs are picked up again once it runs out (and the stalled check runs). */
-  WORKER_LOCK_MS: int(30_000, 1_000),
+  WORKER_LOCK_MS: int(30_000, 1_000)
+    .describe('BullMQ job lock, renewed while a job runs. A killed worker\'s jobs go back to the queue when it runs out (checked as often).'),
   /** After a Redis restart, every create looks for an existing resource first for this long. */
-  LOOKUP_AFTER_RESTART_MS: int(3_600_000, 0),
-  DASHBOARD_HOST: z.string().default('127.0.0.1'),
-  DASHBOARD_PORT: int(3000, 0),
-  DASHBOARD_USER: z.string().default('admin'),
-  DASHBOARD_PASSWORD: optionalString,
-  METRICS_PORT: optionalString.pipe(z.string().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().int().max(65535)).optional()),
-  METRICS_HOST: z.string().default('127.0.0.1'),
-  METRICS_TOKEN: optionalString,
+  LOOKUP_AFTER_RESTART_MS: int(3_600_000, 0)
+    .describe('After a Redis restart (noticed by its run id), every create looks for an existing resource first for this long: the restart may have lost the last second of writes, an intent and its SID included.'),
+  DASHBOARD_HOST: z.string().default('127.0.0.1')
+    .describe('Where the dashboard listens: its host (`dashboard --host` wins).'),
+  DASHBOARD_PORT: int(3000, 0)
+    .describe('Where the dashboard listens: its port (`dashboard --port` wins).'),
+  DASHBOARD_USER: z.string().default('admin')
+    .describe('User of the dashboard\'s basic auth.'),
+  DASHBOARD_PASSWORD: optionalString
+    .describe('Password of the dashboard\'s basic auth. Required unless the dashboard is bound to loopback. Never logged.'),
+  METRICS_PORT: optionalString.pipe(z.string().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().int().max(65535)).optional())
+    .describe('The worker serves Prometheus metrics on this port (`--metrics-port` wins). Unset: no metrics server in the worker.'),
+  METRICS_HOST: z.string().default('127.0.0.1')
+    .describe('Where the worker\'s metrics server listens; `0.0.0.0` in a container that Prometheus scrapes from outside.'),
+  METRICS_TOKEN: optionalString
+    .describe('When set, the worker\'s `/metrics` requires `Authorization: Bearer <token>`, and the dashboard\'s `/metrics` accepts it instead of basic auth. Never logged.'),
   /**
    * A Sole Proprietor customer without `sender_number` gets one local, SMS-capable number bought for
    * it (area code of its phone, else its state, else its country). Off: such a customer waits, with what to do.
@@ -93,15 +152,27 @@ export const configSchema = z.object({
     .regex(/^(true|false|1|0|yes|no|)$/i, 'must be true or false')
     .transform((v) => /^(true|1|yes)$/i.test(v))
     .default(false)
-    .describe('buy one local number for a Sole Proprietor customer without sender_number (area code of its phone, else its state, else its country)'),
+    .describe('A Sole Proprietor customer without `sender_number` gets one local, SMS-capable number bought for it (it costs a monthly fee): in the area code of its `phone_number`, else in its state or province (`InRegion`), else anywhere in its country. Bought once, with FriendlyName `a2p-onboard {customer_id} Sender Number`, so a lost answer is found again and never bought twice. Off: such a customer stays `completed` at `sender-number`, not `live`, with what to do. The demo turns it on.')
+    .meta({ help: 'buy one local number for a Sole Proprietor customer without sender_number (area code of its phone, else its state, else its country)' }),
   /** Register every brand with Mock=true: no fees, for a rehearsal on a real account (mock brands never send). */
-  TWILIO_MOCK_BRANDS: flag(false).describe('register every brand with Mock=true (no fees): rehearse a batch on a real account'),
+  TWILIO_MOCK_BRANDS: flag(false)
+    .describe('`true`: every brand is registered with `Mock=true` (Twilio charges no fee; a mock brand and its campaign never send). To rehearse a batch on the real account. Their submissions are recorded as mock, at USD 0.')
+    .meta({ help: 'register every brand with Mock=true (no fees): rehearse a batch on a real account' }),
   // Twilio's fees (beyond-the-seeds.md, amounts unconfirmed): what the ledger records per submission.
-  FEE_BRAND_USD: usdCents('4.50').describe('fee recorded per brand submission or resubmission (USD; unconfirmed default 4.50)'),
-  FEE_CAMPAIGN_VETTING_USD: usdCents('15').describe('fee recorded per campaign vetting: create, resubmission, recreation (USD; unconfirmed default 15)'),
-  FEE_AUTH_PLUS_USD: usdCents('12.50').describe('fee recorded per Authentication+ attempt (USD; unconfirmed default 12.50)'),
-  FEE_SECONDARY_VETTING_USD: usdCents('40').describe('fee recorded per secondary vetting (USD; unconfirmed default 40)'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  FEE_BRAND_USD: usdCents('4.50')
+    .describe('Fee recorded per brand submission and resubmission. Amounts are Twilio\'s published prices as we found them, **unconfirmed**: set your contract\'s. Stored in cents.')
+    .meta({ help: 'fee recorded per brand submission or resubmission (USD; unconfirmed default 4.50)' }),
+  FEE_CAMPAIGN_VETTING_USD: usdCents('15')
+    .describe('Fee recorded per campaign vetting: creation, each resubmission of a failed campaign, each recreation.')
+    .meta({ help: 'fee recorded per campaign vetting: create, resubmission, recreation (USD; unconfirmed default 15)' }),
+  FEE_AUTH_PLUS_USD: usdCents('12.50')
+    .describe('Fee per Authentication+ attempt (public companies).')
+    .meta({ help: 'fee recorded per Authentication+ attempt (USD; unconfirmed default 12.50)' }),
+  FEE_SECONDARY_VETTING_USD: usdCents('40')
+    .describe('Fee per secondary vetting.')
+    .meta({ help: 'fee recorded per secondary vetting (USD; unconfirmed default 40)' }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+    .describe('pino level: `fatal` … `trace`, or `silent`.'),
 }).superRefine((c, ctx) => {
   // On a Redis Cluster every key of a flow must hash to one slot: BullMQ's scripts and the ledger's need it.
   if (/^rediss?\+cluster:\/\//i.test(c.REDIS_URL) && !hasHashTag(c.QUEUE_PREFIX)) {
@@ -144,10 +215,33 @@ export function requireTwilio(config: Config): { accountSid: string; authToken: 
   return { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN, apiBase: config.TWILIO_API_BASE };
 }
 
-/**
- * The settings whose schema carries a description, for `--help`: the ones an operator sets to point
- * the tool at a real account and keep it safe there. The README's Configuration table has every one.
- */
+export interface SettingDoc {
+  name: string;
+  /** The schema's default as an operator would write it (`4.50`, not 450 cents); undefined: none. */
+  defaultValue: string | undefined;
+  /** Shown instead of the default where the literal would mislead (`found`, `unset (Twilio)`). */
+  shownDefault: string | undefined;
+  description: string | undefined;
+  help: string | undefined;
+}
+
+/** Every setting with what the docs and `--help` say of it, in the schema's order. */
+export function settingDocs(): SettingDoc[] {
+  return Object.entries(configSchema.shape).map(([name, schema]) => {
+    const meta = schema.meta();
+    return { name, defaultValue: defaultOf(schema), shownDefault: meta?.shownDefault, description: schema.description, help: meta?.help };
+  });
+}
+
+/** The input-side default: found through the wrappers (optional, pipes) down to a `.default()`. */
+function defaultOf(schema: z.core.$ZodType): string | undefined {
+  if (schema instanceof z.core.$ZodDefault) return String(schema._zod.def.defaultValue);
+  if (schema instanceof z.core.$ZodPipe) return defaultOf(schema._zod.def.in);
+  if (schema instanceof z.core.$ZodOptional) return defaultOf(schema._zod.def.innerType);
+  return undefined;
+}
+
+/** The settings `--help` lists, with their one-line summaries; docs/configuration.md has every one. */
 export function describedSettings(): { name: string; description: string }[] {
-  return Object.entries(configSchema.shape).flatMap(([name, schema]) => (schema.description ? [{ name, description: schema.description }] : []));
+  return settingDocs().flatMap((s) => (s.help ? [{ name: s.name, description: s.help }] : []));
 }
