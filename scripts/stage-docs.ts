@@ -1,17 +1,13 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FLOWS } from '../src/customers/columns.js';
 import { STAGE_NAMES, stageDef, stagesOf, type StageName } from '../src/jobs/registry.js';
 
 /**
- * The docs' stage diagram and table, generated from the stage registry (src/jobs/registry.ts) between
- * the markers below, in whichever Markdown file holds them (README.md or a page under docs/).
- * `npm run docs:stages` rewrites the block; test/registry.test.ts fails when it differs from the table.
+ * The docs' stage diagram and table, rendered from the stage registry (src/jobs/registry.ts). scripts/docs.ts
+ * writes it into the `stages` block of docs/architecture.md; test/registry.test.ts and test/docs.test.ts fail
+ * when the block differs.
  */
-
-export const BEGIN = '<!-- stages:begin (generated from src/jobs/registry.ts by `npm run docs:stages`; do not edit) -->';
-export const END = '<!-- stages:end -->';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -55,50 +51,4 @@ function id(name: StageName): string {
 
 function node(name: StageName): string {
   return `${id(name)}[${name}]`;
-}
-
-/** The Markdown files that may hold the block: README.md and docs/**. */
-export function docFiles(): string[] {
-  const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : []));
-  return [join(ROOT, 'README.md'), ...walk(join(ROOT, 'docs'))];
-}
-
-export interface StageBlock {
-  file: string;
-  /** What the file holds between the markers. */
-  current: string;
-  /** What it should hold. */
-  wanted: string;
-  /** The file with the block replaced by the wanted one. */
-  updated: string;
-}
-
-/** Every block in the docs, with what it holds and what it should. */
-export function stageBlocks(): StageBlock[] {
-  const blocks: StageBlock[] = [];
-  for (const file of docFiles()) {
-    const text = readFileSync(file, 'utf8');
-    const start = text.indexOf(BEGIN);
-    if (start < 0) continue;
-    const end = text.indexOf(END, start);
-    if (end < 0) throw new Error(`${relative(ROOT, file)}: ${BEGIN} without ${END}`);
-    const current = text.slice(start + BEGIN.length, end).replace(/^\n/, '').replace(/\n$/, '');
-    const wanted = renderStageDocs(dirname(file));
-    blocks.push({ file, current, wanted, updated: `${text.slice(0, start)}${BEGIN}\n${wanted}\n${text.slice(end)}` });
-  }
-  return blocks;
-}
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const blocks = stageBlocks();
-  if (blocks.length === 0) {
-    console.error(`no file holds the stage block (${BEGIN} … ${END}) among README.md and docs/`);
-    process.exit(1);
-  }
-  for (const b of blocks) {
-    if (b.current === b.wanted) continue;
-    writeFileSync(b.file, b.updated);
-    console.log(`updated ${relative(ROOT, b.file)}`);
-  }
 }

@@ -1,6 +1,7 @@
 /**
- * The columns of the customers CSV: one documented list that the header check, the README
- * and `--help` all use. Header names are matched after trimming and lowercasing.
+ * The columns of the customers CSV: one documented list that the header check, `--help` and the
+ * docs use (docs/csv.md's table is generated from it by `npm run docs`; test/docs.test.ts fails on a
+ * column without a description). Header names are matched after trimming and lowercasing.
  */
 
 /**
@@ -105,7 +106,7 @@ export const BUSINESS_COLUMNS = [
   biz('shaken_stir', 'optional', false, 'true/false (yes/no, y/n, 1/0; empty = false): also register a SHAKEN/STIR Trust Product for the phone numbers, for A-level attestation of calls.'),
 ] as const satisfies readonly ColumnSpec[];
 
-/** Every known column, customer columns first, in the order the README documents them. */
+/** Every known column, customer columns first, in the order docs/csv.md documents them. */
 export const COLUMNS: readonly ColumnSpec[] = [...CUSTOMER_COLUMNS, ...CAMPAIGN_COLUMNS, ...BUSINESS_COLUMNS];
 
 export type CustomerColumnName = (typeof CUSTOMER_COLUMNS)[number]['name'];
@@ -163,7 +164,7 @@ export function formatColumnHelp(): string {
   ).join('\n');
 }
 
-/** A Markdown table of the columns for the README. */
+/** The Markdown table of the columns: docs/csv.md's generated `columns` block (scripts/docs.ts). */
 export function formatColumnMarkdown(): string {
   const rows = COLUMNS.map((c) => `| \`${c.name}\` | ${requirementLabel(c)} | ${c.description.replace(/\|/g, '\\|')} |`);
   return ['| column | required | description |', '| --- | --- | --- |', ...rows].join('\n');
