@@ -16,9 +16,10 @@ import { ensureBuilt } from './built-cli.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
-/** No spawned processes, no pipeline run, no browser: the rules, the sandbox's own checks, the budget and page maths. */
+/** No spawned processes, no pipeline run, no browser: the rules, the sandbox's own checks, the budget and page maths, the docs. */
 const UNIT = [
   'customers',
+  'docs',
   'errors-and-output',
   'sandbox-independence',
   'sandbox',
