@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { type SettingDoc } from '../src/config.js';
-import { type ColumnSpec } from '../src/customers/columns.js';
-import { type DocProblem } from './docs.js';
+import type { SettingDoc } from '../src/config.js';
+import type { ColumnSpec } from '../src/customers/columns.js';
+import type { DocProblem } from './docs.js';
 
 /**
  * The checks test/docs.test.ts runs over the docs, as functions of text so the test can also prove each
