@@ -2,7 +2,7 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-# package.json overrides msgpackr-extract with this local stub (see README): npm ci needs it.
+# package.json overrides msgpackr-extract with this local stub (see Dependencies in docs/architecture.md): npm ci needs it.
 COPY stubs ./stubs
 COPY src ./src
 # The build (npm ci's prepare) copies the ledger's Lua scripts into dist with this.
