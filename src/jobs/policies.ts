@@ -2,7 +2,6 @@ import type { Logger } from '../log.js';
 import { RejectedError } from '../twilio/errors.js';
 import type { TwilioGateway } from '../twilio/gateway.js';
 import { PIPELINE_FILLS, POLICY_ROLES, missingRequirements, splitRequirements, type AssembledBundle, type Policy, type PolicyRole, type UnknownRequirement } from '../twilio/policy.js';
-import { BUSINESS_ACTIONS } from '../reports/actions.js';
 import { fingerprint } from './ensure.js';
 import type { StageContext } from './outcome.js';
 import type { StageSettings } from './settings.js';
@@ -154,6 +153,6 @@ export async function checkPolicy(ctx: StageContext, what: string, bundleSid: st
   throw new RejectedError(
     `${what} ${bundleSid} does not meet Twilio's policy ${policy.sid} (${policy.friendlyName}); not submitted for evaluation. Missing: ${missing.map((m) => m.detail).join('; ')}${columns.length ? ` (CSV column${columns.length > 1 ? 's' : ''}: ${columns.join('; ')})` : ''}`,
     { bundleSid, policySid: policy.sid, missing: missing.map((m) => m.requirement), ...(columns.length ? { columns } : {}) },
-    BUSINESS_ACTIONS.policy,
+    { kind: 'policy-unmet' },
   );
 }
