@@ -81,7 +81,7 @@ export async function senderNumber(ctx: StageContext): Promise<StageOutcome<neve
 
 /** Through ensure(): a lost answer is found on the service's list instead of being added twice. */
 async function addToService(ctx: StageContext, serviceSid: string, wanted: string, how: string): Promise<void> {
-  const { gateway, customerId } = ctx;
+  const { gateway } = ctx;
   try {
     await ensure(
       ctx, STAGE, 'servicePhoneNumber',

@@ -1,5 +1,6 @@
 import type { CustomerState } from '../ledger/states.js';
 import type { StatusFields } from '../ledger/status-fields.js';
+import { INCOMPLETE_REQUEST_ACTION } from '../twilio/errors.js';
 import { isFailureKind, type FailureKind, type RowRule } from '../failure-kinds.js';
 
 /**
@@ -141,7 +142,7 @@ const STAGE_ACTIONS = {
   'sender-not-owned': SENDER_ACTIONS.notOwned,
   'sender-refused': SENDER_ACTIONS.refused,
   'sender-none-to-buy': SENDER_ACTIONS.noneToBuy,
-  'request-incomplete': 'a2p-onboard built an incomplete request (a bug): report it with the logs, then redrive the customer once fixed',
+  'request-incomplete': INCOMPLETE_REQUEST_ACTION,
 } as const satisfies Partial<Record<FailureKind, Action>>;
 
 type StageKind = keyof typeof STAGE_ACTIONS;
@@ -229,7 +230,8 @@ function baseAction(c: ActionInput): string | null {
 
 /** What to do about a row ingest refused, keyed on its first refused column and the rule it broke. */
 function invalidAction(c: ActionInput): string {
-  const { column, rule } = c.column ? { column: c.column, rule: c.rule ?? 'cell' } : legacyRowFacts(c.reason ?? '');
+  // Rows refused by earlier versions recorded no rule: theirs are read back from the reason.
+  const { column, rule } = c.rule ? { column: c.column ?? undefined, rule: c.rule } : legacyRowFacts(c.reason ?? '');
   if (column === 'tax_id') return 'This customer has a tax ID (EIN), so it is not a Sole Proprietor: set its `flow` column to `business`, fill the business columns (business name, type, industry, registration number, representative 1, phone numbers) and ingest the row again.';
   switch (rule) {
     case 'company-brand-name':

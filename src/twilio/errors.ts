@@ -78,6 +78,9 @@ export class AuthError extends Error {
   }
 }
 
+/** What to do about a request twilio-node refused to send (a 'request-incomplete'). */
+export const INCOMPLETE_REQUEST_ACTION = 'a2p-onboard built an incomplete request (a bug): report it with the logs, then redrive the customer once fixed';
+
 /** Default wait after a 429 that carries no Retry-After. */
 export const DEFAULT_RETRY_AFTER_MS = 1_000;
 
@@ -121,7 +124,7 @@ export function classifyTwilioError(err: unknown, what: string, isCreate: boolea
   // twilio-node refuses before sending when a required parameter is missing: nothing reached
   // Twilio and a retry would refuse again, so do not spend eight attempts on it.
   if (/^Required parameter .* missing/i.test(message)) {
-    return new RejectedError(`${what}: ${message}`, { message }, { kind: 'request-incomplete', action: 'a2p-onboard built an incomplete request (a bug): report it with the logs, then redrive the customer once fixed' });
+    return new RejectedError(`${what}: ${message}`, { message }, { kind: 'request-incomplete', action: INCOMPLETE_REQUEST_ACTION });
   }
   return err instanceof Error ? err : new Error(message);
 }
