@@ -17,15 +17,26 @@ export class PolicyCache {
   /** Policy versions (SID + requirements digest) whose unknown requirements were already logged. */
   private readonly warned = new Set<string>();
 
+  /** The clock a copy's age is measured by (tests pass one they advance). */
+  private readonly now: () => number;
+
   constructor(
     private readonly gateway: TwilioGateway,
     public maxAgeMs: number,
-  ) {}
+    opts: { now?: () => number } = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** The copy held now, if any, without fetching (what a refresh has brought in so far). */
+  cached(policySid: string): Policy | undefined {
+    return this.entries.get(policySid)?.policy;
+  }
 
   /** The policy, from the cache while its copy is younger than maxAgeMs (`force`: fetch it now). */
   async get(policySid: string, log?: Logger, force = false): Promise<Policy> {
     const hit = this.entries.get(policySid);
-    if (hit && !force && Date.now() - hit.at < this.maxAgeMs) return hit.policy;
+    if (hit && !force && this.now() - hit.at < this.maxAgeMs) return hit.policy;
     let p = this.inflight.get(policySid);
     if (!p) {
       p = this.gateway.fetchPolicy(policySid).finally(() => this.inflight.delete(policySid));
@@ -37,7 +48,7 @@ export class PolicyCache {
       if (before && JSON.stringify(before.requirements) !== JSON.stringify(policy.requirements)) {
         log?.warn({ policySid }, 'a Twilio policy changed: bundles are now checked against its new requirements');
       }
-      this.entries.set(policySid, { policy, at: Date.now() });
+      this.entries.set(policySid, { policy, at: this.now() });
       return policy;
     } catch (err) {
       if (hit) {
