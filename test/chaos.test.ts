@@ -5,7 +5,7 @@ import { CreateInProgressError } from '../src/jobs/ensure.js';
 import type { StageContext } from '../src/jobs/outcome.js';
 import { STAGES } from '../src/jobs/registry.js';
 import { ingestFile } from '../src/producers/ingest.js';
-import { csv, row, silentLog, startStack, stopTestRedis, templateFile, testRedisUrl, tmpFile } from './helpers.js';
+import { csv, row, silentLog, startStack, stopTestRedis, templateFile, testRedisUrl, tmpFile, waitFor } from './helpers.js';
 
 after(stopTestRedis);
 
@@ -26,13 +26,16 @@ describe('chaos: worker processes killed mid-batch', () => {
           } catch (err) {
             if (!(err instanceof CreateInProgressError)) throw err;
             deferred += 1;
+            // The worker's "look again later": nothing tells a try when the other one has finished.
             await new Promise((r) => setTimeout(r, 30));
           }
         }
       };
       const a = await Promise.all([attempt('starter-profile'), attempt('starter-profile')]);
       assert.ok(a[0] + a[1] > 0, 'the tries met: one waited for the other');
-      await new Promise((r) => setTimeout(r, 200)); // the sandbox reviews the profile
+      const profileSid = (await stack.rt.ledger.get('twin1'))?.sids.customerProfile;
+      assert.ok(profileSid);
+      await waitFor('the sandbox to approve the starter profile', async () => (await stack.rt.gateway.fetchBundle('customerProfile', profileSid)).status === 'twilio-approved', 10_000);
       await Promise.all([attempt('trust-bundle'), attempt('trust-bundle')]);
       const c = stack.sandbox.counts();
       assert.equal(c.customerProfiles, 2, 'one starter profile (and the ISV primary profile)');
