@@ -129,7 +129,7 @@ program
       });
     }).finally(() => progress.stop());
     if (o.json) {
-      process.stdout.write(`${JSON.stringify({ batch: report.batch, accepted: report.accepted, updated: report.updated, unchanged: report.unchanged, rejected: report.rejected, ...(o.update ? { campaignNotUpdatable: report.campaignNotUpdatable ?? [] } : {}) })}\n`);
+      process.stdout.write(`${JSON.stringify({ batch: report.batch, accepted: report.accepted, updated: report.updated, unchanged: report.unchanged, rejected: report.rejected.map(({ row, customerId, reason }) => ({ row, customerId, reason })), ...(o.update ? { campaignNotUpdatable: report.campaignNotUpdatable ?? [] } : {}) })}\n`);
     }
     else printIngest(report);
   });

@@ -10,7 +10,7 @@ import { missingRequirements, policyRequirementsSchema } from '../src/twilio/pol
 import { startDashboard } from '../src/server/dashboard.js';
 import { STATUS_WEBHOOK_PATH } from '../src/server/webhook.js';
 import { webhookOptions } from '../src/workers/runtime.js';
-import { PolicyCache } from '../src/jobs/policies.js';
+import { PolicyCache, policyCache } from '../src/jobs/policies.js';
 import { TransientError } from '../src/twilio/errors.js';
 import type { TwilioGateway } from '../src/twilio/gateway.js';
 import { createLogger } from '../src/log.js';
@@ -346,7 +346,10 @@ describe('business pipeline against the sandbox', () => {
       assert.equal(ev.status, 'noncompliant');
       assert.match(JSON.stringify(ev.results), /The Stock Exchange is missing/);
 
-      await new Promise((r) => setTimeout(r, 350)); // let the cached copy age past POLICY_REFRESH_MS
+      // The worker's scheduled refresh (every POLICY_REFRESH_MS) brings the changed policy into its cache.
+      const cache = policyCache(stack.rt.gateway, stack.rt.settings.policyRefreshMs);
+      const asksStockExchange = () => JSON.stringify(cache.cached(POLICY_SECONDARY_BUSINESS)?.requirements ?? {}).includes('stock_exchange');
+      await waitFor('the worker to refresh its copy of the changed policy', async () => asksStockExchange(), 5_000);
       await ingest(stack, bizRecord('after'));
       const rec = await waitForState(stack.rt.ledger, 'after', ['live', 'failed'], 30_000);
       assert.equal(rec.state, 'failed');
@@ -357,7 +360,7 @@ describe('business pipeline against the sandbox', () => {
 
       // Restored policy, redrive: the customer goes on, and its resources are reused.
       await admin(stack, 'DELETE', `/_sandbox/policies/${POLICY_SECONDARY_BUSINESS}`);
-      await new Promise((r) => setTimeout(r, 350));
+      await waitFor('the worker to refresh its copy of the restored policy', async () => !asksStockExchange(), 5_000);
       assert.ok((await redriveCustomer(stack.rt, 'after')).ok);
       assert.equal((await waitForState(stack.rt.ledger, 'after', ['live', 'failed'], 30_000)).state, 'live');
     } finally {
@@ -384,6 +387,22 @@ describe('business pipeline against the sandbox', () => {
     } finally {
       await stack.close();
     }
+  });
+
+  it('a cached policy is fetched again once its copy is older than maxAgeMs, by the clock the cache is given', async () => {
+    let now = 1_000_000;
+    let fetches = 0;
+    const policy = { sid: 'RN1', friendlyName: 'p', requirements: policyRequirementsSchema.parse({}) };
+    const gateway = { fetchPolicy: () => { fetches += 1; return Promise.resolve(policy); } } as unknown as TwilioGateway;
+    const cache = new PolicyCache(gateway, 300, { now: () => now });
+    await cache.get('RN1');
+    now += 299;
+    await cache.get('RN1');
+    assert.equal(fetches, 1, 'a copy younger than maxAgeMs is used');
+    now += 1;
+    await cache.get('RN1');
+    assert.equal(fetches, 2, 'a copy maxAgeMs old is fetched again');
+    assert.equal(cache.cached('RN1'), policy);
   });
 
   it('Twilio rejecting the business profile dead-letters the customer with the reason; --update corrects and resubmits it', async () => {

@@ -26,13 +26,15 @@ describe('chaos: worker processes killed mid-batch', () => {
           } catch (err) {
             if (!(err instanceof CreateInProgressError)) throw err;
             deferred += 1;
+            // The worker's "look again later": nothing tells a try when the other one has finished.
             await new Promise((r) => setTimeout(r, 30));
           }
         }
       };
       const a = await Promise.all([attempt('starter-profile'), attempt('starter-profile')]);
       assert.ok(a[0] + a[1] > 0, 'the tries met: one waited for the other');
-      await new Promise((r) => setTimeout(r, 200)); // the sandbox reviews the profile
+      // No pause for the profile's review: the trust bundle needs the profile submitted (in-review), which it is
+      // now, and Twilio (the sandbox) holds the trust bundle's own review until the profile's has passed.
       await Promise.all([attempt('trust-bundle'), attempt('trust-bundle')]);
       const c = stack.sandbox.counts();
       assert.equal(c.customerProfiles, 2, 'one starter profile (and the ISV primary profile)');

@@ -13,7 +13,7 @@ import { checkRedisVersion } from '../src/redis.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { startWorkers, type WorkerPool } from '../src/workers/index.js';
 import { createRuntime, type Runtime } from '../src/workers/runtime.js';
-import { csv, row, silentLog, templateFile, tmpFile, waitForState } from './helpers.js';
+import { csv, row, silentLog, templateFile, tmpFile, waitFor, waitForState } from './helpers.js';
 
 /**
  * A real 3-master Redis Cluster of redis-server processes on loopback ports, started and torn
@@ -40,6 +40,7 @@ async function startCluster(masters = 3): Promise<LocalCluster> {
         if (c.exitCode !== null) return;
         const exited = new Promise((r) => c.once('exit', r));
         c.kill('SIGTERM');
+        // Waits for the exit, at most 3 s (then SIGKILL): a bound, not a pause.
         await Promise.race([exited, sleep(3000)]);
         if (c.exitCode === null) c.kill('SIGKILL');
       }),
@@ -69,12 +70,7 @@ async function startCluster(masters = 3): Promise<LocalCluster> {
       const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
       try {
         await probe.connect();
-        for (let i = 0; ; i++) {
-          const info = await probe.cluster('INFO');
-          if (/cluster_state:ok/.test(String(info))) break;
-          if (i > 200) throw new Error(`cluster node ${port} never reached cluster_state:ok`);
-          await sleep(50);
-        }
+        await waitFor(`cluster node ${port} to reach cluster_state:ok`, async () => /cluster_state:ok/.test(String(await probe.cluster('INFO'))), 10_000);
       } finally {
         probe.disconnect();
       }
@@ -87,19 +83,18 @@ async function startCluster(masters = 3): Promise<LocalCluster> {
 }
 
 async function waitForPing(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  await waitFor(`redis-server on port ${port} to answer PING`, async () => {
     const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     probe.on('error', () => undefined);
     try {
       await probe.connect();
-      if ((await probe.ping()) === 'PONG') return;
+      return (await probe.ping()) === 'PONG';
     } catch {
-      await sleep(25);
+      return false;
     } finally {
       probe.disconnect(false);
     }
-  }
-  throw new Error(`redis-server on port ${port} did not start`);
+  }, 10_000, 25);
 }
 
 describe('Redis Cluster (3 masters, local)', { skip }, () => {

@@ -5,6 +5,8 @@ import { printStatus } from '../src/commands/print.js';
 import type { BatchStatus } from '../src/ledger/batch-status.js';
 import { RateLimitedError, RejectedError, TransientError, classifyTwilioError } from '../src/twilio/errors.js';
 import { InputError } from '../src/errors.js';
+import { FAILURE_KINDS, type RowRule } from '../src/failure-kinds.js';
+import { fillCommands, kindAction, suggestAction } from '../src/reports/actions.js';
 import { ConfigError } from '../src/config.js';
 import { CsvFileError, TemplateError } from '../src/customers/errors.js';
 import { ReportInputError } from '../src/commands/report.js';
@@ -28,6 +30,42 @@ describe('error kinds', () => {
     const reset = classifyTwilioError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'create brand', true);
     assert.ok(reset instanceof TransientError && reset.ambiguous);
     assert.ok(classifyTwilioError({ status: 429, message: 'Too Many Requests' }, 'x', false) instanceof RateLimitedError);
+  });
+});
+
+describe('what to do, keyed on the kind of failure', () => {
+  const failed = (reason: string, details: Record<string, unknown> | null) => suggestAction({ state: 'failed', stage: 'campaign', reason, details, customerId: 'c1' }) ?? '';
+
+  it('every kind of failure has an action of its own or the generic one', () => {
+    // The tables in src/reports/actions.ts are typed `satisfies Record<FailureKind, ...>`: this is the run-time half.
+    for (const kind of FAILURE_KINDS) {
+      assert.ok(kindAction(kind).length > 20, kind);
+      assert.equal(failed('whatever the wording', { kind }), fillCommands(kindAction(kind), { customerId: 'c1' }), kind);
+    }
+    assert.match(kindAction('campaign-failed'), /campaign template/);
+    assert.match(kindAction('brand-suspended', { brandSid: 'BN1' }), /SUSPENDED.*brand BN1/);
+    assert.match(kindAction('request-refused', { status: 400 }), /refused a value/);
+    assert.match(kindAction('request-refused', { status: 302 }), /Read the reason/);
+  });
+
+  it('the kind decides, not the wording; a record without a kind gets the generic action', () => {
+    assert.match(failed('rejected by Twilio: anything', { kind: 'campaign-failed' }), /campaign template/);
+    assert.match(failed('Campaign QE1 FAILED: x', null), /Read the reason/);
+    // With a kind, Twilio's codes come from the details where the failure was classified, not from the reason's text.
+    assert.doesNotMatch(failed('Campaign QE1 FAILED: x (error 30885)', { kind: 'campaign-failed' }), /high risk/);
+    assert.match(failed('Campaign QE1 FAILED: x', { kind: 'campaign-failed', errors: [{ error_code: 30885 }] }), /high risk/);
+    // A stage's own action comes before Twilio's codes.
+    assert.match(failed('x', { kind: 'business-profile-rejected', errors: [{ code: 22215 }] }), /Secondary Business Profile/);
+  });
+
+  it("an invalid row's action is keyed on its recorded column and rule", () => {
+    const invalid = (column: string, rule: RowRule) => suggestAction({ state: 'invalid', stage: 'ingest', reason: 'whatever the wording', column, rule }) ?? '';
+    assert.match(invalid('brand_name', 'company-brand-name'), /flow=business/);
+    assert.match(invalid('customer_id', 'already-registered'), /earlier batch/);
+    assert.match(invalid('email', 'reuse-limit'), /The email has reached/);
+    assert.match(invalid('mobile_phone_number', 'reuse-limit'), /The mobile number has reached/);
+    assert.match(invalid('tax_id', 'cell'), /has a tax ID/);
+    assert.match(invalid('postal_code', 'cell'), /Fix the postal_code cell/);
   });
 });
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   FAST_SANDBOX, audit, emptyTally, ingestBatch, makeBatch, openStore, spawnWorker, startSandbox, waitSettled, workerEnv, type WorkerProc,
 } from '../scripts/reliability/harness.js';
@@ -80,8 +79,7 @@ describe('graceful shutdown', () => {
       assert.ok(r.ms < 6_000, `the deadline bounds the shutdown (${r.ms} ms)`);
       assert.ok(first.stderrTail.some((l) => l.includes('shutdown deadline reached')), 'the cut-off is logged');
       // A Twilio that answers normally again, and a new worker: the cut-off jobs come back when their lock runs out.
-      sandbox.tune({ latencyMs: 0 });
-      await sleep(100);
+      sandbox.tune({ latencyMs: 0 }); // takes effect at once: the next answer is not delayed
       second = spawnWorker(env, 2, tally);
       const res = await waitSettled(store, batch.expected.map((e) => e.customerId), { timeoutMs: 60_000 });
       assert.equal(res.timedOut, false);

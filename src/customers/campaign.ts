@@ -2,6 +2,7 @@
  * A row's campaign: each field from the row's own non-empty cell, else from the template
  * (placeholders filled with the row's names), then checked against the campaign limits.
  */
+import type { RowRule } from '../failure-kinds.js';
 import type { Campaign } from './customer.js';
 import { MESSAGE_SAMPLE_COLUMNS, MIN_MESSAGE_SAMPLES } from './columns.js';
 import {
@@ -19,6 +20,8 @@ import { fillPlaceholders, PLACEHOLDERS, type CampaignTemplate, type Placeholder
 export interface RowProblem {
   column: string;
   reason: string;
+  /** The rule the cell broke, when its action differs from "fix the cell" (kept with the refused row). */
+  rule?: RowRule;
 }
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;

@@ -185,7 +185,7 @@ export function validateRow(
   let brandName: string | undefined;
   if (check('brand_name') !== undefined) {
     const reason = brandNameProblem(cell('brand_name'), rawId);
-    if (reason) add('brand_name', reason);
+    if (reason) problems.push({ column: 'brand_name', reason, rule: 'company-brand-name' });
     else brandName = cell('brand_name');
   }
 

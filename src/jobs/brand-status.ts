@@ -129,14 +129,14 @@ export async function brandVerdict(ctx: StageContext, b: Brand): Promise<StageOu
   switch (b.status) {
     case 'FAILED': {
       const why = [b.failureReason, describeErrors(b.errors)].filter(Boolean).join('; ') || 'no reason given';
-      throw new RejectedError(`Brand ${b.sid} FAILED: ${why}`, { ...details, failureReason: b.failureReason, errors: b.errors });
+      throw new RejectedError(`Brand ${b.sid} FAILED: ${why}`, { ...details, failureReason: b.failureReason, errors: b.errors }, { kind: 'brand-failed' });
     }
     case 'SUSPENDED':
-      throw new RejectedError(`Brand ${b.sid} is SUSPENDED: it may have broken the A2P ecosystem's brand rules; only Twilio Support can lift a suspension`, details);
+      throw new RejectedError(`Brand ${b.sid} is SUSPENDED: it may have broken the A2P ecosystem's brand rules; only Twilio Support can lift a suspension`, details, { kind: 'brand-suspended' });
     case 'DELETION_PENDING':
-      throw new RejectedError(`Brand ${b.sid} is DELETION_PENDING: it is being deleted at Twilio and can carry no campaign`, details);
+      throw new RejectedError(`Brand ${b.sid} is DELETION_PENDING: it is being deleted at Twilio and can carry no campaign`, details, { kind: 'brand-deletion-pending' });
     case 'DELETION_FAILED':
-      throw new RejectedError(`Brand ${b.sid} is DELETION_FAILED: Twilio was asked to delete it and could not; it is unusable until Twilio Support settles it`, details);
+      throw new RejectedError(`Brand ${b.sid} is DELETION_FAILED: Twilio was asked to delete it and could not; it is unusable until Twilio Support settles it`, details, { kind: 'brand-deletion-failed' });
   }
   if (b.status === 'APPROVED' && VERIFIED_IDENTITIES.has(b.identityStatus ?? '')) {
     await ctx.ledger.transition(ctx.customerId, 'campaign', 'in_progress', `brand ${b.sid} approved and ${b.identityStatus === 'VETTED_VERIFIED' ? 'vetted-verified' : 'verified'}`);

@@ -1,9 +1,9 @@
+import type { FailureKind } from '../failure-kinds.js';
 import { RejectedError } from '../twilio/errors.js';
 import type { Bundle, BundleStatus, Evaluation, TwilioGateway } from '../twilio/gateway.js';
 import type { PostalAddress } from '../customers/customer.js';
 import type { SidName } from '../ledger/ledger.js';
 import { bundleField } from '../ledger/status-fields.js';
-import { BUSINESS_ACTIONS } from '../reports/actions.js';
 import { ensure } from './ensure.js';
 import { friendlyName } from './friendly-name.js';
 import type { StageContext } from './outcome.js';
@@ -15,18 +15,19 @@ import type { AssembledBundle } from '../twilio/policy.js';
 type Kind = Parameters<TwilioGateway['fetchBundle']>[0];
 
 /**
- * How a bundle is named in reasons, and what to do when Twilio rejects it; the Sole Proprietor flow's by default.
- * Without `rejectedAction`, the operator guidance comes from Twilio's error codes (src/reports/actions.ts).
+ * How a bundle is named in reasons, and the kind of failure its rejection is; the Sole Proprietor flow's by default.
+ * Without `rejectedKind`, a rejection is a 'bundle-rejected' (or 'profile-rejected') whose operator guidance
+ * comes from Twilio's error codes (src/reports/actions.ts).
  */
 export interface BundleRole {
   label: string;
-  rejectedAction?: string;
+  rejectedKind?: FailureKind;
 }
 export const BUNDLE_ROLES = {
   starterProfile: { label: 'Starter customer profile' },
   soleProprietorBundle: { label: 'Sole Proprietor trust bundle' },
-  businessProfile: { label: 'Secondary Business Profile', rejectedAction: BUSINESS_ACTIONS.businessProfile },
-  shakenStir: { label: 'SHAKEN/STIR Trust Product', rejectedAction: BUSINESS_ACTIONS.shakenStir },
+  businessProfile: { label: 'Secondary Business Profile', rejectedKind: 'business-profile-rejected' },
+  shakenStir: { label: 'SHAKEN/STIR Trust Product', rejectedKind: 'shaken-stir-rejected' },
 } as const satisfies Record<string, BundleRole>;
 
 function defaultRole(kind: Kind): BundleRole {
@@ -109,6 +110,7 @@ export async function evaluateOrReject(ctx: StageContext, kind: Kind, bundleSid:
     throw new RejectedError(
       `${role.label} ${bundleSid} evaluation is noncompliant: ${describeEvaluation(evaluation)}`,
       { evaluationSid: evaluation.sid, results: evaluation.results },
+      { kind: 'evaluation-noncompliant' },
     );
   }
   return evaluation;
@@ -151,9 +153,14 @@ export function rejectIfRejected(kind: Kind, bundle: Bundle, role: BundleRole = 
     throw new RejectedError(
       `${role.label} ${bundle.sid} was rejected by Twilio: ${describeErrors(bundle.errors) || 'no reason given'}`,
       { bundleSid: bundle.sid, errors: bundle.errors },
-      role.rejectedAction,
+      { kind: role.rejectedKind ?? (rejectsSupportingProfile(bundle.errors) ? 'profile-rejected' : 'bundle-rejected') },
     );
   }
+}
+
+/** Twilio names the bundle's `customer_profile` as what failed: the customer profile it rests on was rejected. */
+function rejectsSupportingProfile(errors: unknown[]): boolean {
+  return errors.some((e) => e !== null && typeof e === 'object' && (e as Record<string, unknown>)['object_field'] === 'customer_profile');
 }
 
 export function describeEvaluation(e: Evaluation): string {

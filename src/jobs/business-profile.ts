@@ -2,7 +2,6 @@ import { maskPhone } from '../customers/phone.js';
 import type { BusinessCustomer } from '../customers/business.js';
 import { RejectedError } from '../twilio/errors.js';
 import { reuseHash } from '../ledger/ledger.js';
-import { BUSINESS_ACTIONS } from '../reports/actions.js';
 import { BUNDLE_ROLES, assignOnce, ensureAddressDocument, evaluateOrReject, submitOnce, syncEndpoints } from './bundle.js';
 import { ensure } from './ensure.js';
 import { friendlyName } from './friendly-name.js';
@@ -131,7 +130,7 @@ export async function phoneNumberSids(ctx: StageContext, c: BusinessCustomer): P
     throw new RejectedError(
       `phone_numbers: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not a phone number of this Twilio account (no IncomingPhoneNumber); only the account's own numbers can be assigned to the customer's profile`,
       { missing: missing.length },
-      BUSINESS_ACTIONS.phoneNumbers,
+      { kind: 'phone-numbers-not-owned' },
     );
   }
   return out;

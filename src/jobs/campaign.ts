@@ -23,7 +23,7 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome<'sender-
   const brandSid = await requireSid(ctx, 'brand');
 
   if (c.messagingServiceSid && !(await ctx.ledger.sid(customerId, 'campaign')) && !(await gateway.messagingServiceExists(c.messagingServiceSid))) {
-    throw new RejectedError(`messaging_service_sid ${c.messagingServiceSid} does not exist on this Twilio account`);
+    throw new RejectedError(`messaging_service_sid ${c.messagingServiceSid} does not exist on this Twilio account`, {}, { kind: 'service-missing' });
   }
   const serviceName = friendlyName(customerId, 'Messaging Service');
   const serviceSid =
@@ -109,7 +109,7 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome<'sender-
 /** Twilio's verdict on a FAILED campaign, with its error codes, as a dead-letter reason. */
 export function campaignFailed(c: CampaignRegistration): never {
   const why = describeErrors(c.errors) || 'no reason given';
-  throw new RejectedError(`Campaign ${c.sid} FAILED: ${why}`, { campaignSid: c.sid, errors: c.errors }, undefined, STAGE);
+  throw new RejectedError(`Campaign ${c.sid} FAILED: ${why}`, { campaignSid: c.sid, errors: c.errors }, { kind: 'campaign-failed', stage: STAGE });
 }
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);

@@ -2,7 +2,6 @@ import type { Logger } from '../log.js';
 import { RejectedError } from '../twilio/errors.js';
 import type { TwilioGateway } from '../twilio/gateway.js';
 import { PIPELINE_FILLS, POLICY_ROLES, missingRequirements, splitRequirements, type AssembledBundle, type Policy, type PolicyRole, type UnknownRequirement } from '../twilio/policy.js';
-import { BUSINESS_ACTIONS } from '../reports/actions.js';
 import { fingerprint } from './ensure.js';
 import type { StageContext } from './outcome.js';
 import type { StageSettings } from './settings.js';
@@ -18,15 +17,26 @@ export class PolicyCache {
   /** Policy versions (SID + requirements digest) whose unknown requirements were already logged. */
   private readonly warned = new Set<string>();
 
+  /** The clock a copy's age is measured by (tests pass one they advance). */
+  private readonly now: () => number;
+
   constructor(
     private readonly gateway: TwilioGateway,
     public maxAgeMs: number,
-  ) {}
+    opts: { now?: () => number } = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** The copy held now, if any, without fetching (what a refresh has brought in so far). */
+  cached(policySid: string): Policy | undefined {
+    return this.entries.get(policySid)?.policy;
+  }
 
   /** The policy, from the cache while its copy is younger than maxAgeMs (`force`: fetch it now). */
   async get(policySid: string, log?: Logger, force = false): Promise<Policy> {
     const hit = this.entries.get(policySid);
-    if (hit && !force && Date.now() - hit.at < this.maxAgeMs) return hit.policy;
+    if (hit && !force && this.now() - hit.at < this.maxAgeMs) return hit.policy;
     let p = this.inflight.get(policySid);
     if (!p) {
       p = this.gateway.fetchPolicy(policySid).finally(() => this.inflight.delete(policySid));
@@ -38,7 +48,7 @@ export class PolicyCache {
       if (before && JSON.stringify(before.requirements) !== JSON.stringify(policy.requirements)) {
         log?.warn({ policySid }, 'a Twilio policy changed: bundles are now checked against its new requirements');
       }
-      this.entries.set(policySid, { policy, at: Date.now() });
+      this.entries.set(policySid, { policy, at: this.now() });
       return policy;
     } catch (err) {
       if (hit) {
@@ -154,6 +164,6 @@ export async function checkPolicy(ctx: StageContext, what: string, bundleSid: st
   throw new RejectedError(
     `${what} ${bundleSid} does not meet Twilio's policy ${policy.sid} (${policy.friendlyName}); not submitted for evaluation. Missing: ${missing.map((m) => m.detail).join('; ')}${columns.length ? ` (CSV column${columns.length > 1 ? 's' : ''}: ${columns.join('; ')})` : ''}`,
     { bundleSid, policySid: policy.sid, missing: missing.map((m) => m.requirement), ...(columns.length ? { columns } : {}) },
-    BUSINESS_ACTIONS.policy,
+    { kind: 'policy-unmet' },
   );
 }

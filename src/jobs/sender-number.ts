@@ -35,7 +35,7 @@ export async function senderNumber(ctx: StageContext): Promise<StageOutcome<neve
   if (c.senderNumber) {
     const owned = await gateway.findIncomingPhoneNumber(c.senderNumber);
     if (!owned) {
-      throw new RejectedError(`sender_number ${maskPhone(c.senderNumber)} is not a phone number of this Twilio account (IncomingPhoneNumbers has no such number)`, {}, fillCommands(SENDER_ACTIONS.notOwned, { customerId }));
+      throw new RejectedError(`sender_number ${maskPhone(c.senderNumber)} is not a phone number of this Twilio account (IncomingPhoneNumbers has no such number)`, {}, { kind: 'sender-not-owned' });
     }
     wanted = owned;
     how = `sender_number ${maskPhone(c.senderNumber)}`;
@@ -81,7 +81,7 @@ export async function senderNumber(ctx: StageContext): Promise<StageOutcome<neve
 
 /** Through ensure(): a lost answer is found on the service's list instead of being added twice. */
 async function addToService(ctx: StageContext, serviceSid: string, wanted: string, how: string): Promise<void> {
-  const { gateway, customerId } = ctx;
+  const { gateway } = ctx;
   try {
     await ensure(
       ctx, STAGE, 'servicePhoneNumber',
@@ -90,7 +90,7 @@ async function addToService(ctx: StageContext, serviceSid: string, wanted: strin
     );
   } catch (err) {
     if (err instanceof RejectedError) {
-      throw new RejectedError(`${how} could not be added to Messaging Service ${serviceSid}: ${err.message}`, err.details, fillCommands(SENDER_ACTIONS.refused, { customerId }));
+      throw new RejectedError(`${how} could not be added to Messaging Service ${serviceSid}: ${err.message}`, err.details, { kind: 'sender-refused' });
     }
     throw err;
   }
@@ -128,7 +128,7 @@ async function buyNumber(ctx: StageContext, c: Customer, name: string): Promise<
   if (refusals.length) {
     throw new TransientError(`every number offered for ${c.isoCountry} (searched ${searched}) was sold before it could be bought (${refusals.slice(-1)[0]}); trying again later`);
   }
-  throw new RejectedError(`no SMS-capable local number could be bought for ${c.isoCountry} (searched ${searched})`, { action: SENDER_ACTIONS.noneToBuy });
+  throw new RejectedError(`no SMS-capable local number could be bought for ${c.isoCountry} (searched ${searched})`, {}, { kind: 'sender-none-to-buy' });
 }
 
 const BUY_TRIES_PER_SEARCH = 3;

@@ -1,3 +1,4 @@
+import { ROW_RULES, type RowRule } from '../failure-kinds.js';
 import { createHash } from 'node:crypto';
 import type { Redis, Cluster } from 'ioredis';
 import { z } from 'zod';
@@ -80,7 +81,28 @@ export interface CustomerRecord {
 export interface InvalidRow {
   row: number;
   customerId: string | null;
+  /** Every problem of the row, `column: reason; ...`. */
   reason: string;
+  /**
+   * The first refused column and the rule it broke, which the row's action is keyed on. Rows refused by
+   * earlier versions have neither.
+   */
+  column?: string;
+  rule?: RowRule;
+}
+
+/** A refused row as stored; a rule this version does not know reads as none (the action then reads the reason). */
+const invalidRowSchema = z.object({
+  row: z.number(),
+  customerId: z.string().nullable(),
+  reason: z.string(),
+  column: z.string().optional(),
+  rule: z.enum(ROW_RULES).optional().catch(undefined),
+});
+
+function parseInvalidRow(raw: string): InvalidRow {
+  const { column, rule, ...row } = invalidRowSchema.parse(JSON.parse(raw));
+  return { ...row, ...(column !== undefined ? { column } : {}), ...(rule !== undefined ? { rule } : {}) };
 }
 
 export type RegisterResult =
@@ -198,12 +220,12 @@ export class Ledger {
 
   async invalidRowsPage(batchId: string, offset: number, count: number): Promise<InvalidRow[]> {
     const raw = await this.redis.lrange(this.keys.batchInvalid(batchId), offset, offset + count - 1);
-    return raw.map((r) => JSON.parse(r) as InvalidRow);
+    return raw.map(parseInvalidRow);
   }
 
   async invalidRows(batchId: string): Promise<InvalidRow[]> {
     const raw = await this.redis.lrange(this.keys.batchInvalid(batchId), 0, -1);
-    return raw.map((r) => JSON.parse(r) as InvalidRow);
+    return raw.map(parseInvalidRow);
   }
 
   /** Customer ids of a batch in row order, a page at a time. */

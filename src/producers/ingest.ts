@@ -6,6 +6,7 @@ import { customerSchema, type Customer } from '../customers/customer.js';
 import { readCustomerRows } from '../customers/csv-reader.js';
 import { FIRST_STAGE, type StageName } from '../jobs/registry.js';
 import { CsvFileError } from '../customers/errors.js';
+import type { RowProblem } from '../customers/row.js';
 import { maskPhone } from '../customers/phone.js';
 import { loadCampaignTemplate, type CampaignTemplate } from '../customers/template.js';
 import { REUSE_LIMITS, isBusiness, reuseHash, type AnyCustomer, type CustomerRecord, type InvalidRow, type Ledger } from '../ledger/ledger.js';
@@ -139,7 +140,7 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
     chunk.forEach((c, i) => {
       const firstRow = firstRows[i];
       if (firstRow == null) fresh.push(c);
-      else report.rejected.push({ row: c.row, customerId: c.customer.customerId, reason: `customer_id: duplicate of row ${firstRow}; customer ids must be unique` });
+      else report.rejected.push(refused(c.row, c.customer.customerId, { column: 'customer_id', reason: `duplicate of row ${firstRow}; customer ids must be unique` }));
     });
     const jobs = new Map<StageName, { name: string; data: StageJob; opts: { jobId: string } }[]>();
     // One round trip for the whole chunk: ioredis pipelines the scripts, and Redis runs them
@@ -156,17 +157,19 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
           continue;
         }
         if (res.batchId !== batch) {
-          report.rejected.push({
-            row,
-            customerId: customer.customerId,
-            reason: `customer_id: this customer is already in batch ${res.batchId} (state ${res.state}, stage ${res.stage}); each customer is registered once`,
-          });
+          report.rejected.push(
+            refused(row, customer.customerId, {
+              column: 'customer_id',
+              reason: `this customer is already in batch ${res.batchId} (state ${res.state}, stage ${res.stage}); each customer is registered once`,
+              rule: 'already-registered',
+            }),
+          );
           continue;
         }
         report.accepted += 1;
         if (res.stage !== first) continue; // already on its way
       } else {
-        report.rejected.push({ row, customerId: customer.customerId, reason: reuseReason(res.kind, res.count) });
+        report.rejected.push(refused(row, customer.customerId, reuseProblem(res.kind, res.count)));
         continue;
       }
       const data: StageJob = { customerId: customer.customerId, batchId: batch, gen: 1 };
@@ -199,7 +202,7 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
     })) {
       if (++rows % PROGRESS_EVERY === 0) progress(false);
       if (!r.ok) {
-        report.rejected.push({ row: r.row, customerId: r.customerId, reason: r.problems.map((p) => `${p.column}: ${p.reason}`).join('; ') });
+        report.rejected.push(refused(r.row, r.customerId, ...r.problems));
         continue;
       }
       const id = r.customer.customerId;
@@ -207,14 +210,14 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
         // A number carries one regulatory bundle (an IncomingPhoneNumber has one bundle_sid): one business per number.
         const taken = r.customer.phoneNumbers.map((n, i) => [i, n, numbersInFile.get(n)] as const).filter(([, , at]) => at !== undefined);
         if (taken.length) {
-          report.rejected.push({ row: r.row, customerId: id, reason: `phone_numbers: ${taken.map(([i, n, at]) => `number ${i + 1} (${maskPhone(n)}) is also listed on row ${at!}`).join('; ')}; a phone number belongs to one business` });
+          report.rejected.push(refused(r.row, id, { column: 'phone_numbers', reason: `${taken.map(([i, n, at]) => `number ${i + 1} (${maskPhone(n)}) is also listed on row ${at!}`).join('; ')}; a phone number belongs to one business` }));
           continue;
         }
         for (const n of r.customer.phoneNumbers) numbersInFile.set(n, r.row);
         if (opts.ownsPhoneNumber) {
           const problem = await unownedNumbers(r.customer.phoneNumbers, opts.ownsPhoneNumber, owned, deps.log);
           if (problem) {
-            report.rejected.push({ row: r.row, customerId: id, reason: problem });
+            report.rejected.push(refused(r.row, id, problem));
             continue;
           }
         }
@@ -222,25 +225,25 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
         const n = r.customer.senderNumber;
         const at = sendersInFile.get(n);
         if (at !== undefined) {
-          report.rejected.push({ row: r.row, customerId: id, reason: `sender_number: ${maskPhone(n)} is also the sender_number of row ${at}; a number can be on one Messaging Service (one customer) only` });
+          report.rejected.push(refused(r.row, id, { column: 'sender_number', reason: `${maskPhone(n)} is also the sender_number of row ${at}; a number can be on one Messaging Service (one customer) only` }));
           continue;
         }
         sendersInFile.set(n, r.row);
         // Found now, not after the brand and campaign fees are spent.
         if (opts.ownsPhoneNumber && (await unownedNumbers([n], opts.ownsPhoneNumber, owned, deps.log))) {
-          report.rejected.push({ row: r.row, customerId: id, reason: `sender_number: ${maskPhone(n)} is not a phone number of this Twilio account (no IncomingPhoneNumber); buy or port it into the account, or correct the column (or leave it empty and set BUY_SENDER_NUMBERS=true)` });
+          report.rejected.push(refused(r.row, id, { column: 'sender_number', reason: `${maskPhone(n)} is not a phone number of this Twilio account (no IncomingPhoneNumber); buy or port it into the account, or correct the column (or leave it empty and set BUY_SENDER_NUMBERS=true)` }));
           continue;
         }
       }
       if (dryRun) {
         const firstRow = seenInFile.get(id);
         if (firstRow !== undefined) {
-          report.rejected.push({ row: r.row, customerId: id, reason: `customer_id: duplicate of row ${firstRow}; customer ids must be unique` });
+          report.rejected.push(refused(r.row, id, { column: 'customer_id', reason: `duplicate of row ${firstRow}; customer ids must be unique` }));
           continue;
         }
         seenInFile.set(id, r.row);
         const problem = isBusiness(r.customer) ? null : await dryRunReuse(deps.ledger, reuseInFile, r.customer);
-        if (problem) report.rejected.push({ row: r.row, customerId: id, reason: problem });
+        if (problem) report.rejected.push(refused(r.row, id, problem));
         else report.accepted += 1;
         continue;
       }
@@ -271,15 +274,16 @@ async function applyUpdate(deps: IngestDeps, report: IngestReport, row: number, 
   }
   const rec = await deps.ledger.get(id);
   if (rec && !isRedrivable(rec)) {
-    report.rejected.push({
-      row,
-      customerId: id,
-      reason: `customer_id: ${id} is ${rec.state} at ${rec.stage}; --update corrects failed or expired customers only (a registration Twilio is reviewing or has approved cannot be changed here)`,
-    });
+    report.rejected.push(
+      refused(row, id, {
+        column: 'customer_id',
+        reason: `${id} is ${rec.state} at ${rec.stage}; --update corrects failed or expired customers only (a registration Twilio is reviewing or has approved cannot be changed here)`,
+      }),
+    );
     return;
   }
   if (rec && rec.flow !== (isBusiness(customer) ? 'business' : 'sole-proprietor')) {
-    report.rejected.push({ row, customerId: id, reason: `flow: ${id} was registered with the ${rec.flow} flow; --update cannot move a customer to another flow (use a new customer_id)` });
+    report.rejected.push(refused(row, id, { column: 'flow', reason: `${id} was registered with the ${rec.flow} flow; --update cannot move a customer to another flow (use a new customer_id)` }));
     return;
   }
   const fixed = rec && !isBusiness(customer) ? await notUpdatable(deps, rec, customer, before, campaignHeld) : [];
@@ -288,7 +292,7 @@ async function applyUpdate(deps: IngestDeps, report: IngestReport, row: number, 
   if (res.ok) {
     report.updated += 1;
     if (fixed.length) (report.campaignNotUpdatable ??= []).push({ row, customerId: id, fields: fixed });
-  } else report.rejected.push({ row, customerId: id, reason: res.reason });
+  } else report.rejected.push(res.problem ? refused(row, id, res.problem) : { row, customerId: id, reason: res.reason });
 }
 
 /**
@@ -334,7 +338,7 @@ export async function updateTargets(ledger: Ledger, file: string, opts: { templa
 }
 
 /** The reason a business row's numbers cannot be used (the account does not own one), or null. Twilio errors leave it to the worker. */
-async function unownedNumbers(numbers: string[], owns: (e164: string) => Promise<boolean>, memo: Map<string, boolean>, log: Logger): Promise<string | null> {
+async function unownedNumbers(numbers: string[], owns: (e164: string) => Promise<boolean>, memo: Map<string, boolean>, log: Logger): Promise<RowProblem | null> {
   const bad: string[] = [];
   for (const [i, n] of numbers.entries()) {
     let ok = memo.get(n);
@@ -349,7 +353,7 @@ async function unownedNumbers(numbers: string[], owns: (e164: string) => Promise
     }
     if (!ok) bad.push(`number ${i + 1} (${maskPhone(n)})`);
   }
-  return bad.length ? `phone_numbers: ${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a phone number of this Twilio account (no IncomingPhoneNumber); buy or port it into the account, or correct the column` : null;
+  return bad.length ? { column: 'phone_numbers', reason: `${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a phone number of this Twilio account (no IncomingPhoneNumber); buy or port it into the account, or correct the column` } : null;
 }
 
 /** The first stage of the customer's flow. */
@@ -357,21 +361,32 @@ export function firstStageOf(c: AnyCustomer): StageName {
   return FIRST_STAGE[isBusiness(c) ? 'business' : 'sole-proprietor'];
 }
 
-function reuseReason(kind: 'mobile' | 'email', count: number): string {
+function reuseProblem(kind: 'mobile' | 'email', count: number): RowProblem {
   return kind === 'mobile'
-    ? `mobile_phone_number: already used by ${count} brand registrations (this file and earlier batches); The Campaign Registry allows a mobile number in at most ${REUSE_LIMITS.mobile}`
-    : `email: already used by ${count} brand registrations (this file and earlier batches); The Campaign Registry allows an email in at most ${REUSE_LIMITS.email}`;
+    ? { column: 'mobile_phone_number', reason: `already used by ${count} brand registrations (this file and earlier batches); The Campaign Registry allows a mobile number in at most ${REUSE_LIMITS.mobile}`, rule: 'reuse-limit' }
+    : { column: 'email', reason: `already used by ${count} brand registrations (this file and earlier batches); The Campaign Registry allows an email in at most ${REUSE_LIMITS.email}`, rule: 'reuse-limit' };
+}
+
+/** A refused row: every problem in its reason, and the first one's column and rule, which its action is keyed on. */
+function refused(row: number, customerId: string | null, ...problems: RowProblem[]): InvalidRow {
+  const first = problems[0];
+  return {
+    row,
+    customerId,
+    reason: problems.map((p) => `${p.column}: ${p.reason}`).join('; '),
+    ...(first ? { column: first.column, rule: first.rule ?? 'cell' } : {}),
+  };
 }
 
 async function dryRunReuse(
   ledger: Ledger,
   inFile: { mobile: Map<string, number>; email: Map<string, number> },
   c: Customer,
-): Promise<string | null> {
+): Promise<RowProblem | null> {
   for (const [kind, value] of [['mobile', c.mobilePhoneNumber], ['email', c.email]] as const) {
     const h = reuseHash(value);
     const used = (inFile[kind].get(h) ?? 0) + (await ledger.reuseCount(kind, value));
-    if (used + 1 > REUSE_LIMITS[kind]) return reuseReason(kind, used);
+    if (used + 1 > REUSE_LIMITS[kind]) return reuseProblem(kind, used);
   }
   for (const [kind, value] of [['mobile', c.mobilePhoneNumber], ['email', c.email]] as const) {
     const h = reuseHash(value);

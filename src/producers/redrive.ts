@@ -1,3 +1,4 @@
+import type { RowProblem } from '../customers/row.js';
 import { FIRST_STAGE, isStageName, type StageName } from '../jobs/registry.js';
 import { isBusiness, type AnyCustomer, type CustomerRecord, type Ledger } from '../ledger/ledger.js';
 import { REDRIVABLE_STATES, type CustomerState } from '../ledger/states.js';
@@ -21,7 +22,7 @@ export interface RedriveDeps {
 
 export type RedriveResult =
   | { ok: true; customerId: string; gen: number; stage: StageName; from: CustomerRecord['state'] }
-  | { ok: false; customerId: string; reason: string };
+  | { ok: false; customerId: string; reason: string; /** The refused corrected cell, when the refusal is about one. */ problem?: RowProblem };
 
 /**
  * Failed and expired customers, and a Sole Proprietor customer waiting for a sender number: it is
@@ -78,7 +79,8 @@ export async function redriveCustomer(
   const res = await deps.ledger.newGeneration(customerId, stage, event, opts.customer);
   if (!res.ok) {
     if (res.kind === 'missing') return { ok: false, customerId, reason: 'no such customer in this Redis' };
-    return { ok: false, customerId, reason: `${res.kind === 'mobile' ? 'mobile_phone_number' : 'email'}: the corrected value is already used by ${res.count} brand registrations, the most The Campaign Registry allows` };
+    const problem: RowProblem = { column: res.kind === 'mobile' ? 'mobile_phone_number' : 'email', reason: `the corrected value is already used by ${res.count} brand registrations, the most The Campaign Registry allows`, rule: 'reuse-limit' };
+    return { ok: false, customerId, reason: `${problem.column}: ${problem.reason}`, problem };
   }
   if (rec.state === 'expired') {
     // A new 30-day window for the customer to answer; re-sends stay at most one per OTP_RESEND_MS.

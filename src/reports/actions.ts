@@ -1,5 +1,7 @@
 import type { CustomerState } from '../ledger/states.js';
 import type { StatusFields } from '../ledger/status-fields.js';
+import { INCOMPLETE_REQUEST_ACTION } from '../twilio/errors.js';
+import { isFailureKind, type FailureKind, type RowRule } from '../failure-kinds.js';
 
 /**
  * What an operator should do about a customer, from its state, stage and reason.
@@ -13,31 +15,34 @@ export interface ActionInput {
   state: CustomerState;
   stage: string;
   reason: string | null;
+  /** What the failure recorded: its `kind` (src/failure-kinds.ts), Twilio's codes, the brand's status and SIDs. */
   details?: Record<string, unknown> | null;
   /** The customer's flow (`business` or the Sole Proprietor default). */
   flow?: string | null;
   /** Filled into the commands the action names. */
   customerId?: string | null;
   batchId?: string | null;
+  /** An invalid row's first refused column and the rule it broke, as ingest recorded them. */
+  column?: string | null;
+  rule?: RowRule | null;
 }
 
 const RESUBMIT = 'then send the correction: fix the row and run `a2p-onboard ingest FILE --update` (the customer is corrected in place and resubmitted; nothing is created twice)';
 
 interface Facts {
-  reason: string;
+  kind: FailureKind | undefined;
   codes: Set<string>;
   details: Record<string, unknown> | null;
 }
 
+type Action = string | ((f: Facts) => string);
+
 interface Rule {
   test: (f: Facts) => boolean;
-  action: string | ((f: Facts) => string);
+  action: Action;
 }
 
 const code = (...c: (number | string)[]) => (f: Facts) => c.some((x) => f.codes.has(String(x)));
-const says = (re: RegExp) => (f: Facts) => re.test(f.reason);
-/** The brand status a stage recorded with the failure (details.brandStatus). */
-const brandStatus = (status: string) => (f: Facts) => f.details?.['brandStatus'] === status;
 /** A detail as text: details are JSON from the ledger, so a number is printed as such and anything else gives `fallback`. */
 const detailText = (v: unknown, fallback: string): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : fallback);
 const brandSidOf = (f: Facts) => (typeof f.details?.['brandSid'] === 'string' ? f.details['brandSid'] : 'shown in the reason');
@@ -59,7 +64,7 @@ function namedFields(details: Record<string, unknown> | null): Set<string> {
 const REDRIVE = '`a2p-onboard redrive --customer ID`';
 
 /**
- * Twilio's codes first: what each means for the operator, whatever the wording around it.
+ * Twilio's codes first: what each means for the operator, whatever the kind of failure around it.
  * Sources:
  * - [000] the Starter Profile API document's noncompliant evaluation (22214-22219): 22214 an end
  *   user missing, 22215 a field of an end user missing or invalid, 22216 a supporting document
@@ -97,105 +102,10 @@ const CODE_RULES: Rule[] = [
   { test: code('EMAIL_LIMIT'), action: `The email is already in the maximum number of Sole Proprietor brands. Ask the customer for another email address, ${RESUBMIT}.` },
 ];
 
-/** Brand statuses that end a customer (twilio_messaging_v1.json's enum; 002 §3.1 for SUSPENDED). */
-const BRAND_STATUS_RULES: Rule[] = [
-  { test: (f) => brandStatus('SUSPENDED')(f) || /Brand \S+ is SUSPENDED/.test(f.reason), action: (f) => `The brand is SUSPENDED: the A2P ecosystem believes it broke brand registration rules. Do not resubmit; open a ticket with Twilio Support naming brand ${brandSidOf(f)}.` },
-  { test: brandStatus('DELETION_PENDING'), action: (f) => `Brand ${brandSidOf(f)} is being deleted at Twilio (someone asked for it from the Console or the API), so it can carry no campaign. If nobody meant to delete it, contact Twilio Support at once naming the brand; if it was meant, the customer needs a new brand registration (a new submission, charged).` },
-  { test: brandStatus('DELETION_FAILED'), action: (f) => `Twilio could not delete brand ${brandSidOf(f)} (DELETION_FAILED): contact Twilio Support naming the brand, to finish or cancel the deletion; a2p-onboard will not use the brand meanwhile.` },
-];
+/** What to do when nothing more precise is known: an unclassified failure, or one recorded before kinds were. */
+const GENERIC_FAILED = `Read the reason: correct what it names with the customer, ${RESUBMIT}. If it names nothing about the customer, contact Twilio Support with the SIDs shown.`;
 
-/** Without a code: what the reason says. */
-const WORDING_RULES: Rule[] = [
-  { test: says(/^Campaign \S+ FAILED/), action: `The campaign was refused for the reason shown. Fix the campaign template or columns, ${RESUBMIT}.` },
-  { test: says(/messaging_service_sid \S+ does not exist/), action: `Fix the messaging_service_sid column (or leave it empty to have a Messaging Service created), ${RESUBMIT}.` },
-  { test: says(/Required parameter .* missing/), action: 'a2p-onboard built an incomplete request (a bug): report it with the logs; once fixed, `a2p-onboard redrive --customer ID`.' },
-  { test: says(/^gave up after \d+ attempts/), action: 'Twilio or the network kept failing for this customer, not its data. Check Twilio\'s status and the worker logs, then `a2p-onboard redrive --customer ID`; nothing is created twice.' },
-  { test: says(/evaluation is noncompliant/), action: `Twilio's evaluation lists the missing or invalid fields in the reason. Correct them, ${RESUBMIT}.` },
-  { test: says(/(Starter|Secondary) Customer Profile \S+ is twilio-rejected/), action: `The supporting customer profile was rejected: fix what its rejection names first, ${RESUBMIT}.` },
-  { test: says(/Brand \S+ FAILED/), action: `The Campaign Registry refused the brand for the reason shown (usually the name, address, email or mobile number does not match the customer). Correct the data with the customer, ${RESUBMIT}.` },
-  { test: says(/rejected by Twilio/), action: `Twilio's review rejected the customer's data for the reason shown. Correct the fields it names, ${RESUBMIT}.` },
-  { test: says(/refused the request \(4\d\d/), action: `Twilio refused a value in this customer's data. Correct the field the message names, ${RESUBMIT}.` },
-];
-
-/** Dead-lettered customers: Twilio's codes first, then the brand's status, then the wording. */
-const FAILED_RULES: Rule[] = [...CODE_RULES, ...BRAND_STATUS_RULES, ...WORDING_RULES];
-
-function apply(rule: Rule, f: Facts): string {
-  return typeof rule.action === 'string' ? rule.action : rule.action(f);
-}
-
-export function suggestAction(c: ActionInput): string | null {
-  const action = baseAction(c);
-  return action === null ? null : fillCommands(action, c);
-}
-
-/** The customer's and batch's ids in the commands an action names (`--customer ID`, `--batch BATCH`). */
-export function fillCommands(action: string, ids: { customerId?: string | null; batchId?: string | null }): string {
-  return action.replaceAll('--customer ID', `--customer ${ids.customerId ?? 'ID'}`).replaceAll('--batch BATCH', `--batch ${ids.batchId ?? 'BATCH'}`);
-}
-
-function baseAction(c: ActionInput): string | null {
-  const reason = c.reason ?? '';
-  switch (c.state) {
-    case 'invalid':
-      return invalidAction(reason);
-    case 'failed': {
-      const facts: Facts = { reason, codes: errorCodes(reason, c.details ?? null), details: c.details ?? null };
-      const rule = FAILED_RULES.find((r) => r.test(facts));
-      return rule ? apply(rule, facts) : `Read the reason: correct what it names with the customer, ${RESUBMIT}. If it names nothing about the customer, contact Twilio Support with the SIDs shown.`;
-    }
-    case 'awaiting_otp':
-      return 'Twilio texted a one-time password to the customer\'s mobile number from +1 (915) 278-2000. Ask the customer to reply YES to it; a fresh one is sent every 24 hours.';
-    case 'expired':
-      return 'The customer did not confirm the brand within 30 days. Check the mobile number with the customer and ask them to reply YES to the text from +1 (915) 278-2000, then `a2p-onboard redrive --customer ID` to send a fresh one.';
-    case 'in_progress':
-      // Still watched, but Twilio asks ISVs to step in (beyond-the-seeds: IN_REVIEW for more than 2 days).
-      if (c.details?.['brandStatus'] === 'IN_REVIEW' && c.details['reviewStuck'] === true) {
-        return `Brand ${detailText(c.details['brandSid'], '')} has been IN_REVIEW for more than ${detailText(c.details['stuckAfter'], '2 days')}: contact Twilio Support naming the brand SID. a2p-onboard keeps watching it and moves on by itself once Twilio decides.`;
-      }
-      return null;
-    case 'completed':
-      return c.flow === 'business'
-        ? 'Nothing to do: the business profile (and SHAKEN/STIR Trust Product) are submitted and Twilio is reviewing them; the sweeps and status callbacks mark the customer live or failed.'
-        : 'Nothing to do: every registration is submitted and Twilio is vetting the campaign (this can take days); the sweeps mark the customer live or failed.';
-    default:
-      return null;
-  }
-}
-
-function invalidAction(reason: string): string {
-  const column = /^([a-z_0-9]+):/.exec(reason)?.[1];
-  if (column === 'tax_id') return 'This customer has a tax ID (EIN), so it is not a Sole Proprietor: set its `flow` column to `business`, fill the business columns (business name, type, industry, registration number, representative 1, phone numbers) and ingest the row again.';
-  if (column === 'brand_name' && /\(error 30915\)/.test(reason)) return 'The brand name shows a company (LLC, corporation, partnership), which Twilio refuses as a Sole Proprietor (error 30915): set its `flow` column to `business` (flow=business), fill the business columns (business name, type, industry, registration number, representative 1, phone numbers) and ingest the row again. If the customer really is a sole proprietor, use the trade name without the company designator.';
-  if (column === 'customer_id' && /already in batch/.test(reason)) return 'This customer was submitted in an earlier batch: follow it there; each customer is registered once.';
-  if (/already used by \d+ brand registrations/.test(reason)) {
-    return `The ${column === 'email' ? 'email' : 'mobile number'} has reached The Campaign Registry's reuse limit. Ask the customer for another one, fix the row and ingest the file again into this batch.`;
-  }
-  return `Fix the ${column ?? 'named'} cell of this row in the CSV and ingest the file again into this batch (\`--batch BATCH\`); customers already accepted are not registered twice.`;
-}
-
-/** Twilio error codes in the reason ("(error 22215)") and in the recorded details. */
-export function errorCodes(reason: string, details: Record<string, unknown> | null): Set<string> {
-  const out = new Set<string>();
-  for (const m of reason.matchAll(/\((?:error|code) (\d{5})\)/g)) out.add(m[1]!);
-  const visit = (v: unknown, depth: number) => {
-    if (depth > 3 || v === null || typeof v !== 'object') return;
-    if (Array.isArray(v)) return v.forEach((x) => visit(x, depth + 1));
-    const o = v as Record<string, unknown>;
-    for (const key of ['code', 'error_code']) {
-      const x = o[key];
-      if (typeof x === 'number' || typeof x === 'string') out.add(String(x));
-    }
-    for (const x of Object.values(o)) visit(x, depth + 1);
-  };
-  visit(details, 0);
-  return out;
-}
-
-/**
- * What to do about a failure of the business flow, passed by its stages with the RejectedError
- * (they know better than a rule on the reason could).
- */
+/** What to do about a failure of the business flow (its stages know better than Twilio's codes). */
 const BUSINESS_UPDATE = 'fix the data in the CSV and run `a2p-onboard ingest FILE --update`';
 
 export const BUSINESS_ACTIONS = {
@@ -219,6 +129,155 @@ export const SENDER_ACTIONS = {
     `Take it off the other service in Twilio's console or give another number in sender_number, ${SENDER_UPDATE}.`,
   noneToBuy: "No local number could be bought near the customer. Buy one in Twilio's console and put it in sender_number, " + `${SENDER_UPDATE}; or \`a2p-onboard redrive --customer ID\` later.`,
 } as const;
+
+/**
+ * Kinds whose stage knows better than Twilio's codes what to do: their action is given before any code is
+ * looked at (a business profile's rejection is fixed in the business columns whatever field Twilio names).
+ */
+const STAGE_ACTIONS = {
+  'business-profile-rejected': BUSINESS_ACTIONS.businessProfile,
+  'shaken-stir-rejected': BUSINESS_ACTIONS.shakenStir,
+  'policy-unmet': BUSINESS_ACTIONS.policy,
+  'phone-numbers-not-owned': BUSINESS_ACTIONS.phoneNumbers,
+  'sender-not-owned': SENDER_ACTIONS.notOwned,
+  'sender-refused': SENDER_ACTIONS.refused,
+  'sender-none-to-buy': SENDER_ACTIONS.noneToBuy,
+  'request-incomplete': INCOMPLETE_REQUEST_ACTION,
+} as const satisfies Partial<Record<FailureKind, Action>>;
+
+type StageKind = keyof typeof STAGE_ACTIONS;
+
+/**
+ * Every other kind, when no code of Twilio's decided: one entry per kind, so a new kind without an
+ * action does not compile. Brand statuses: twilio_messaging_v1.json's enum; 002 §3.1 for SUSPENDED.
+ */
+const KIND_ACTIONS = {
+  'campaign-failed': `The campaign was refused for the reason shown. Fix the campaign template or columns, ${RESUBMIT}.`,
+  'service-missing': `Fix the messaging_service_sid column (or leave it empty to have a Messaging Service created), ${RESUBMIT}.`,
+  'brand-failed': `The Campaign Registry refused the brand for the reason shown (usually the name, address, email or mobile number does not match the customer). Correct the data with the customer, ${RESUBMIT}.`,
+  'brand-suspended': (f) => `The brand is SUSPENDED: the A2P ecosystem believes it broke brand registration rules. Do not resubmit; open a ticket with Twilio Support naming brand ${brandSidOf(f)}.`,
+  'brand-deletion-pending': (f) => `Brand ${brandSidOf(f)} is being deleted at Twilio (someone asked for it from the Console or the API), so it can carry no campaign. If nobody meant to delete it, contact Twilio Support at once naming the brand; if it was meant, the customer needs a new brand registration (a new submission, charged).`,
+  'brand-deletion-failed': (f) => `Twilio could not delete brand ${brandSidOf(f)} (DELETION_FAILED): contact Twilio Support naming the brand, to finish or cancel the deletion; a2p-onboard will not use the brand meanwhile.`,
+  'evaluation-noncompliant': `Twilio's evaluation lists the missing or invalid fields in the reason. Correct them, ${RESUBMIT}.`,
+  'profile-rejected': `The supporting customer profile was rejected: fix what its rejection names first, ${RESUBMIT}.`,
+  'bundle-rejected': `Twilio's review rejected the customer's data for the reason shown. Correct the fields it names, ${RESUBMIT}.`,
+  // A refusal of a value (4xx); anything else Twilio refused is not the customer's data.
+  'request-refused': (f) => {
+    const status = f.details?.['status'];
+    return typeof status === 'number' && status >= 400 && status < 500 ? `Twilio refused a value in this customer's data. Correct the field the message names, ${RESUBMIT}.` : GENERIC_FAILED;
+  },
+  'retries-exhausted': 'Twilio or the network kept failing for this customer, not its data. Check Twilio\'s status and the worker logs, then `a2p-onboard redrive --customer ID`; nothing is created twice.',
+  'customer-missing': GENERIC_FAILED,
+  unclassified: GENERIC_FAILED,
+} as const satisfies Record<Exclude<FailureKind, StageKind>, Action>;
+
+/** The action of a kind of failure with no code of Twilio's to go by (exported for the test that every kind has one). */
+export function kindAction(kind: FailureKind, details: Record<string, unknown> | null = null): string {
+  const action: Action = kind in STAGE_ACTIONS ? STAGE_ACTIONS[kind as StageKind] : KIND_ACTIONS[kind as Exclude<FailureKind, StageKind>];
+  return typeof action === 'string' ? action : action({ kind, codes: new Set(), details });
+}
+
+function apply(action: Action, f: Facts): string {
+  return typeof action === 'string' ? action : action(f);
+}
+
+export function suggestAction(c: ActionInput): string | null {
+  const action = baseAction(c);
+  return action === null ? null : fillCommands(action, c);
+}
+
+/** The customer's and batch's ids in the commands an action names (`--customer ID`, `--batch BATCH`). */
+export function fillCommands(action: string, ids: { customerId?: string | null; batchId?: string | null }): string {
+  return action.replaceAll('--customer ID', `--customer ${ids.customerId ?? 'ID'}`).replaceAll('--batch BATCH', `--batch ${ids.batchId ?? 'BATCH'}`);
+}
+
+/** A dead-lettered customer: its stage's own action, else Twilio's codes, else the kind's; no kind recorded: the generic action. */
+function failedAction(c: ActionInput): string {
+  const details = c.details ?? null;
+  const kind = isFailureKind(details?.['kind']) ? details['kind'] : undefined;
+  const facts: Facts = { kind, codes: errorCodes(c.reason ?? '', details), details };
+  if (kind !== undefined && kind in STAGE_ACTIONS) return apply(STAGE_ACTIONS[kind as StageKind], facts);
+  const rule = CODE_RULES.find((r) => r.test(facts));
+  if (rule) return apply(rule.action, facts);
+  // Records written before failures had a kind get the generic action: their reasons are not re-read.
+  return kind === undefined ? GENERIC_FAILED : apply(KIND_ACTIONS[kind as Exclude<FailureKind, StageKind>], facts);
+}
+
+function baseAction(c: ActionInput): string | null {
+  switch (c.state) {
+    case 'invalid':
+      return invalidAction(c);
+    case 'failed':
+      return failedAction(c);
+    case 'awaiting_otp':
+      return 'Twilio texted a one-time password to the customer\'s mobile number from +1 (915) 278-2000. Ask the customer to reply YES to it; a fresh one is sent every 24 hours.';
+    case 'expired':
+      return 'The customer did not confirm the brand within 30 days. Check the mobile number with the customer and ask them to reply YES to the text from +1 (915) 278-2000, then `a2p-onboard redrive --customer ID` to send a fresh one.';
+    case 'in_progress':
+      // Still watched, but Twilio asks ISVs to step in (beyond-the-seeds: IN_REVIEW for more than 2 days).
+      if (c.details?.['brandStatus'] === 'IN_REVIEW' && c.details['reviewStuck'] === true) {
+        return `Brand ${detailText(c.details['brandSid'], '')} has been IN_REVIEW for more than ${detailText(c.details['stuckAfter'], '2 days')}: contact Twilio Support naming the brand SID. a2p-onboard keeps watching it and moves on by itself once Twilio decides.`;
+      }
+      return null;
+    case 'completed':
+      return c.flow === 'business'
+        ? 'Nothing to do: the business profile (and SHAKEN/STIR Trust Product) are submitted and Twilio is reviewing them; the sweeps and status callbacks mark the customer live or failed.'
+        : 'Nothing to do: every registration is submitted and Twilio is vetting the campaign (this can take days); the sweeps mark the customer live or failed.';
+    default:
+      return null;
+  }
+}
+
+/** What to do about a row ingest refused, keyed on its first refused column and the rule it broke. */
+function invalidAction(c: ActionInput): string {
+  // Rows refused by earlier versions recorded no rule: theirs are read back from the reason.
+  const { column, rule } = c.rule ? { column: c.column ?? undefined, rule: c.rule } : legacyRowFacts(c.reason ?? '');
+  if (column === 'tax_id') return 'This customer has a tax ID (EIN), so it is not a Sole Proprietor: set its `flow` column to `business`, fill the business columns (business name, type, industry, registration number, representative 1, phone numbers) and ingest the row again.';
+  switch (rule) {
+    case 'company-brand-name':
+      return 'The brand name shows a company (LLC, corporation, partnership), which Twilio refuses as a Sole Proprietor (error 30915): set its `flow` column to `business` (flow=business), fill the business columns (business name, type, industry, registration number, representative 1, phone numbers) and ingest the row again. If the customer really is a sole proprietor, use the trade name without the company designator.';
+    case 'already-registered':
+      return 'This customer was submitted in an earlier batch: follow it there; each customer is registered once.';
+    case 'reuse-limit':
+      return `The ${column === 'email' ? 'email' : 'mobile number'} has reached The Campaign Registry's reuse limit. Ask the customer for another one, fix the row and ingest the file again into this batch.`;
+    case 'cell':
+      return `Fix the ${column ?? 'named'} cell of this row in the CSV and ingest the file again into this batch (\`--batch BATCH\`); customers already accepted are not registered twice.`;
+  }
+}
+
+/**
+ * Rows refused before ingest recorded their column and rule: both read back from the reason's wording
+ * ("column: reason; ..."), the only place those records kept them.
+ */
+function legacyRowFacts(reason: string): { column: string | undefined; rule: RowRule } {
+  const column = /^([a-z_0-9]+):/.exec(reason)?.[1];
+  if (column === 'brand_name' && /\(error 30915\)/.test(reason)) return { column, rule: 'company-brand-name' };
+  if (column === 'customer_id' && /already in batch/.test(reason)) return { column, rule: 'already-registered' };
+  if (/already used by \d+ brand registrations/.test(reason)) return { column, rule: 'reuse-limit' };
+  return { column, rule: 'cell' };
+}
+
+/**
+ * Twilio's error codes recorded with a failure: `code`/`error_code` in its details, where the failure was
+ * classified. Records without a kind (written before kinds, or a RejectedError's own details) may hold
+ * a code only in their reason's text ("(error 22215)"), so for them the reason is read too.
+ */
+export function errorCodes(reason: string, details: Record<string, unknown> | null): Set<string> {
+  const out = new Set<string>();
+  if (!isFailureKind(details?.['kind'])) for (const m of reason.matchAll(/\((?:error|code) (\d{5})\)/g)) out.add(m[1]!);
+  const visit = (v: unknown, depth: number) => {
+    if (depth > 3 || v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach((x) => visit(x, depth + 1));
+    const o = v as Record<string, unknown>;
+    for (const key of ['code', 'error_code']) {
+      const x = o[key];
+      if (typeof x === 'number' || typeof x === 'string') out.add(String(x));
+    }
+    for (const x of Object.values(o)) visit(x, depth + 1);
+  };
+  visit(details, 0);
+  return out;
+}
 
 /**
  * A customer whose corrected campaign holds fields Twilio could not update in place (the campaign

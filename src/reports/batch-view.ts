@@ -96,7 +96,7 @@ async function invalidPage(ledger: Ledger, batchId: string, offset: number, coun
     stage: 'ingest',
     state: 'invalid' as const,
     reason: r.reason,
-    action: suggestAction({ state: 'invalid', stage: 'ingest', reason: r.reason, customerId: r.customerId, batchId }),
+    action: suggestAction({ state: 'invalid', stage: 'ingest', reason: r.reason, column: r.column ?? null, rule: r.rule ?? null, customerId: r.customerId, batchId }),
     details: null,
     sids: {},
     status: {},

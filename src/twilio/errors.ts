@@ -9,6 +9,8 @@
  * - AuthError: 401/403, the account's credentials. Not the customer's fault: stop.
  */
 
+import type { FailureKind } from '../failure-kinds.js';
+
 export interface TwilioDetails {
   status?: number | undefined;
   code?: number | undefined;
@@ -38,21 +40,34 @@ export class RateLimitedError extends Error {
   }
 }
 
+export interface RejectedOptions {
+  /** What kind of failure this is: the operator's action is keyed on it (src/reports/actions.ts). */
+  kind: FailureKind;
+  /** What to do about it; when absent the worker picks the action of the kind (and Twilio's code). */
+  action?: string | undefined;
+  /**
+   * The stage the verdict belongs to, when not the one that found it (a sweep's re-check finding a
+   * FAILED campaign): the dead letter records it there, so a redrive resubmits at that stage.
+   */
+  stage?: string | undefined;
+}
+
 export class RejectedError extends Error {
   override name = 'RejectedError';
+  readonly kind: FailureKind;
+  readonly action: string | undefined;
+  readonly stage: string | undefined;
   constructor(
     /** What an operator reads: what Twilio said and what to do. */
     readonly reason: string,
+    /** Twilio's answer as classified (its code in `code`), and what the stage knows (brandStatus, SIDs). */
     readonly details: TwilioDetails = {},
-    /** What to do about it; when absent the worker picks the stage's default action. */
-    readonly action?: string,
-    /**
-     * The stage the verdict belongs to, when not the one that found it (a sweep's re-check finding a
-     * FAILED campaign): the dead letter records it there, so a redrive resubmits at that stage.
-     */
-    readonly stage?: string,
+    opts: RejectedOptions = { kind: 'unclassified' },
   ) {
     super(reason);
+    this.kind = opts.kind;
+    this.action = opts.action;
+    this.stage = opts.stage;
   }
 }
 
@@ -62,6 +77,9 @@ export class AuthError extends Error {
     super(message);
   }
 }
+
+/** What to do about a request twilio-node refused to send (a 'request-incomplete'). */
+export const INCOMPLETE_REQUEST_ACTION = 'a2p-onboard built an incomplete request (a bug): report it with the logs, then redrive the customer once fixed';
 
 /** Default wait after a 429 that carries no Retry-After. */
 export const DEFAULT_RETRY_AFTER_MS = 1_000;
@@ -93,7 +111,7 @@ export function classifyTwilioError(err: unknown, what: string, isCreate: boolea
       );
     }
     if (status >= 500 || status === 408) return new TransientError(`${what}: Twilio answered ${status}: ${message}`, isCreate, details);
-    return new RejectedError(`${what}: Twilio refused the request (${status}${typeof code === 'number' ? `, code ${code}` : ''}): ${message}`, details);
+    return new RejectedError(`${what}: Twilio refused the request (${status}${typeof code === 'number' ? `, code ${code}` : ''}): ${message}`, details, { kind: 'request-refused' });
   }
   const netCode = field<string>(err, 'code');
   // Node's socket errors (ECONNRESET, ETIMEDOUT, EAI_AGAIN...) and axios's (ECONNABORTED, ERR_BAD_RESPONSE...).
@@ -106,7 +124,7 @@ export function classifyTwilioError(err: unknown, what: string, isCreate: boolea
   // twilio-node refuses before sending when a required parameter is missing: nothing reached
   // Twilio and a retry would refuse again, so do not spend eight attempts on it.
   if (/^Required parameter .* missing/i.test(message)) {
-    return new RejectedError(`${what}: ${message}`, { message }, 'a2p-onboard built an incomplete request (a bug): report it with the logs, then redrive the customer once fixed');
+    return new RejectedError(`${what}: ${message}`, { message }, { kind: 'request-incomplete', action: INCOMPLETE_REQUEST_ACTION });
   }
   return err instanceof Error ? err : new Error(message);
 }

@@ -15,7 +15,7 @@ const RECENT_MS = 60_000;
 const ALIVE = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
 
 export async function deadLetter(rt: Rt, data: StageJob, stage: string, reason: string, details: Record<string, unknown> | null, attemptsMade: number, action?: string): Promise<void> {
-  // A stage's own action when it knows better; else the operator guidance derived from Twilio's codes and the reason.
+  // A stage's own action when it gives one; else the operator guidance keyed on the kind of failure (details.kind) and Twilio's codes.
   const act = action ?? suggestAction({ state: 'failed', stage, reason, details, customerId: data.customerId, batchId: data.batchId }) ?? undefined;
   // The ledger first: if the process dies between the two writes, the customer is failed and
   // watched by nobody, which `status` shows; a dead-letter job without a failed customer would lie.

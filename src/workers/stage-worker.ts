@@ -1,4 +1,5 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { FailureKind } from '../failure-kinds.js';
 import { CreateInProgressError } from '../jobs/ensure.js';
 import type { StageContext } from '../jobs/outcome.js';
 import { recheck } from '../jobs/recheck.js';
@@ -37,7 +38,7 @@ export function createStageWorker(rt: Runtime, name: StageName | typeof RECHECK,
     let stage: string = name;
     try {
       const rec = await rt.ledger.get(data.customerId);
-      if (!rec) throw new RejectedError(`customer ${data.customerId} is not in the ledger (was its record deleted?)`);
+      if (!rec) throw new RejectedError(`customer ${data.customerId} is not in the ledger (was its record deleted?)`, {}, { kind: 'customer-missing' });
       if (name === RECHECK) stage = rec.stage;
       if (SETTLED_STATES.includes(rec.state) || rec.gen !== data.gen) {
         log.info({ state: rec.state, gen: rec.gen }, 'skipping: the customer was settled, dead-lettered or redriven since this job was queued');
@@ -51,7 +52,8 @@ export function createStageWorker(rt: Runtime, name: StageName | typeof RECHECK,
       if (err instanceof DelayedError) throw err;
       if (err instanceof RejectedError) {
         log.warn({ reason: err.reason }, 'rejected: dead-lettering the customer');
-        await deadLetter(rt, data, err.stage ?? stage, err.reason, err.details, job.attemptsMade + 1, err.action);
+        // The kind goes with the details, so the action (now and on every later read) is keyed on it.
+        await deadLetter(rt, data, err.stage ?? stage, err.reason, { ...err.details, kind: err.kind }, job.attemptsMade + 1, err.action);
         throw new UnrecoverableError(err.reason);
       }
       if (err instanceof RateLimitedError || err instanceof BudgetExhaustedError) {
@@ -81,7 +83,8 @@ export function createStageWorker(rt: Runtime, name: StageName | typeof RECHECK,
         }
         const reason = `gave up after ${attemptsFor(job)} attempts at ${stage}: ${message}`;
         log.warn({ reason }, 'retries exhausted: dead-lettering the customer');
-        await deadLetter(rt, data, stage, reason, err instanceof TransientError ? err.details : null, job.attemptsMade + 1);
+        const kind: FailureKind = 'retries-exhausted';
+        await deadLetter(rt, data, stage, reason, { ...(err instanceof TransientError ? err.details : {}), kind }, job.attemptsMade + 1);
         throw new UnrecoverableError(reason);
       }
       log.warn({ err: message }, 'transient failure: will retry with backoff');
