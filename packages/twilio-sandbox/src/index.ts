@@ -23,6 +23,10 @@ export type { RequestLogEntry } from './store.js';
 export type { CreatedEvent } from './http.js';
 export { POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER } from './store.js';
 export { DEFAULT_PHONE_NUMBERS } from './options.js';
+// The contract and the rule tables, for tests that hold a client or the product's own rules against them.
+export { loadContract, type Contract, type Product, type SpecOperation } from './contract.js';
+export { STARTER_POLICY_SAMPLE_1_1 } from './policies.js';
+export { DISPOSABLE_EMAIL_DOMAINS, SOLE_PROPRIETOR_VERTICALS, addressRejection } from './rules.js';
 
 export interface SandboxCounts {
   customerProfiles: number;
