@@ -18,7 +18,7 @@ import { addPhoneNumber, phoneNumberRoutes, servicePhoneNumberRoutes } from './p
 import { defaultPolicies, setStarterPolicyShape } from './policies.js';
 import { ISV_RESELLER_OR_PARTNER } from './business-rules.js';
 
-export { FAULT_KINDS, SANDBOX_DEFAULTS, sandboxOptionsFromEnv, type FaultKind, type SandboxOptions } from './options.js';
+export { FAULT_KINDS, SANDBOX_DEFAULTS, sandboxOptionsFromEnv, sandboxSettings, type FaultKind, type SandboxOptions, type SandboxSetting } from './options.js';
 export type { RequestLogEntry } from './store.js';
 export type { CreatedEvent } from './http.js';
 export { POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER } from './store.js';
