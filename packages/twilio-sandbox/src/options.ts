@@ -218,7 +218,7 @@ export interface SandboxSetting {
 /** Every SANDBOX_* setting with its default and description, in the schema's order (the README's settings table). */
 export function sandboxSettings(): SandboxSetting[] {
   return (Object.keys(envSchema.shape) as SettingName[]).map((name) => {
-    const value: unknown = SANDBOX_DEFAULTS[SETTING_OPTION[name]];
+    const value = SANDBOX_DEFAULTS[SETTING_OPTION[name]];
     const shown = DEFAULT_TEXT[name] ?? (value === undefined ? 'unset' : Array.isArray(value) ? value.join(',') : String(value));
     return { name, default: shown, description: envSchema.shape[name].description ?? '' };
   });
