@@ -6,7 +6,7 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig([
-  globalIgnores(['dist/', 'coverage/', 'test-artifacts/', 'node_modules/', 'stubs/', 'bin/', 'eslint.config.js']),
+  globalIgnores(['**/dist/', 'coverage/', 'test-artifacts/', '**/node_modules/', 'stubs/', 'bin/', 'eslint.config.js']),
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],

@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const CLI_BIN = join(ROOT, 'bin', 'a2p-onboard.js');
-const BUILT = join(ROOT, 'dist', 'cli.js');
+/** What `npm run build` writes, the sandbox package's first: the CLI loads that package's built output too. */
+const BUILT = [join(ROOT, 'packages', 'twilio-sandbox', 'dist', 'index.js'), join(ROOT, 'dist', 'cli.js')];
+const SOURCES = [join(ROOT, 'src'), join(ROOT, 'packages', 'twilio-sandbox', 'src')];
 
 function newestUnder(dir: string): number {
   let newest = 0;
@@ -21,9 +23,10 @@ function newestUnder(dir: string): number {
   return newest;
 }
 
+/** When the oldest of the built outputs was written; 0 when one is missing. */
 function builtAt(): number {
   try {
-    return statSync(BUILT).mtimeMs;
+    return Math.min(...BUILT.map((f) => statSync(f).mtimeMs));
   } catch {
     return 0;
   }
@@ -31,10 +34,10 @@ function builtAt(): number {
 
 let checked = false;
 
-/** Builds `dist/` (`npm run build`) when it is missing or older than a file under `src/`; once per process. */
+/** Builds (`npm run build`) when `dist/` or the sandbox package's is missing or older than a file of their sources; once per process. */
 export function ensureBuilt(): void {
   if (checked) return;
-  if (builtAt() < newestUnder(join(ROOT, 'src'))) {
+  if (builtAt() < Math.max(...SOURCES.map(newestUnder))) {
     const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal ?? 'unknown'}): the CLI cannot be spawned from dist/`);
   }

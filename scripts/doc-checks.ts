@@ -63,12 +63,15 @@ export function missingPaths(
 ): DocProblem[] {
   const file = relative(root, docFile);
   const problems: DocProblem[] = [];
+  // A workspace package's doc cites its own files (`src/options.ts`) from the package's folder, and the product's from the root.
+  const pkg = /^packages\/[^/]+\//.exec(file.split('\\').join('/'))?.[0];
+  const existsCited = (path: string) => exists(resolve(root, path)) || (pkg !== undefined && exists(resolve(root, pkg, path)));
   const cite = (n: number, path: string, from: string, how: string) => {
     const clean = path.replace(/#.*$/, '').replace(/:\d+(?::\d+)?$/, '');
     if (!clean || PLACEHOLDER.test(clean)) return;
     // A file the operator creates and git ignores (deploy/prometheus/a2p-metrics-token) is cited before it exists.
     if (from === root && ignored.has(clean.replace(/\/$/, ''))) return;
-    if (!exists(resolve(from, clean))) problems.push({ file, line: n, message: `${how} ${path} names no file or folder (${from === root ? 'read from the repo root' : `read from ${relative(root, from) || '.'}/`}): fix the path, or the doc, to what exists` });
+    if (!(from === root ? existsCited(clean) : exists(resolve(from, clean)))) problems.push({ file, line: n, message: `${how} ${path} names no file or folder (${from === root ? 'read from the repo root' : `read from ${relative(root, from) || '.'}/`}): fix the path, or the doc, to what exists` });
   };
   for (const { n, text: t, fenced } of lines(text)) {
     if (fenced) {

@@ -4,7 +4,7 @@
  * that spent an attempt would dead-letter its customer). Writes bench/results/faults.json.
  */
 import { parseArgs } from 'node:util';
-import { FAULT_KINDS, type FaultKind } from '../src/sandbox/index.js';
+import { FAULT_KINDS, type FaultKind } from '@a2p-onboard/twilio-sandbox';
 import { runFaults } from './reliability/faults.js';
 import { writeResult } from './reliability/harness.js';
 

@@ -6,7 +6,8 @@
  *   node --import tsx scripts/test.ts <all|unit|integration|reliability> [node --test options...]
  *
  * Unit and reliability are listed here; integration is every other test/*.test.ts, so a new test
- * file runs in `npm test` and `test:integration` until it is listed elsewhere.
+ * file runs in `npm test` and `test:integration` until it is listed elsewhere. The sandbox package's own
+ * tests (packages/twilio-sandbox/test: the sandbox alone, no product, no processes) are all unit tests.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -38,6 +39,9 @@ const RELIABILITY = [
   'hostile-csv',
 ];
 
+/** The sandbox package's tests, as paths from the root. */
+const PACKAGE_TESTS = 'packages/twilio-sandbox/test';
+
 const TIERS = ['all', 'unit', 'integration', 'reliability'] as const;
 type Tier = (typeof TIERS)[number];
 
@@ -52,7 +56,8 @@ function filesOf(tier: Tier): string[] {
     : tier === 'unit' ? named(UNIT)
     : tier === 'reliability' ? named(RELIABILITY)
     : all.filter((f) => !listed.has(f));
-  return pick.map((f) => join('test', f));
+  const packageTests = tier === 'all' || tier === 'unit' ? readdirSync(join(ROOT, PACKAGE_TESTS)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(PACKAGE_TESTS, f)) : [];
+  return [...pick.map((f) => join('test', f)), ...packageTests];
 }
 
 const [tierArg = 'all', ...passThrough] = process.argv.slice(2);

@@ -14,7 +14,7 @@ import { createLogger } from './log.js';
 import { newRegistry, registerTwilioMetrics, registerWorkerMetrics, startMetricsServer } from './metrics/metrics.js';
 import { ingestFile } from './producers/ingest.js';
 import { checkRedisVersion, connectRedis, type RedisClient } from './redis.js';
-import { sandboxOptionsFromEnv, startSandbox } from './sandbox/index.js';
+import { loadSandbox } from './dev-sandbox.js';
 import { startDashboard } from './server/dashboard.js';
 import { AuthError } from './twilio/errors.js';
 import { startWorkers } from './workers/index.js';
@@ -331,6 +331,7 @@ program
   .description('run the local Twilio sandbox (SANDBOX_* settings)')
   .option('--port <n>', 'port (default SANDBOX_PORT)', positiveInt)
   .action(async (o: { port?: number }) => {
+    const { sandboxOptionsFromEnv, startSandbox } = await loadSandbox();
     const opts = sandboxOptionsFromEnv(process.env);
     const sb = await startSandbox({ ...opts, ...(o.port === undefined ? {} : { port: o.port }) });
     console.log(`Twilio sandbox listening on ${sb.url}`);

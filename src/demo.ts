@@ -8,7 +8,8 @@ import { createLogger } from './log.js';
 import { newRegistry, registerStoreMetrics, registerTwilioMetrics, registerWorkerMetrics } from './metrics/metrics.js';
 import { startLocalRedis, type LocalRedis } from './local-redis.js';
 import { ingestFile } from './producers/ingest.js';
-import { startSandbox, sandboxOptionsFromEnv, type Sandbox } from './sandbox/index.js';
+import type { Sandbox } from '@a2p-onboard/twilio-sandbox';
+import { loadSandbox } from './dev-sandbox.js';
 import { startDashboard, type Dashboard } from './server/dashboard.js';
 import { startWorkers, type WorkerPool } from './workers/index.js';
 import { createRuntime, webhookOptions, type Runtime } from './workers/runtime.js';
@@ -52,6 +53,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
   };
 
   try {
+    // First: without the sandbox package (a production install) the demo starts nothing.
+    const { startSandbox, sandboxOptionsFromEnv } = await loadSandbox();
     let redisUrl = env['REDIS_URL'];
     if (!redisUrl) {
       redis = await startLocalRedis();

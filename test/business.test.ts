@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { validateAnyRow, PII_COLUMNS, type AnyRowResult } from '../src/customers/index.js';
 import { ingestFile } from '../src/producers/ingest.js';
 import { redriveCustomer } from '../src/producers/redrive.js';
-import { POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_STARTER } from '../src/sandbox/index.js';
+import { POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_STARTER } from '@a2p-onboard/twilio-sandbox';
 import { createTwilioClient } from '../src/twilio/client.js';
 import { missingRequirements, policyRequirementsSchema } from '../src/twilio/policy.js';
 import { startDashboard } from '../src/server/dashboard.js';

@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { freePort, hasRedisServer } from '../src/local-redis.js';
 import { ingestFile } from '../src/producers/ingest.js';
 import { checkRedisVersion } from '../src/redis.js';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '@a2p-onboard/twilio-sandbox';
 import { startWorkers, type WorkerPool } from '../src/workers/index.js';
 import { createRuntime, type Runtime } from '../src/workers/runtime.js';
 import { csv, row, silentLog, templateFile, tmpFile, waitFor, waitForState } from './helpers.js';

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { loadContract, type SpecOperation } from '../src/sandbox/contract.js';
-import { POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER, sandboxRoutes, type Sandbox } from '../src/sandbox/index.js';
+import { POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER, loadContract, sandboxRoutes, type Sandbox, type SpecOperation } from '@a2p-onboard/twilio-sandbox';
 import { ingestFile } from '../src/producers/ingest.js';
 import type { CustomerRecord } from '../src/ledger/ledger.js';
 import { TwilioGateway } from '../src/twilio/gateway.js';

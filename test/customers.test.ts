@@ -32,7 +32,7 @@ import {
   type RowResult,
 } from '../src/customers/index.js';
 import { suggestAction } from '../src/reports/actions.js';
-import { DISPOSABLE_EMAIL_DOMAINS, SOLE_PROPRIETOR_VERTICALS, addressRejection } from '../src/sandbox/rules.js';
+import { DISPOSABLE_EMAIL_DOMAINS, SOLE_PROPRIETOR_VERTICALS, addressRejection } from '@a2p-onboard/twilio-sandbox';
 import { REVIEW_ONLY_DISPOSABLE_DOMAIN, REVIEW_ONLY_ZIP } from '../fixtures/customers.js';
 
 const EXAMPLES = fileURLToPath(new URL('../examples/', import.meta.url));

@@ -77,6 +77,15 @@ describe('the docs checks fail when they should', () => {
     assert.match(formatProblems(problems), /^docs\/fixture\.md:2: the link to gone\.md names no file or folder \(read from docs\/\)/);
   });
 
+  test("a package's README cites its own files from its folder, and the product's from the root", () => {
+    const readme = join(ROOT, 'packages', 'twilio-sandbox', 'README.md');
+    const text = 'Its schema is `src/options.ts`; the product checks it in `test/sandbox-independence.test.ts`; `src/gone.ts` is neither.';
+    assert.deepEqual(
+      missingPaths(text, readme, ROOT).map((p) => p.message.split(' names')[0]),
+      ['the path src/gone.ts'],
+    );
+  });
+
   test('a link to a heading that does not exist is reported', () => {
     assert.equal(headingAnchor('Fees and `--yes`'), 'fees-and---yes');
     assert.equal(headingAnchor('Sender numbers (Sole Proprietor)'), 'sender-numbers-sole-proprietor');

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { runDoctorCommand, type DoctorReport } from '../src/commands/doctor.js';
 import { startLocalRedis, type LocalRedis } from '../src/local-redis.js';
-import { POLICY_SOLE_PROPRIETOR, startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { POLICY_SOLE_PROPRIETOR, startSandbox, type Sandbox } from '@a2p-onboard/twilio-sandbox';
 import { FAST_SANDBOX } from '../fixtures/sandbox.js';
 import { tmpFile } from './helpers.js';
 import { cliArgs } from '../scripts/built-cli.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { runFaults } from '../scripts/reliability/faults.js';
-import { FAULT_KINDS, startSandbox } from '../src/sandbox/index.js';
+import { FAULT_KINDS, startSandbox } from '@a2p-onboard/twilio-sandbox';
 import { cappedJitterBackoff } from '../src/backoff.js';
 import { stopTestRedis, testRedisUrl } from './helpers.js';
 

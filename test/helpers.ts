@@ -9,7 +9,7 @@ import type { CustomerRecord, Ledger } from '../src/ledger/ledger.js';
 import type { CustomerState } from '../src/ledger/states.js';
 import { createLogger, type Logger } from '../src/log.js';
 import { startLocalRedis, type LocalRedis } from '../src/local-redis.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/index.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '@a2p-onboard/twilio-sandbox';
 import type { TwilioGateway } from '../src/twilio/gateway.js';
 import { startWorkers, type WorkerPool } from '../src/workers/index.js';
 import { createRuntime, type Runtime } from '../src/workers/runtime.js';

@@ -11,7 +11,7 @@ import { batchStatus } from '../src/ledger/batch-status.js';
 import { endpointOf } from '../src/metrics/metrics.js';
 import { ingestFile } from '../src/producers/ingest.js';
 import { createRedis } from '../src/redis.js';
-import { startSandbox } from '../src/sandbox/index.js';
+import { startSandbox } from '@a2p-onboard/twilio-sandbox';
 import { startDashboard } from '../src/server/dashboard.js';
 import { closeQueues, createQueues } from '../src/workers/queues.js';
 import { csv, row, silentLog, stopTestRedis, templateFile, testPrefix, testRedisUrl, tmpFile, waitFor } from './helpers.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { ingestFile } from '../src/producers/ingest.js';
-import { loadContract } from '../src/sandbox/contract.js';
+import { loadContract } from '@a2p-onboard/twilio-sandbox';
 import { COLUMNS, customerFields, csvLine } from '../fixtures/customers.js';
 import { exchangeOf, problemsOf } from './contract/exchanges.js';
 import { startStack, stopTestRedis, templateFile, tmpFile, waitForState, twilioClient } from './helpers.js';

@@ -12,7 +12,7 @@ import {
   type FaultKind,
   type Sandbox,
   type SandboxOptions,
-} from '../src/sandbox/index.js';
+} from '@a2p-onboard/twilio-sandbox';
 
 type Client = ReturnType<typeof createTwilioClient>;
 

@@ -8,7 +8,7 @@ import { batchStatus } from '../src/ledger/batch-status.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { ingestFile } from '../src/producers/ingest.js';
 import { createRedis } from '../src/redis.js';
-import { startSandbox } from '../src/sandbox/index.js';
+import { startSandbox } from '@a2p-onboard/twilio-sandbox';
 import { closeQueues, createQueues } from '../src/workers/queues.js';
 import { csv, row, silentLog, stopTestRedis, templateFile, testPrefix, testRedisUrl, tmpFile, waitFor } from './helpers.js';
 import { cliArgs } from '../scripts/built-cli.js';

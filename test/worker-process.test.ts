@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
-import { startSandbox } from '../src/sandbox/index.js';
+import { startSandbox } from '@a2p-onboard/twilio-sandbox';
 import { csv, row, stopTestRedis, templateFile, testPrefix, testRedisUrl, tmpFile } from './helpers.js';
 import { cliArgs, runCli } from '../scripts/built-cli.js';
 

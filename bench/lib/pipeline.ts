@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { batchStatus } from '../../src/ledger/batch-status.js';
 import { createLogger } from '../../src/log.js';
 import { ingestFile } from '../../src/producers/ingest.js';
-import type { RequestLogEntry } from '../../src/sandbox/index.js';
+import type { RequestLogEntry } from '@a2p-onboard/twilio-sandbox';
 import { budgetStats } from '../../src/twilio/budget.js';
 import { startWorkers } from '../../src/workers/index.js';
 import { createRuntime } from '../../src/workers/runtime.js';

@@ -1,4 +1,4 @@
-import type { RequestLogEntry } from '../../src/sandbox/index.js';
+import type { RequestLogEntry } from '@a2p-onboard/twilio-sandbox';
 
 /** Reading the sandbox's request log: how many calls fell in the busiest one-second window, and what was created. */
 

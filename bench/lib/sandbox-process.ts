@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { RequestLogEntry, SandboxOptions } from '../../src/sandbox/index.js';
+import type { RequestLogEntry, SandboxOptions } from '@a2p-onboard/twilio-sandbox';
 
 /**
  * The Twilio sandbox in its own process, as Twilio is on its own machines: its CPU is not

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { startLocalRedis } from '../../src/local-redis.js';
-import type { FaultKind } from '../../src/sandbox/index.js';
+import type { FaultKind } from '@a2p-onboard/twilio-sandbox';
 import { STAGE_NAMES } from '../../src/jobs/registry.js';
 import {
   FAST_SANDBOX, WorkerFleet, audit, dropPrefix, ingestBatch, makeBatch, openStore, prepareSandbox, startSandbox, waitSettled, workerEnv,

@@ -19,7 +19,7 @@ import { createLogger } from '../../src/log.js';
 import { freePort } from '../../src/local-redis.js';
 import { ingestFile } from '../../src/producers/ingest.js';
 import { createRedis } from '../../src/redis.js';
-import { startSandbox, type CreatedEvent, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type CreatedEvent, type Sandbox } from '@a2p-onboard/twilio-sandbox';
 import { createTwilioClient } from '../../src/twilio/client.js';
 import { closeQueues, createQueues, type Queues } from '../../src/workers/queues.js';
 import { Writable } from 'node:stream';

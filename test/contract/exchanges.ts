@@ -1,6 +1,4 @@
-import type { Contract, SpecOperation } from '../../src/sandbox/contract.js';
-import type { Product } from '../../src/sandbox/contract.js';
-import type { RequestLogEntry, Sandbox } from '../../src/sandbox/index.js';
+import type { Contract, Product, RequestLogEntry, Sandbox, SpecOperation } from '@a2p-onboard/twilio-sandbox';
 
 /**
  * Helpers of the contract tests: turn the sandbox's request log back into (operation, request, answer)

@@ -108,42 +108,47 @@ const intFromEnv = (name: string) =>
     .regex(/^-?\d+$/, `${name} must be an integer`)
     .transform((s) => Number.parseInt(s, 10));
 
+/** The SANDBOX_* settings, each described: sandboxSettings() lists them for the docs. */
 const envSchema = z.object({
-  SANDBOX_PORT: intFromEnv('SANDBOX_PORT').optional(),
-  SANDBOX_HOST: z.string().trim().min(1).optional(),
-  SANDBOX_ACCOUNT_SID: z.string().trim().optional(),
-  SANDBOX_AUTH_TOKEN: z.string().optional(),
-  SANDBOX_REVIEW_DELAY_MS: intFromEnv('SANDBOX_REVIEW_DELAY_MS').optional(),
-  SANDBOX_BRAND_DELAY_MS: intFromEnv('SANDBOX_BRAND_DELAY_MS').optional(),
-  SANDBOX_OTP_REPLY_DELAY_MS: intFromEnv('SANDBOX_OTP_REPLY_DELAY_MS').optional(),
-  SANDBOX_CAMPAIGN_DELAY_MS: intFromEnv('SANDBOX_CAMPAIGN_DELAY_MS').optional(),
-  SANDBOX_MAX_RPS: intFromEnv('SANDBOX_MAX_RPS').optional(),
-  SANDBOX_OTP_RPS: intFromEnv('SANDBOX_OTP_RPS').optional(),
-  SANDBOX_LATENCY_MS: intFromEnv('SANDBOX_LATENCY_MS').optional(),
+  SANDBOX_PORT: intFromEnv('SANDBOX_PORT').optional().describe('Port to listen on; `0` picks a free one (`a2p-onboard sandbox --port N` overrides it).'),
+  SANDBOX_HOST: z.string().trim().min(1).optional().describe('Address to listen on. The admin endpoints under `/_sandbox/` answer loopback callers only.'),
+  SANDBOX_ACCOUNT_SID: z.string().trim().optional().describe('Account SID it accepts (HTTP Basic user). Other credentials get 401, code 20003.'),
+  SANDBOX_AUTH_TOKEN: z.string().optional().describe('Auth token it accepts (HTTP Basic password); it also signs the status callbacks with it.'),
+  SANDBOX_REVIEW_DELAY_MS: intFromEnv('SANDBOX_REVIEW_DELAY_MS').optional().describe('When a submitted profile or bundle is reviewed (and rejected if it breaks a rule).'),
+  SANDBOX_BRAND_DELAY_MS: intFromEnv('SANDBOX_BRAND_DELAY_MS').optional().describe('Brand PENDING → APPROVED (or FAILED).'),
+  SANDBOX_OTP_REPLY_DELAY_MS: intFromEnv('SANDBOX_OTP_REPLY_DELAY_MS').optional().describe('When the simulated customer replies YES to the OTP; `-1` means never.'),
+  SANDBOX_CAMPAIGN_DELAY_MS: intFromEnv('SANDBOX_CAMPAIGN_DELAY_MS').optional().describe('Campaign IN_PROGRESS → VERIFIED.'),
+  SANDBOX_MAX_RPS: intFromEnv('SANDBOX_MAX_RPS').optional().describe('Account request budget per sliding second; over it, 429 with code 20429. `0` means unlimited.'),
+  SANDBOX_OTP_RPS: intFromEnv('SANDBOX_OTP_RPS').optional().describe('SmsOtp creates per sliding second (Twilio documents 10).'),
+  SANDBOX_LATENCY_MS: intFromEnv('SANDBOX_LATENCY_MS').optional().describe('Added to every API answer.'),
   SANDBOX_FAULT_RATE: z
     .string()
     .trim()
     .regex(/^\d*\.?\d+$/, 'SANDBOX_FAULT_RATE must be a number between 0 and 1')
     .transform(Number)
-    .optional(),
+    .optional()
+    .describe('Share of API requests (0..1) that fail with one of `SANDBOX_FAULT_KINDS`.'),
   SANDBOX_FAULT_KINDS: z
     .string()
     .transform((s) => s.split(',').map((k) => k.trim()).filter((k) => k.length > 0))
     .pipe(z.array(faultKindSchema))
-    .optional(),
-  SANDBOX_RETRY_AFTER_SECONDS: intFromEnv('SANDBOX_RETRY_AFTER_SECONDS').optional(),
+    .optional()
+    .describe('How injected faults fail, comma-separated: `500`, `503`, `429`, `429-retry-after`, `timeout`, `reset-after-create` (the create happens, then the connection drops).'),
+  SANDBOX_RETRY_AFTER_SECONDS: intFromEnv('SANDBOX_RETRY_AFTER_SECONDS').optional().describe("`Retry-After` header on the sandbox's 429s; unset, none."),
   SANDBOX_RECORD_BODIES: z
     .string()
     .trim()
     .regex(/^(true|false|1|0)$/i, 'SANDBOX_RECORD_BODIES must be true or false')
     .transform((s) => /^(true|1)$/i.test(s))
-    .optional(),
-  SANDBOX_OPENAPI_DIR: z.string().trim().min(1).optional(),
+    .optional()
+    .describe("Keep each request's form body and each answer's JSON in the request log (`/_sandbox/requests`); off, the log keeps method, path, query, status and operation only."),
+  SANDBOX_OPENAPI_DIR: z.string().trim().min(1).optional().describe("Folder holding Twilio's `twilio_trusthub_v1.json`, `twilio_messaging_v1.json` and `twilio_api_v2010.json`; the sandbox refuses to start without them."),
   SANDBOX_PHONE_NUMBERS: z
     .string()
     .transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n.length > 0))
-    .optional(),
-  SANDBOX_STARTER_POLICY_SHAPE: z.enum(STARTER_POLICY_SHAPES).optional(),
+    .optional()
+    .describe('The numbers the account owns (its IncomingPhoneNumbers), E.164, comma-separated.'),
+  SANDBOX_STARTER_POLICY_SHAPE: z.enum(STARTER_POLICY_SHAPES).optional().describe("What fetching the Starter policy answers: `documented` (what §1.7 evaluates) or `sample-1.1` (002 §1.1's sample response). Evaluations judge as §1.7 either way."),
 });
 
 /** Reads SANDBOX_* variables (empty values count as unset); missing ones take SANDBOX_DEFAULTS. Throws on invalid values. */
@@ -171,5 +176,50 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv): SandboxOptions {
     openapiDir: e.SANDBOX_OPENAPI_DIR,
     phoneNumbers: e.SANDBOX_PHONE_NUMBERS,
     starterPolicyShape: e.SANDBOX_STARTER_POLICY_SHAPE,
+  });
+}
+
+type SettingName = keyof typeof envSchema.shape;
+
+/** Which option each setting sets (for its default); SANDBOX_FAULT_KINDS lists FAULT_KINDS. */
+const SETTING_OPTION: Record<SettingName, keyof SandboxOptions> = {
+  SANDBOX_PORT: 'port',
+  SANDBOX_HOST: 'host',
+  SANDBOX_ACCOUNT_SID: 'accountSid',
+  SANDBOX_AUTH_TOKEN: 'authToken',
+  SANDBOX_REVIEW_DELAY_MS: 'reviewDelayMs',
+  SANDBOX_BRAND_DELAY_MS: 'brandDelayMs',
+  SANDBOX_OTP_REPLY_DELAY_MS: 'otpReplyDelayMs',
+  SANDBOX_CAMPAIGN_DELAY_MS: 'campaignDelayMs',
+  SANDBOX_MAX_RPS: 'maxRps',
+  SANDBOX_OTP_RPS: 'otpRps',
+  SANDBOX_LATENCY_MS: 'latencyMs',
+  SANDBOX_FAULT_RATE: 'faultRate',
+  SANDBOX_FAULT_KINDS: 'faultKinds',
+  SANDBOX_RETRY_AFTER_SECONDS: 'retryAfterSeconds',
+  SANDBOX_RECORD_BODIES: 'recordBodies',
+  SANDBOX_OPENAPI_DIR: 'openapiDir',
+  SANDBOX_PHONE_NUMBERS: 'phoneNumbers',
+  SANDBOX_STARTER_POLICY_SHAPE: 'starterPolicyShape',
+};
+
+/** Defaults that are not a value of SANDBOX_DEFAULTS. */
+const DEFAULT_TEXT: Partial<Record<SettingName, string>> = {
+  SANDBOX_OPENAPI_DIR: 'the installed `@twilio-alpha/mcp` (a dependency of this package)',
+};
+
+export interface SandboxSetting {
+  name: string;
+  /** As a person writes it in the environment; `unset` when nothing is the default. */
+  default: string;
+  description: string;
+}
+
+/** Every SANDBOX_* setting with its default and description, in the schema's order (the README's settings table). */
+export function sandboxSettings(): SandboxSetting[] {
+  return (Object.keys(envSchema.shape) as SettingName[]).map((name) => {
+    const value = SANDBOX_DEFAULTS[SETTING_OPTION[name]];
+    const shown = DEFAULT_TEXT[name] ?? (value === undefined ? 'unset' : Array.isArray(value) ? value.join(',') : String(value));
+    return { name, default: shown, description: envSchema.shape[name].description ?? '' };
   });
 }

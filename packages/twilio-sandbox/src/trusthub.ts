@@ -83,40 +83,34 @@ export function renderBundle(ctx: SandboxContext, b: Bundle): Record<string, unk
   };
 }
 
-function renderAssignment(ctx: SandboxContext, k: KindInfo, a: Assignment): Record<string, unknown> {
+/** The fields every child of a bundle answers with, around its own. */
+function renderChild(
+  ctx: SandboxContext,
+  k: KindInfo,
+  collection: 'EntityAssignments' | 'ChannelEndpointAssignments' | 'Evaluations',
+  t: { sid: string; bundleSid: string; dateCreated: number },
+  own: Record<string, unknown>,
+): Record<string, unknown> {
   return {
-    sid: a.sid,
-    [k.sidField]: a.bundleSid,
+    sid: t.sid,
+    [k.sidField]: t.bundleSid,
     account_sid: ctx.options.accountSid,
-    object_sid: a.objectSid,
-    date_created: iso8601(a.dateCreated),
-    url: `${BASE}/${k.collection}/${a.bundleSid}/EntityAssignments/${a.sid}`,
+    ...own,
+    date_created: iso8601(t.dateCreated),
+    url: `${BASE}/${k.collection}/${t.bundleSid}/${collection}/${t.sid}`,
   };
+}
+
+function renderAssignment(ctx: SandboxContext, k: KindInfo, a: Assignment): Record<string, unknown> {
+  return renderChild(ctx, k, 'EntityAssignments', a, { object_sid: a.objectSid });
 }
 
 function renderEndpointAssignment(ctx: SandboxContext, k: KindInfo, a: ChannelEndpointAssignment): Record<string, unknown> {
-  return {
-    sid: a.sid,
-    [k.sidField]: a.bundleSid,
-    account_sid: ctx.options.accountSid,
-    channel_endpoint_type: a.channelEndpointType,
-    channel_endpoint_sid: a.channelEndpointSid,
-    date_created: iso8601(a.dateCreated),
-    url: `${BASE}/${k.collection}/${a.bundleSid}/ChannelEndpointAssignments/${a.sid}`,
-  };
+  return renderChild(ctx, k, 'ChannelEndpointAssignments', a, { channel_endpoint_type: a.channelEndpointType, channel_endpoint_sid: a.channelEndpointSid });
 }
 
 function renderEvaluation(ctx: SandboxContext, k: KindInfo, e: Evaluation): Record<string, unknown> {
-  return {
-    sid: e.sid,
-    account_sid: ctx.options.accountSid,
-    policy_sid: e.policySid,
-    [k.sidField]: e.bundleSid,
-    status: e.status,
-    results: e.results,
-    date_created: iso8601(e.dateCreated),
-    url: `${BASE}/${k.collection}/${e.bundleSid}/Evaluations/${e.sid}`,
-  };
+  return renderChild(ctx, k, 'Evaluations', e, { policy_sid: e.policySid, status: e.status, results: e.results });
 }
 
 function renderEndUser(ctx: SandboxContext, e: EndUser): Record<string, unknown> {
@@ -179,9 +173,61 @@ function dropAssignments(ctx: SandboxContext, pred: (a: Assignment) => boolean):
   for (const a of [...ctx.store.assignments.values()]) if (pred(a)) ctx.store.assignments.delete(a.sid);
 }
 
+/** One of a bundle's child collections: entity assignments, channel endpoint assignments, evaluations. */
+interface BundleChildren<T extends { sid: string; bundleSid: string }> {
+  /** The operation's middle part: `customerProfile.{name}.list`. */
+  name: string;
+  /** The path segment under the bundle: `/v1/CustomerProfiles/{CustomerProfileSid}/{collection}`. */
+  collection: string;
+  map(ctx: SandboxContext): Map<string, T>;
+  render(ctx: SandboxContext, k: KindInfo, t: T): Record<string, unknown>;
+  filters?: Record<string, (t: T, value: string, ctx: SandboxContext) => boolean>;
+  remove?: (ctx: SandboxContext, t: T) => void;
+  /** Checks the request against the parent bundle and returns the new child; the caller stores it. */
+  create(req: ApiRequest, ctx: SandboxContext, b: Bundle): T;
+}
+
+/** List, fetch (and delete) scoped to the parent bundle, then create: the same shape for every child collection. */
+function bundleChildRoutes<T extends { sid: string; bundleSid: string }>(k: KindInfo, c: BundleChildren<T>): Route[] {
+  const list = `/v1/${k.collection}/{${k.param}}/${c.collection}`;
+  return [
+    ...collectionRoutes<T>({
+      product: 'trusthub',
+      name: `${k.name}.${c.name}`,
+      list,
+      key: 'results',
+      paging: 'v1',
+      host: HOST,
+      items(ctx, req) {
+        const b = parentBundle(ctx, k, req);
+        return [...c.map(ctx).values()].filter((t) => t.bundleSid === b.sid);
+      },
+      get(ctx, req, sid) {
+        const b = parentBundle(ctx, k, req);
+        const t = c.map(ctx).get(sid);
+        return t && t.bundleSid === b.sid ? t : undefined;
+      },
+      render: (ctx, t) => c.render(ctx, k, t),
+      ...(c.filters ? { filters: c.filters } : {}),
+      ...(c.remove ? { remove: c.remove } : {}),
+    }),
+    {
+      method: 'POST',
+      product: 'trusthub',
+      path: list,
+      operation: `${k.name}.${c.name}.create`,
+      creates: true,
+      handle(req, ctx) {
+        const t = c.create(req, ctx, parentBundle(ctx, k, req));
+        c.map(ctx).set(t.sid, t);
+        return { status: 201, body: c.render(ctx, k, t) };
+      },
+    },
+  ];
+}
+
 function bundleRoutes(k: KindInfo): Route[] {
   const coll = `/v1/${k.collection}`;
-  const sub = `${coll}/{${k.param}}`;
   return [
     ...collectionRoutes<Bundle>({
       product: 'trusthub',
@@ -268,20 +314,11 @@ function bundleRoutes(k: KindInfo): Route[] {
       },
     },
     // ---- entity assignments
-    ...collectionRoutes<Assignment>({
-      product: 'trusthub',
-      name: `${k.name}.entityAssignment`,
-      list: `${sub}/EntityAssignments`,
-      key: 'results',
-      paging: 'v1',
-      host: HOST,
-      items: (ctx, req) => ctx.store.assignmentsOf(parentBundle(ctx, k, req).sid),
-      get(ctx, req, sid) {
-        const b = parentBundle(ctx, k, req);
-        const a = ctx.store.assignments.get(sid);
-        return a && a.bundleSid === b.sid ? a : undefined;
-      },
-      render: (ctx, a) => renderAssignment(ctx, k, a),
+    ...bundleChildRoutes<Assignment>(k, {
+      name: 'entityAssignment',
+      collection: 'EntityAssignments',
+      map: (ctx) => ctx.store.assignments,
+      render: renderAssignment,
       filters: {
         ObjectType: (a, v, ctx) => ctx.store.endUsers.get(a.objectSid)?.type === v || ctx.store.supportingDocuments.get(a.objectSid)?.type === v,
       },
@@ -293,15 +330,7 @@ function bundleRoutes(k: KindInfo): Route[] {
         ctx.store.assignments.delete(a.sid);
         if (b) b.dateUpdated = Date.now();
       },
-    }),
-    {
-      method: 'POST',
-      product: 'trusthub',
-      path: `${sub}/EntityAssignments`,
-      operation: `${k.name}.entityAssignment.create`,
-      creates: true,
-      handle(req, ctx) {
-        const b = parentBundle(ctx, k, req);
+      create(req, ctx, b) {
         const obj = fields(req, z.object({ ObjectSid: z.string() })).ObjectSid;
         const exists =
           ctx.store.endUsers.has(obj) ||
@@ -316,27 +345,16 @@ function bundleRoutes(k: KindInfo): Route[] {
         if (ctx.store.assignmentsOf(b.sid).some((a) => a.objectSid === obj)) {
           throw badRequest(`Object ${obj} is already assigned to bundle ${b.sid}.`);
         }
-        const a: Assignment = { sid: newSid('BV'), bundleSid: b.sid, objectSid: obj, dateCreated: Date.now() };
-        ctx.store.assignments.set(a.sid, a);
         b.dateUpdated = Date.now();
-        return { status: 201, body: renderAssignment(ctx, k, a) };
+        return { sid: newSid('BV'), bundleSid: b.sid, objectSid: obj, dateCreated: Date.now() };
       },
-    },
+    }),
     // ---- channel endpoint assignments: the customer's phone numbers (003)
-    ...collectionRoutes<ChannelEndpointAssignment>({
-      product: 'trusthub',
-      name: `${k.name}.channelEndpointAssignment`,
-      list: `${sub}/ChannelEndpointAssignments`,
-      key: 'results',
-      paging: 'v1',
-      host: HOST,
-      items: (ctx, req) => ctx.store.endpointsOf(parentBundle(ctx, k, req).sid),
-      get(ctx, req, sid) {
-        const b = parentBundle(ctx, k, req);
-        const a = ctx.store.channelEndpointAssignments.get(sid);
-        return a && a.bundleSid === b.sid ? a : undefined;
-      },
-      render: (ctx, a) => renderEndpointAssignment(ctx, k, a),
+    ...bundleChildRoutes<ChannelEndpointAssignment>(k, {
+      name: 'channelEndpointAssignment',
+      collection: 'ChannelEndpointAssignments',
+      map: (ctx) => ctx.store.channelEndpointAssignments,
+      render: renderEndpointAssignment,
       filters: {
         ChannelEndpointSid: (a, v) => a.channelEndpointSid === v,
         ChannelEndpointSids: (a, v) => v.split(',').map((x) => x.trim()).includes(a.channelEndpointSid),
@@ -346,15 +364,7 @@ function bundleRoutes(k: KindInfo): Route[] {
         const b = ctx.store.bundle(a.bundleSid);
         if (b) b.dateUpdated = Date.now();
       },
-    }),
-    {
-      method: 'POST',
-      product: 'trusthub',
-      path: `${sub}/ChannelEndpointAssignments`,
-      operation: `${k.name}.channelEndpointAssignment.create`,
-      creates: true,
-      handle(req, ctx) {
-        const b = parentBundle(ctx, k, req);
+      create(req, ctx, b) {
         const f = fields(req, z.object({ ChannelEndpointType: z.string(), ChannelEndpointSid: z.string() }));
         if (f.ChannelEndpointType !== 'phone-number') throw invalidParam('ChannelEndpointType', `must be phone-number, not ${f.ChannelEndpointType}`);
         if (!ctx.store.phoneNumbers.has(f.ChannelEndpointSid)) throw invalidParam('ChannelEndpointSid', `phone number ${f.ChannelEndpointSid} was not found on this account`);
@@ -365,47 +375,23 @@ function bundleRoutes(k: KindInfo): Route[] {
         if (k.kind === 'trustProduct' && !ctx.store.assignedProfiles(b.sid).some((p) => ctx.store.endpointsOf(p.sid).some((a) => a.channelEndpointSid === f.ChannelEndpointSid))) {
           throw badRequest(`Phone number ${f.ChannelEndpointSid} is not assigned to a customer profile of trust product ${b.sid}; assign it to the Secondary Customer Profile first.`);
         }
-        const a: ChannelEndpointAssignment = { sid: newSid('RA'), bundleSid: b.sid, channelEndpointSid: f.ChannelEndpointSid, channelEndpointType: f.ChannelEndpointType, dateCreated: Date.now() };
-        ctx.store.channelEndpointAssignments.set(a.sid, a);
         b.dateUpdated = Date.now();
-        return { status: 201, body: renderEndpointAssignment(ctx, k, a) };
+        return { sid: newSid('RA'), bundleSid: b.sid, channelEndpointSid: f.ChannelEndpointSid, channelEndpointType: f.ChannelEndpointType, dateCreated: Date.now() };
       },
-    },
-    // ---- evaluations
-    ...collectionRoutes<Evaluation>({
-      product: 'trusthub',
-      name: `${k.name}.evaluation`,
-      list: `${sub}/Evaluations`,
-      key: 'results',
-      paging: 'v1',
-      host: HOST,
-      items(ctx, req) {
-        const b = parentBundle(ctx, k, req);
-        return [...ctx.store.evaluations.values()].filter((e) => e.bundleSid === b.sid);
-      },
-      get(ctx, req, sid) {
-        const b = parentBundle(ctx, k, req);
-        const e = ctx.store.evaluations.get(sid);
-        return e && e.bundleSid === b.sid ? e : undefined;
-      },
-      render: (ctx, e) => renderEvaluation(ctx, k, e),
     }),
-    {
-      method: 'POST',
-      product: 'trusthub',
-      path: `${sub}/Evaluations`,
-      operation: `${k.name}.evaluation.create`,
-      creates: true,
-      handle(req, ctx) {
-        const b = parentBundle(ctx, k, req);
+    // ---- evaluations
+    ...bundleChildRoutes<Evaluation>(k, {
+      name: 'evaluation',
+      collection: 'Evaluations',
+      map: (ctx) => ctx.store.evaluations,
+      render: renderEvaluation,
+      create(req, ctx, b) {
         const f = fields(req, z.object({ PolicySid: z.string() }));
         if (!ctx.store.policies.has(f.PolicySid)) throw invalidParam('PolicySid', `policy ${f.PolicySid} was not found`);
         const r = evaluateBundle(ctx.store, b, f.PolicySid);
-        const e: Evaluation = { sid: newSid('EL'), bundleSid: b.sid, policySid: f.PolicySid, status: r.status, results: r.results, dateCreated: Date.now() };
-        ctx.store.evaluations.set(e.sid, e);
-        return { status: 201, body: renderEvaluation(ctx, k, e) };
+        return { sid: newSid('EL'), bundleSid: b.sid, policySid: f.PolicySid, status: r.status, results: r.results, dateCreated: Date.now() };
       },
-    },
+    }),
   ];
 }
 
