@@ -42,10 +42,10 @@ export const STARTER_PROFILE_POLICY_SID = 'RN806dd6cd175f314e1f96a9727ee271f4';
 export const SOLE_PROPRIETOR_POLICY_SID = 'RN670d5d2e282a6130ae063b234b6019c8';
 export const PRIMARY_PROFILE_POLICY_SID = 'RNdfbf3fae0e1107f8aded0e7cead80bf5';
 /** Secondary Customer Profile of type Business (reference 003): the same policy as the ISV's primary profile. */
-export const SECONDARY_BUSINESS_POLICY_SID = 'RNdfbf3fae0e1107f8aded0e7cead80bf5';
-export const SHAKEN_STIR_POLICY_SID = 'RN7a97559effdf62d00f4298208492a5ea';
+const SECONDARY_BUSINESS_POLICY_SID = 'RNdfbf3fae0e1107f8aded0e7cead80bf5';
+const SHAKEN_STIR_POLICY_SID = 'RN7a97559effdf62d00f4298208492a5ea';
 
-export const configSchema = z.object({
+const configSchema = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379')
     .describe('Redis 6.2+. Use `maxmemory-policy noeviction` and AOF persistence in production. For a Redis Cluster: `redis+cluster://host:port[,host:port...]` (or `rediss+cluster://`, with `user:password@` if needed).')
     .meta({ help: 'the Redis holding queues, ledger and budgets (persistence on, maxmemory-policy noeviction: `doctor` checks)' }),
@@ -181,7 +181,7 @@ export const configSchema = z.object({
 });
 
 /** A Redis Cluster hash tag: the first `{` followed by at least one character before the next `}`. */
-export function hasHashTag(prefix: string): boolean {
+function hasHashTag(prefix: string): boolean {
   const i = prefix.indexOf('{');
   const j = i < 0 ? -1 : prefix.indexOf('}', i + 1);
   return j > i + 1;

@@ -4,7 +4,7 @@ import { InputError } from './errors.js';
 const PACKAGE = '@a2p-onboard/twilio-sandbox';
 
 /** `a2p-onboard sandbox` and `demo` without the sandbox package: a production install, which leaves out devDependencies. */
-export class SandboxNotInstalledError extends InputError {
+class SandboxNotInstalledError extends InputError {
   constructor() {
     super(
       `the Twilio sandbox (${PACKAGE}) is a development tool and is not installed here: production installs leave it out. ` +

@@ -65,7 +65,3 @@ export const ROW_RULES = [
 ] as const;
 
 export type RowRule = (typeof ROW_RULES)[number];
-
-export function isRowRule(v: unknown): v is RowRule {
-  return typeof v === 'string' && (ROW_RULES as readonly string[]).includes(v);
-}

@@ -69,7 +69,7 @@ function errorShape(e: Error): Record<string, unknown> {
   return out;
 }
 
-export function makeScrubber(secrets: string[]): (v: unknown) => unknown {
+function makeScrubber(secrets: string[]): (v: unknown) => unknown {
   const live = secrets.filter((s) => s.length >= 4);
   const text = (s: string) => {
     let out = s;

@@ -6,7 +6,7 @@ export type RedisClient = Redis | Cluster;
 /** `redis+cluster://` or `rediss+cluster://`: a Redis Cluster, given by one or more seed nodes. */
 const CLUSTER_URL = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#]+)\/?$/i;
 
-export function isClusterUrl(url: string): boolean {
+function isClusterUrl(url: string): boolean {
   return CLUSTER_URL.test(url);
 }
 
@@ -14,7 +14,7 @@ export function isClusterUrl(url: string): boolean {
  * Seed nodes and credentials of a cluster URL: `redis+cluster://[user:pass@]host:port[,host:port...]`.
  * Throws an Error that names the problem when the URL is malformed.
  */
-export function parseClusterUrl(url: string): { nodes: { host: string; port: number }[]; username?: string; password?: string; tls: boolean } {
+function parseClusterUrl(url: string): { nodes: { host: string; port: number }[]; username?: string; password?: string; tls: boolean } {
   const m = CLUSTER_URL.exec(url);
   if (!m) throw new Error('a cluster URL looks like redis+cluster://[user:password@]host:port[,host:port...]');
   const nodes = m[3]!.split(',').map((hp) => {

@@ -63,7 +63,7 @@ export function printStatus(s: BatchStatus, out: NodeJS.WritableStream = process
 }
 
 /** Fees as JSON: dollars with cents, per kind. */
-export function feesJson(t: FeeTotals) {
+function feesJson(t: FeeTotals) {
   return {
     totalUsd: (t.cents / 100).toFixed(2),
     byKind: Object.fromEntries(FEE_KINDS.map((k) => [k, { count: t.byKind[k].count, mock: t.byKind[k].mock, usd: (t.byKind[k].cents / 100).toFixed(2) }])),

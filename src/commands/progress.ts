@@ -36,7 +36,7 @@ export interface ProgressOptions {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-export function formatDuration(seconds: number): string {
+function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;

@@ -27,7 +27,7 @@ export function normalizeCountry(raw: string): Checked<Country> {
   };
 }
 
-export const US_REGIONS: Readonly<Record<string, string>> = {
+const US_REGIONS: Readonly<Record<string, string>> = {
   AL: 'Alabama', AK: 'Alaska', AZ: 'Arizona', AR: 'Arkansas', CA: 'California', CO: 'Colorado',
   CT: 'Connecticut', DE: 'Delaware', FL: 'Florida', GA: 'Georgia', HI: 'Hawaii', ID: 'Idaho',
   IL: 'Illinois', IN: 'Indiana', IA: 'Iowa', KS: 'Kansas', KY: 'Kentucky', LA: 'Louisiana',
@@ -41,7 +41,7 @@ export const US_REGIONS: Readonly<Record<string, string>> = {
   VI: 'U.S. Virgin Islands', GU: 'Guam', AS: 'American Samoa', MP: 'Northern Mariana Islands',
 };
 
-export const CA_REGIONS: Readonly<Record<string, string>> = {
+const CA_REGIONS: Readonly<Record<string, string>> = {
   AB: 'Alberta', BC: 'British Columbia', MB: 'Manitoba', NB: 'New Brunswick',
   NL: 'Newfoundland and Labrador', NS: 'Nova Scotia', NT: 'Northwest Territories', NU: 'Nunavut',
   ON: 'Ontario', PE: 'Prince Edward Island', QC: 'Quebec', SK: 'Saskatchewan', YT: 'Yukon',

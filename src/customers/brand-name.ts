@@ -66,7 +66,7 @@ export function companySuffix(brandName: string): string | null {
 }
 
 /** The reason for a Sole Proprietor brand name that names a company (error 30915). */
-export function companyBrandReason(suffix: string): string {
+function companyBrandReason(suffix: string): string {
   return `ends in "${suffix}", the name of a company (LLC, corporation or partnership), not of a sole proprietor: since 2026-07-17 Twilio rejects such Sole Proprietor brands (error 30915); register the customer as a business (flow=business with the business columns)`;
 }
 

@@ -12,10 +12,10 @@ import type { StageContext, StageOutcome } from './outcome.js';
 const STAGE = 'brand-status';
 
 /** Identity statuses of a verified customer: VETTED_VERIFIED is verified and vetted (twilio_messaging_v1.json). */
-export const VERIFIED_IDENTITIES: ReadonlySet<string> = new Set<BrandIdentityStatus>(['VERIFIED', 'VETTED_VERIFIED']);
+const VERIFIED_IDENTITIES: ReadonlySet<string> = new Set<BrandIdentityStatus>(['VERIFIED', 'VETTED_VERIFIED']);
 
 /** Error 30791, "temporary brand error": retry after about 30 s (beyond-the-seeds.md, rejection codes). */
-export const TEMPORARY_BRAND_ERROR = '30791';
+const TEMPORARY_BRAND_ERROR = '30791';
 
 /**
  * Section 3.1: follow the brand until it is APPROVED. FAILED, SUSPENDED, DELETION_PENDING and

@@ -60,7 +60,7 @@ export async function ensureAddressDocument(ctx: StageContext, stage: string, cu
 }
 
 /** Assign a phone number (PN SID) to a bundle once, by the same ensure() guard as every create. */
-export async function assignEndpointOnce(ctx: StageContext, stage: string, kind: Kind, bundleSid: string, phoneNumberSid: string): Promise<void> {
+async function assignEndpointOnce(ctx: StageContext, stage: string, kind: Kind, bundleSid: string, phoneNumberSid: string): Promise<void> {
   await ensure(
     ctx,
     stage,
@@ -163,7 +163,7 @@ function rejectsSupportingProfile(errors: unknown[]): boolean {
   return errors.some((e) => e !== null && typeof e === 'object' && (e as Record<string, unknown>)['object_field'] === 'customer_profile');
 }
 
-export function describeEvaluation(e: Evaluation): string {
+function describeEvaluation(e: Evaluation): string {
   const parts: string[] = [];
   for (const r of e.results) {
     if (r['passed'] === true) continue;

@@ -89,7 +89,7 @@ export async function businessProfile(ctx: StageContext): Promise<StageOutcome<'
 }
 
 /** customer_profile_business_information attributes, as the guide (003) names them. */
-export function businessInformation(c: BusinessCustomer): Record<string, string> {
+function businessInformation(c: BusinessCustomer): Record<string, string> {
   const b = c.business;
   return {
     business_name: b.name,

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
  * Twilio's limit on every FriendlyName we send: the OpenAPI files say "up to 64 characters" for Messaging
  * Services and Addresses, and Trust Hub (bundles, end users, supporting documents) holds names to the same.
  */
-export const FRIENDLY_NAME_MAX = 64;
+const FRIENDLY_NAME_MAX = 64;
 /** Hex digits of the customer id's SHA-256 kept in a shortened name: 40 bits, no two ids of one ISV collide in practice. */
 const NAME_HASH_HEX = 10;
 

@@ -98,7 +98,7 @@ export class BatchIndex {
   }
 }
 
-export function sumByState(rows: StageStateCount[]): Record<CustomerState, number> {
+function sumByState(rows: StageStateCount[]): Record<CustomerState, number> {
   const out = emptyCounts();
   for (const r of rows) out[r.state] += r.count;
   return out;

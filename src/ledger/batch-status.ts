@@ -30,7 +30,7 @@ export interface BatchStatus {
 }
 
 /** Nothing left for the pipeline to do right now: `wait` returns once every row is here. */
-export const TERMINAL: readonly CustomerState[] = ['completed', 'live', 'failed', 'expired', 'invalid'];
+const TERMINAL: readonly CustomerState[] = ['completed', 'live', 'failed', 'expired', 'invalid'];
 
 export async function batchStatus(ledger: Ledger, batch: string): Promise<BatchStatus> {
   const exists = await ledger.batchExists(batch);

@@ -34,7 +34,7 @@ export function feeSchedule(config: Pick<Config, 'FEE_BRAND_USD' | 'FEE_CAMPAIGN
   };
 }
 
-export const feeEntrySchema = z.object({
+const feeEntrySchema = z.object({
   kind: z.enum(FEE_KINDS),
   cents: z.number().int().min(0),
   /** A mock brand (TWILIO_MOCK_BRANDS) and its campaign: recorded, free. */

@@ -108,9 +108,6 @@ export type StatusFields = { [K in StatusField]?: z.output<Fields[K]> };
 /** Fields to write; null clears one (stored as '', as earlier versions did). */
 export type StatusPatch = { [K in StatusField]?: z.output<Fields[K]> | null };
 
-/** The typed schema of the whole set (every field optional). */
-export const statusSchema = z.object(STATUS_FIELDS).partial();
-
 /** Bundle-kind fields are named after the kind (`trustProductFailureReason`...). */
 export type BundleKind = 'customerProfile' | 'trustProduct';
 export function bundleField<K extends BundleKind, S extends 'CallbackAt' | 'FailureReason' | 'SubmittedGen'>(kind: K, suffix: S): `${K}${S}` {

@@ -19,7 +19,7 @@ import { QUEUE_NAMES, type Queues } from '../workers/queues.js';
  * Labels never carry a customer id or a SID: SIDs in Twilio URLs become `{sid}`.
  */
 
-export const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
+const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 
 export function newRegistry(): Registry {
   const registry = new Registry();

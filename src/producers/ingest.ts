@@ -85,7 +85,7 @@ export interface IngestDeps {
 const CHUNK = 500;
 const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
 
-export function defaultBatchId(file: string, now = new Date()): string {
+function defaultBatchId(file: string, now = new Date()): string {
   const stem = basename(file, extname(file)).replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 40) || 'batch';
   const ts = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return `${stem}-${ts}`;
@@ -357,7 +357,7 @@ async function unownedNumbers(numbers: string[], owns: (e164: string) => Promise
 }
 
 /** The first stage of the customer's flow. */
-export function firstStageOf(c: AnyCustomer): StageName {
+function firstStageOf(c: AnyCustomer): StageName {
   return FIRST_STAGE[isBusiness(c) ? 'business' : 'sole-proprietor'];
 }
 

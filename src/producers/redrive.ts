@@ -33,17 +33,17 @@ export function isRedrivable(rec: CustomerRecord): boolean {
 }
 
 /** Where a plain redrive starts: the stage that failed (expired customers: the brand status, for a fresh OTP). */
-export function redriveStage(rec: CustomerRecord): StageName {
+function redriveStage(rec: CustomerRecord): StageName {
   if (rec.state === 'expired') return 'brand-status';
   if (rec.stage === 'otp') return 'brand-status';
   return isStageName(rec.stage) ? rec.stage : FIRST_STAGE[rec.flow];
 }
 
 /** States from which `redrive --recreate-campaign` may replace a campaign (the campaign exists; vetting may be over). */
-export const RECREATABLE_STATES: readonly CustomerState[] = ['failed', 'expired', 'completed', 'live'];
+const RECREATABLE_STATES: readonly CustomerState[] = ['failed', 'expired', 'completed', 'live'];
 
 /** Why a customer's campaign cannot be recreated, or null when it can. */
-export function cannotRecreate(rec: CustomerRecord | null): string | null {
+function cannotRecreate(rec: CustomerRecord | null): string | null {
   if (!rec) return 'no such customer in this Redis (check QUEUE_PREFIX)';
   if (rec.flow !== 'sole-proprietor') return 'is a business customer: this tool registers no campaign for it';
   if (!rec.sids.campaign || (!rec.sids.messagingService && !rec.status.messagingServiceSid)) return `has no campaign yet (${rec.state} at ${rec.stage}); a plain redrive creates it`;

@@ -108,7 +108,7 @@ const GENERIC_FAILED = `Read the reason: correct what it names with the customer
 /** What to do about a failure of the business flow (its stages know better than Twilio's codes). */
 const BUSINESS_UPDATE = 'fix the data in the CSV and run `a2p-onboard ingest FILE --update`';
 
-export const BUSINESS_ACTIONS = {
+const BUSINESS_ACTIONS = {
   businessProfile: `Twilio rejected the Secondary Business Profile (see the reason: business information, representatives or address): ${BUSINESS_UPDATE}; the profile is corrected and resubmitted, nothing is created twice`,
   shakenStir: `the SHAKEN/STIR Trust Product was refused (see the reason; it follows its Secondary Business Profile): ${BUSINESS_UPDATE}`,
   policy:

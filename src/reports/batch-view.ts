@@ -41,7 +41,7 @@ export interface BatchSummary {
 
 const TERMINAL_STATES: readonly string[] = ['completed', 'failed', 'invalid', 'expired', 'live'];
 
-export function isTerminal(state: string): boolean {
+function isTerminal(state: string): boolean {
   return TERMINAL_STATES.includes(state);
 }
 

@@ -15,16 +15,16 @@ import { FEE_KINDS } from '../ledger/fees.js';
 export type ReportFormat = 'csv' | 'json';
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-export const SID_COLUMNS: readonly { name: SidName; column: string }[] = SID_NAMES.map((name) => ({ name, column: `${snake(name)}_sid` }));
+const SID_COLUMNS: readonly { name: SidName; column: string }[] = SID_NAMES.map((name) => ({ name, column: `${snake(name)}_sid` }));
 
 /** Fees per customer: the total and each kind, in US dollars with cents (FEE_* settings at the time of each submission). */
-export const FEE_COLUMNS = ['fees_usd', ...FEE_KINDS.map((k) => `fee_${snake(k)}_usd`), 'fee_submissions'] as const;
+const FEE_COLUMNS = ['fees_usd', ...FEE_KINDS.map((k) => `fee_${snake(k)}_usd`), 'fee_submissions'] as const;
 
 export const REPORT_COLUMNS = ['customer_id', 'row', 'state', 'stage', 'reason', 'action', ...SID_COLUMNS.map((c) => c.column), ...FEE_COLUMNS, 'created_at', 'updated_at'] as const;
 
 export type ReportRow = Record<(typeof REPORT_COLUMNS)[number], string | number | null>;
 
-export function reportRow(c: BatchCustomer): ReportRow {
+function reportRow(c: BatchCustomer): ReportRow {
   const row: Record<string, string | number | null> = {
     customer_id: c.customerId,
     row: c.row,
@@ -55,7 +55,7 @@ export function csvCell(v: string | number | null): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
-export function csvLine(values: (string | number | null)[]): string {
+function csvLine(values: (string | number | null)[]): string {
   return `${values.map(csvCell).join(',')}\r\n`;
 }
 

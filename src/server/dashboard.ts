@@ -42,7 +42,7 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
@@ -52,7 +52,7 @@ function same(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-export function basicAuth(user: string, password: string | undefined) {
+function basicAuth(user: string, password: string | undefined) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (password === undefined) return next(); // loopback-only, checked at start
     const header = req.headers.authorization ?? '';

@@ -15,7 +15,7 @@ type Part = Html | string | number | boolean | null | undefined | readonly Part[
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-export function escapeHtml(s: string): string {
+function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
@@ -35,7 +35,7 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
 }
 
 /** Trusted markup built by this module's callers from constants (never from data). */
-export function raw(s: string): Html {
+function raw(s: string): Html {
   return new Html(s);
 }
 
@@ -47,7 +47,7 @@ export function qs(params: Record<string, string | number | undefined | null>): 
   return s ? `?${s}` : '';
 }
 
-export const STATE_COLORS: Record<string, string> = {
+const STATE_COLORS: Record<string, string> = {
   // completed = submitted, campaign in vetting (teal); live = campaign verified (green)
   completed: '#00897b',
   live: '#2e7d32',

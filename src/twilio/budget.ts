@@ -61,7 +61,7 @@ return {1, start - now}
 export type BudgetPriority = 'low' | 'high';
 const priority = new AsyncLocalStorage<BudgetPriority>();
 /** How far ahead low-priority calls may book the account budget. */
-export const LOW_PRIORITY_BACKLOG_MS = 250;
+const LOW_PRIORITY_BACKLOG_MS = 250;
 
 /** Run `fn` with every budget it takes at this priority. */
 export function withBudgetPriority<T>(p: BudgetPriority, fn: () => Promise<T>): Promise<T> {
@@ -84,7 +84,7 @@ type RedisLike = Redis | Cluster;
 type WithGcra = RedisLike & { a2pGcraAll(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<[number, number]> };
 
 /** Default allowance for how unevenly calls reach Twilio, in ms per second of budget. */
-export const DEFAULT_JITTER_MS = 50;
+const DEFAULT_JITTER_MS = 50;
 
 export class BudgetExhaustedError extends Error {
   override name = 'BudgetExhaustedError';

@@ -29,7 +29,7 @@ export interface A2pRequestClientOptions {
  *   repeat a POST whose answer was lost and create a second brand or campaign. Retries
  *   belong to the queue, behind the ledger's idempotency checks.
  */
-export class A2pRequestClient extends twilio.RequestClient {
+class A2pRequestClient extends twilio.RequestClient {
   readonly apiBase: string | undefined;
   private readonly onCall: ((info: CallInfo) => void) | undefined;
 
@@ -68,7 +68,7 @@ function retryAfterMs(headers: unknown): number {
 }
 
 /** `https://trusthub.twilio.com/v1/X?y` → `${apiBase}/trusthub/v1/X?y`. Other URLs pass unchanged. */
-export function rewriteTwilioUrl(uri: string, apiBase: string): string {
+function rewriteTwilioUrl(uri: string, apiBase: string): string {
   const m = /^https?:\/\/([a-z0-9-]+)(?:\.[a-z0-9-]+)*\.twilio\.com(\/.*)?$/i.exec(uri);
   if (!m) return uri;
   return `${apiBase}/${m[1]!.toLowerCase()}${m[2] ?? ''}`;

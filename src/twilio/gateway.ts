@@ -13,7 +13,7 @@ import { policyRequirementsSchema, type Policy } from './policy.js';
  * Jobs see plain values, never twilio-node instances.
  */
 
-export const bundleStatusSchema = z.enum(['draft', 'pending-review', 'in-review', 'twilio-rejected', 'twilio-approved', 'provisionally-approved']);
+const bundleStatusSchema = z.enum(['draft', 'pending-review', 'in-review', 'twilio-rejected', 'twilio-approved', 'provisionally-approved']);
 export type BundleStatus = z.infer<typeof bundleStatusSchema>;
 
 const sid = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`));

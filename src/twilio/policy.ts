@@ -48,8 +48,8 @@ export interface Policy {
  * the Secondary Business Profile guide (003) assigns authorized representative #2 only when
  * there is one. Everything else a policy lists is required.
  */
-export const OPTIONAL_FIELDS: ReadonlySet<string> = new Set(['vertical', 'social_media_profile_urls']);
-export const OPTIONAL_END_USERS: ReadonlySet<string> = new Set(['authorized_representative_2']);
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set(['vertical', 'social_media_profile_urls']);
+const OPTIONAL_END_USERS: ReadonlySet<string> = new Set(['authorized_representative_2']);
 
 /** Which policy a bundle is checked against, by the stage that builds it. */
 export const POLICY_ROLES = ['starter', 'soleProprietor', 'business', 'shakenStir'] as const;

@@ -25,7 +25,7 @@ export async function deadLetter(rt: Rt, data: StageJob, stage: string, reason: 
 }
 
 /** Make sure the customer's current stage job exists; add it again when it was lost. True when it had to be added. */
-export async function ensureStageJob(rt: Rt, data: StageJob, stage: StageName): Promise<boolean> {
+async function ensureStageJob(rt: Rt, data: StageJob, stage: StageName): Promise<boolean> {
   const id = stageJobId(stage, data.customerId, data.gen);
   const state = await rt.queues[stage].getJobState(id);
   if (ALIVE.has(state)) return false;
@@ -42,7 +42,7 @@ export async function ensureStageJob(rt: Rt, data: StageJob, stage: StageName): 
   return true;
 }
 
-export async function queueOtp(rt: Rt, data: StageJob, otpNumber: number): Promise<void> {
+async function queueOtp(rt: Rt, data: StageJob, otpNumber: number): Promise<void> {
   await rt.queues.otp.add('otp', data, { jobId: stageJobId('otp', data.customerId, data.gen, otpNumber) });
 }
 

@@ -38,7 +38,7 @@ export function stageJobId(stage: QueueName, customerId: string, gen: number, ex
   return [stage, customerId, gen, ...(extra === undefined ? [] : [extra])].join('.');
 }
 
-export function defaultJobOptions(attempts: number): DefaultJobOptions {
+function defaultJobOptions(attempts: number): DefaultJobOptions {
   return {
     attempts,
     backoff: { type: 'capped-jitter' },

@@ -25,7 +25,7 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export function budgetKey(prefix: string, accountSid: string, name: string): string {
+function budgetKey(prefix: string, accountSid: string, name: string): string {
   return `${prefix}:budget:${accountSid}:${name}`;
 }
 
@@ -73,7 +73,7 @@ export function watchDelay(config: Config): number {
   return Math.max(config.SWEEP_INTERVAL_MS, 1);
 }
 
-export function stageSettings(config: Config, isvPrimaryProfileSid: string): StageSettings {
+function stageSettings(config: Config, isvPrimaryProfileSid: string): StageSettings {
   return {
     isvPrimaryProfileSid,
     starterPolicySid: config.STARTER_PROFILE_POLICY_SID,
@@ -101,7 +101,7 @@ export function stageSettings(config: Config, isvPrimaryProfileSid: string): Sta
  * A 429, a 5xx or a timeout while a worker starts is Twilio's hiccup, not a reason to exit:
  * try again with capped backoff for about a minute before giving up. Auth and config errors are final.
  */
-export async function retryTransient<T>(log: Logger, what: string, fn: () => Promise<T>, deadlineMs = 60_000): Promise<T> {
+async function retryTransient<T>(log: Logger, what: string, fn: () => Promise<T>, deadlineMs = 60_000): Promise<T> {
   const until = Date.now() + deadlineMs;
   for (let attempt = 1; ; attempt++) {
     try {

@@ -14,7 +14,7 @@ import addFormatsImport from 'ajv-formats';
 /** The Twilio API products the sandbox serves, one OpenAPI file each (the first path segment of a request). */
 export type Product = 'trusthub' | 'messaging' | 'api';
 
-export const SPEC_FILES: Readonly<Record<Product, string>> = {
+const SPEC_FILES: Readonly<Record<Product, string>> = {
   trusthub: 'twilio_trusthub_v1.json',
   messaging: 'twilio_messaging_v1.json',
   api: 'twilio_api_v2010.json',
@@ -79,7 +79,7 @@ export type RequestProblem =
   | { where: 'query' | 'form'; kind: 'missing' | 'invalid' | 'unknown'; name: string; message: string };
 
 /** Twilio's JSON error body (twilio-node's RestException reads these fields). */
-export const TWILIO_ERROR_SCHEMA: Schema = {
+const TWILIO_ERROR_SCHEMA: Schema = {
   type: 'object',
   required: ['code', 'message', 'more_info', 'status'],
   additionalProperties: false,

@@ -31,14 +31,14 @@ import {
  * between Sample Message and Use-case") says at least one sample should include the business name,
  * and beyond-the-seeds.md's table says 30893 is fixed and resubmitted: the sandbox's one content rule.
  */
-export const CAMPAIGN_CODES = { samplesWithoutBrand: 30893 } as const;
+const CAMPAIGN_CODES = { samplesWithoutBrand: 30893 } as const;
 /**
  * UNVERIFIED: no document names the code of a campaign vetted while its brand is not APPROVED
  * (Twilio refuses to create one; the sandbox can only meet it when the brand changed since). Such a
  * campaign fails without a code rather than with an invented one.
  */
-export const UNVERIFIED_BRAND_NOT_APPROVED_CODE = null;
-export const CAMPAIGN_REJECTIONS = {
+const UNVERIFIED_BRAND_NOT_APPROVED_CODE = null;
+const CAMPAIGN_REJECTIONS = {
   samplesWithoutBrand: 'Campaign vetting rejection: the sample messages do not identify the brand by name.',
 } as const;
 
@@ -47,21 +47,21 @@ export const CAMPAIGN_REJECTIONS = {
  * noncompliant evaluation uses 22215 for a missing or invalid field of an end user (the email is a
  * field of the starter_customer_profile_information end user) and 22219 for the address.
  */
-export const REVIEW_CODES = { email: 22215, address: 22219 } as const;
+const REVIEW_CODES = { email: 22215, address: 22219 } as const;
 /**
  * UNVERIFIED: no document names the code of a trust bundle rejected because its supporting customer
  * profile was; the sandbox leaves the code out (the failure_reason names the profile).
  */
-export const UNVERIFIED_SUPPORTING_PROFILE_CODE = undefined;
+const UNVERIFIED_SUPPORTING_PROFILE_CODE = undefined;
 
 /**
  * Error 30915 (since 2026-07-17): a "Sole Proprietor" brand that is really an LLC or a corporation
  * (beyond-the-seeds.md, rejection codes). The sandbox's own heuristic: a brand name ending in a
  * company designator. It is deliberately independent of the pipeline's ingest check.
  */
-export const SOLE_PROPRIETOR_COMPANY_CODE = 30915;
+const SOLE_PROPRIETOR_COMPANY_CODE = 30915;
 const COMPANY_DESIGNATOR = /(?:^|[\s,])(?:l\.?\s?l\.?\s?c|l\.?\s?l\.?\s?p|p\.?\s?l\.?\s?l\.?\s?c|inc(?:orporated)?|corp(?:oration)?|ltd|limited|lp)\.?\s*$/i;
-export function looksLikeCompany(brandName: string): boolean {
+function looksLikeCompany(brandName: string): boolean {
   return COMPANY_DESIGNATOR.test(brandName.trim());
 }
 

@@ -13,7 +13,7 @@ const HOST = 'https://messaging.twilio.com';
  * only says a Sole Proprietor brand has one campaign). The sandbox refuses it as it refuses other
  * requests its resources' state does not allow: 400 with the generic 20001, not an invented code.
  */
-export const UNVERIFIED_SECOND_CAMPAIGN = { status: 400, code: 20001 } as const;
+const UNVERIFIED_SECOND_CAMPAIGN = { status: 400, code: 20001 } as const;
 const BASE = `${HOST}/v1`;
 
 function renderBrand(ctx: SandboxContext, b: Brand): Record<string, unknown> {

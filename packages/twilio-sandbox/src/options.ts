@@ -70,7 +70,7 @@ export const SANDBOX_DEFAULTS: SandboxOptions = Object.freeze({
 
 const faultKindSchema = z.enum(FAULT_KINDS);
 
-export const sandboxOptionsSchema = z.object({
+const sandboxOptionsSchema = z.object({
   port: z.number().int().min(0).max(65535),
   host: z.string().min(1),
   accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'accountSid must match ^AC[0-9a-fA-F]{32}$'),

@@ -6,7 +6,7 @@ export interface PageParams {
   pageToken: string | null;
 }
 
-export function pageParams(query: URLSearchParams): PageParams {
+function pageParams(query: URLSearchParams): PageParams {
   const rawSize = query.get('PageSize');
   const rawPage = query.get('Page');
   let pageSize = 50;

@@ -203,7 +203,7 @@ export function defaultPolicies(): Map<string, PolicyDoc> {
  * customer profile) missing, 22217 document field missing/invalid, 22218 supporting customer profile in a
  * wrong state / of a wrong type, 22219 address missing.
  */
-export const EVAL_CODES = { endUserMissing: 22214, endUserField: 22215, documentMissing: 22216, documentField: 22217, supportingProfile: 22218, address: 22219 } as const;
+const EVAL_CODES = { endUserMissing: 22214, endUserField: 22215, documentMissing: 22216, documentField: 22217, supportingProfile: 22218, address: 22219 } as const;
 
 function ok(object_field: string, friendly_name: string): EvaluationResultItem {
   return { object_field, error_code: null, friendly_name, passed: true, failure_reason: null };
@@ -317,7 +317,7 @@ function documentResult(store: Store, bundle: Bundle, r: PolicyRequirements['sup
  * The supporting-profile types a customer profile counts as. A business-policy profile with another
  * business profile assigned is a secondary profile; one without (the ISV's own) is a primary profile.
  */
-export function profileTypes(store: Store, p: Bundle): string[] {
+function profileTypes(store: Store, p: Bundle): string[] {
   if (p.policySid === POLICY_STARTER) return ['starter_customer_profile_type_business', 'starter_customer_profile_type_direct_long_tail'];
   if (p.policySid === POLICY_SECONDARY_BUSINESS) {
     const secondary = store.assignedProfiles(p.sid).some((q) => q.sid !== p.sid && q.policySid === POLICY_SECONDARY_BUSINESS);

@@ -3,7 +3,7 @@
  * submitted (Sole Proprietor walkthrough, steps 1.2 and 1.4), plus the field rules used by evaluations.
  */
 
-export const EMAIL_REJECTIONS = {
+const EMAIL_REJECTIONS = {
   syntax: 'Email domain has an invalid address syntax.',
   unknownDomain: 'Unknown email domain.',
   disposable: 'Email is a suspected disposable address.',
@@ -52,7 +52,7 @@ export function emailRejection(email: string): string | null {
  * US ZIP code 3-digit prefixes by state / district / territory / military region (USPS sectional
  * center facilities). Ranges are inclusive.
  */
-export const US_ZIP_PREFIXES: Readonly<Record<string, ReadonlyArray<readonly [number, number]>>> = {
+const US_ZIP_PREFIXES: Readonly<Record<string, ReadonlyArray<readonly [number, number]>>> = {
   AL: [[350, 369]],
   AK: [[995, 999]],
   AZ: [[850, 865]],
@@ -119,19 +119,19 @@ export const US_ZIP_PREFIXES: Readonly<Record<string, ReadonlyArray<readonly [nu
   AP: [[962, 966]],
 };
 
-export const US_REGIONS: ReadonlySet<string> = new Set(Object.keys(US_ZIP_PREFIXES));
+const US_REGIONS: ReadonlySet<string> = new Set(Object.keys(US_ZIP_PREFIXES));
 
 /** Canadian province / territory codes and the first letter(s) of their postal codes. */
-export const CA_POSTAL_FIRST_LETTERS: Readonly<Record<string, string>> = {
+const CA_POSTAL_FIRST_LETTERS: Readonly<Record<string, string>> = {
   NL: 'A', NS: 'B', PE: 'C', NB: 'E', QC: 'GHJ', ON: 'KLMNP', MB: 'R', SK: 'S', AB: 'T', BC: 'V', NT: 'X', NU: 'X', YT: 'Y',
 };
-export const CA_REGIONS: ReadonlySet<string> = new Set(Object.keys(CA_POSTAL_FIRST_LETTERS));
+const CA_REGIONS: ReadonlySet<string> = new Set(Object.keys(CA_POSTAL_FIRST_LETTERS));
 
 const US_ZIP_RE = /^(\d{5})(?:-\d{4})?$/;
 const CA_POSTAL_RE = /^([ABCEGHJ-NPRSTVXY])\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d$/i;
 
 /** The states whose ZIP prefixes contain this ZIP (normally one). */
-export function statesForZip(zip: string): string[] {
+function statesForZip(zip: string): string[] {
   const m = US_ZIP_RE.exec(zip.trim());
   if (!m) return [];
   const prefix = Number.parseInt(m[1]!.slice(0, 3), 10);

@@ -59,7 +59,7 @@ function mapOf(ctx: SandboxContext, k: KindInfo): Map<string, Bundle> {
   return k.kind === 'customerProfile' ? ctx.store.customerProfiles : ctx.store.trustProducts;
 }
 
-export function renderBundle(ctx: SandboxContext, b: Bundle): Record<string, unknown> {
+function renderBundle(ctx: SandboxContext, b: Bundle): Record<string, unknown> {
   const k = b.kind === 'customerProfile' ? CUSTOMER_PROFILES : TRUST_PRODUCTS;
   const url = `${BASE}/${k.collection}/${b.sid}`;
   return {
@@ -488,7 +488,7 @@ export type { BundleStatus };
  * A noncompliant evaluation as a rejected bundle's errors: a requirement that is missing (its own code,
  * e.g. 22214 or 22216, not one of its fields') as one error, else each invalid field.
  */
-export function evaluationErrors(results: EvaluationResult[]): BundleError[] {
+function evaluationErrors(results: EvaluationResult[]): BundleError[] {
   const out: BundleError[] = [];
   const withCode = (code: number | null) => (code === null ? {} : { code });
   for (const r of results) {
