@@ -17,7 +17,8 @@ RUN npm ci --no-audit --no-fund
 
 # Production dependencies and the workspace package's: what the sandbox image runs.
 FROM build AS sandbox-deps
-RUN npm prune --omit=dev --no-audit --no-fund
+# mkdir: npm hoists the package's dependencies today, but one whose version ever conflicts lands in its own node_modules.
+RUN npm prune --omit=dev --no-audit --no-fund && mkdir -p packages/twilio-sandbox/node_modules
 
 # Production dependencies only: without --workspaces=false, npm keeps the sandbox package and its dependencies.
 FROM build AS prod-deps
@@ -30,6 +31,7 @@ COPY --from=sandbox-deps /app/node_modules ./node_modules
 COPY --from=build /app/stubs ./stubs
 COPY --from=build /app/packages/twilio-sandbox/package.json ./packages/twilio-sandbox/
 COPY --from=build /app/packages/twilio-sandbox/dist ./packages/twilio-sandbox/dist
+COPY --from=sandbox-deps /app/packages/twilio-sandbox/node_modules ./packages/twilio-sandbox/node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin

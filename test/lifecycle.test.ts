@@ -290,6 +290,21 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
     }
   });
 
+  it('a customer has one pending re-check however far the sweeps run ahead of the workers', async () => {
+    const stack = await startStack({ workers: false });
+    try {
+      await ingestRows(stack, [row('d1'), row('d2')]);
+      const inAnHour = Date.now() + 3_600_000;
+      assert.equal(await sweepDue(stack.rt, inAnHour), 2);
+      // An hour later still, the leases have run out while the re-checks wait for a worker: the customers are
+      // claimed again, but not queued twice (a backlog must not grow by itself and eat the budget).
+      await sweepDue(stack.rt, inAnHour + 3_600_000);
+      assert.equal(await stack.rt.queues.recheck.getWaitingCount(), 2);
+    } finally {
+      await stack.close();
+    }
+  });
+
   it('a customer whose stage job was lost (a Redis without persistence, a crash mid-ingest) is found by the sweep and finished', async () => {
     const stack = await startStack({ workers: false });
     try {

@@ -252,7 +252,7 @@ describe('sandbox', () => {
     assert.equal((await th.trustProducts(tp.sid).update({ status: 'pending-review' })).status, 'in-review');
 
     // a review that passes leaves the bundles in-review
-    await new Promise((r) => setTimeout(r, 120));
+    await sb.idle();
     assert.equal((await th.customerProfiles(profile.sid).fetch()).status, 'in-review');
 
     const brand = await createBrand(client, profile.sid, tp.sid);
@@ -373,7 +373,7 @@ describe('sandbox', () => {
     const { sb, client } = await start({ brandDelayMs: 200 });
     for (const d of [{ ...GOOD, isoCountry: 'CA', region: 'ON', postalCode: 'M5V 3L9' }, { ...GOOD, region: 'TX', postalCode: '75201-1234', email: 'j2@example.com', mobile: '+12145550100' }]) {
       const { profileSid } = await submitBoth(sb, client, d);
-      await new Promise((r) => setTimeout(r, 150));
+      await sb.idle();
       assert.equal((await client.trusthub.v1.customerProfiles(profileSid).fetch()).status, 'in-review');
     }
   });
@@ -461,7 +461,7 @@ describe('sandbox', () => {
     assert.equal(first.value.accountSid, sb.options.accountSid);
     assert.equal(sb.counts().otps, 11);
 
-    await new Promise((r) => setTimeout(r, 150));
+    await sb.idle(); // no reply is scheduled: nothing will verify the identity
     assert.equal((await client.messaging.v1.brandRegistrations(brand.sid).fetch()).identityStatus, 'UNVERIFIED');
     const campaignTooEarly = await restError(
       client.messaging.v1.services((await client.messaging.v1.services.create({ friendlyName: 's' })).sid).usAppToPerson.create({ brandRegistrationSid: brand.sid, ...CAMPAIGN }),
@@ -478,7 +478,7 @@ describe('sandbox', () => {
     const { profileSid, tpSid } = await submitBoth(sb, client, GOOD);
     const brand = await createBrand(client, profileSid, tpSid);
     await waitBrand(client, brand.sid, (b) => b.status === 'APPROVED');
-    await new Promise((r) => setTimeout(r, 200));
+    await sb.idle(); // every transition scheduled has run: the never-reply mobile got no reply
     assert.equal((await client.messaging.v1.brandRegistrations(brand.sid).fetch()).identityStatus, 'UNVERIFIED');
   });
 
@@ -494,6 +494,7 @@ describe('sandbox', () => {
     assert.deepEqual(r.body, { code: 20429, message: 'Too Many Requests', more_info: 'https://www.twilio.com/docs/errors/20429', status: 429 });
     // admin endpoints are outside the budget
     assert.equal((await raw(sb, 'GET', '/_sandbox/health', { auth: false })).status, 200);
+    // The budget is a sliding second of wall time: this checks the account recovers once it has passed.
     await new Promise((res) => setTimeout(res, 1050));
     await client.trusthub.v1.customerProfiles(sb.isvPrimaryProfileSid).fetch();
   });

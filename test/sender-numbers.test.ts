@@ -7,6 +7,7 @@ import { TransientError } from '../src/twilio/errors.js';
 import type { TwilioGateway } from '../src/twilio/gateway.js';
 import { ingestFile } from '../src/producers/ingest.js';
 import { redriveCustomer } from '../src/producers/redrive.js';
+import { sweepDue } from '../src/workers/sweep.js';
 import { COLUMNS, TEMPLATE, customerFields, csvLine } from '../fixtures/customers.js';
 import { validateRow } from '../src/customers/row.js';
 import { parseCampaignTemplate } from '../src/customers/template.js';
@@ -212,7 +213,10 @@ describe('sender numbers (Sole Proprietor)', () => {
         assert.match(rec.action ?? '', /ingest FILE --update/);
         assert.match(rec.action ?? '', new RegExp(`BUY_SENDER_NUMBERS=true .*redrive --customer ${id}`));
         assert.deepEqual(await serviceNumbers(stack, rec.sids.messagingService!), []);
+        // Vetted and waiting on the operator: no longer re-checked (each re-check would spend Twilio calls for nothing).
+        await waitFor(`${id} to leave the watch list`, async () => !(await stack.rt.ledger.watched(0, 100)).includes(id));
       }
+      assert.equal(await sweepDue(stack.rt, Date.now() + 3_600_000), 0, 'a sweep an hour later re-checks neither');
       // `status` shows the reason and what to do for a customer waiting on the operator.
       const out = new PassThrough();
       printStatus(await batchStatus(stack.rt.ledger, 'none'), out);

@@ -79,6 +79,11 @@ export async function recheck(ctx: StageContext): Promise<AnyStageOutcome> {
         await ctx.ledger.transition(customerId, 'sender-number', 'live', `campaign ${campaignSid} VERIFIED and number ${number} on Messaging Service ${serviceSid}: the customer can send A2P texts`);
         return { kind: 'done' };
       }
+      // Vetted, and waiting for a number only the operator can give: re-checking would spend the budget for nothing.
+      if (c.campaignStatus === 'VERIFIED') {
+        await ctx.ledger.unwatch(customerId);
+        return { kind: 'done' };
+      }
       const at = nextCheck(settings, ctx.now(), checks + 1);
       return { kind: 'watch', at };
     }

@@ -429,6 +429,14 @@ export class Ledger {
     await this.redis.zadd(this.keys.watch(), 'XX', String(at), customerId);
   }
 
+  /**
+   * Stop re-checking a customer that stays in its state: nothing Twilio does can move it on, only the
+   * operator (`ingest --update`, `redrive`), whose new generation is watched again.
+   */
+  async unwatch(customerId: string): Promise<void> {
+    await this.redis.zrem(this.keys.watch(), customerId);
+  }
+
   /** Up to `limit` customers due for a re-check by `now`; each is leased until `leaseUntil` so a second sweep skips it. */
   async claimDue(now: number, limit: number, leaseUntil: number): Promise<string[]> {
     return this.redis.a2pClaimDue(this.keys.watch(), String(now), String(limit), String(leaseUntil));

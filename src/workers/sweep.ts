@@ -39,7 +39,9 @@ export async function sweepDue(rt: Pick<Runtime, 'queues' | 'ledger' | 'config'>
     for (const rec of recs) {
       if (!rec || !WATCHED_STATES.includes(rec.state)) continue;
       const data = { customerId: rec.customerId, batchId: rec.batchId, gen: rec.gen };
-      jobs.push({ name: RECHECK, data, opts: { jobId: recheckJobId(rec.customerId, rec.gen, now) } });
+      // One pending re-check per customer: when the queue runs behind by more than the lease, the next
+      // sweep claims the customer again, and without this its re-checks would pile up behind each other.
+      jobs.push({ name: RECHECK, data, opts: { jobId: recheckJobId(rec.customerId, rec.gen, now), deduplication: { id: recheckJobId(rec.customerId, rec.gen, 'sweep') } } });
     }
     if (jobs.length) await rt.queues[RECHECK].addBulk(jobs);
     queued += jobs.length;

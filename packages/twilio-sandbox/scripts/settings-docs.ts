@@ -5,7 +5,7 @@ import { sandboxSettings } from '../src/options.js';
 
 /**
  * The README's settings table, generated from the SANDBOX_* schema (src/options.ts) between the markers
- * below. `npm run docs -w @a2p-onboard/twilio-sandbox` (or the root's `npm run docs:sandbox`) rewrites
+ * below. `npm run docs -w @a2p-onboard/twilio-sandbox` (the root's `npm run docs` runs it too) rewrites
  * it; test/settings-docs.test.ts fails when it differs from the schema.
  */
 

@@ -1,6 +1,7 @@
 /** Tracks every timer the sandbox starts so close() can clear them all and the process can exit. */
 export class Timers {
   private readonly pending = new Set<NodeJS.Timeout>();
+  private readonly idleWaiters: (() => void)[] = [];
   private closed = false;
 
   /** Runs fn after ms (unless the sandbox is closed first). Errors thrown by fn are swallowed. */
@@ -13,6 +14,9 @@ export class Timers {
         fn();
       } catch {
         // a background transition must never crash the server
+      } finally {
+        // fn may have scheduled the next transition: idle only when nothing is left.
+        if (this.pending.size === 0) this.wakeIdle();
       }
     }, Math.max(0, ms));
     this.pending.add(t);
@@ -28,10 +32,24 @@ export class Timers {
     return this.pending.size;
   }
 
+  /**
+   * Resolves once no timer is pending: every transition already scheduled (reviews, brand and campaign
+   * outcomes, OTP replies) has run, and none of them scheduled another. Tests wait on this instead of sleeping.
+   */
+  idle(): Promise<void> {
+    if (this.pending.size === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wakeIdle(): void {
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
   clearAll(): void {
     this.closed = true;
     for (const t of this.pending) clearTimeout(t);
     this.pending.clear();
+    this.wakeIdle();
   }
 }
 

@@ -59,6 +59,11 @@ export interface Sandbox {
    * leaves: a chaos harness kills the asking worker there, between Twilio's create and the ledger write.
    */
   events: EventEmitter;
+  /**
+   * Resolves once every scheduled transition has run and scheduled no other (requests in flight with
+   * SANDBOX_LATENCY_MS count too): what a test waits on to see that something did not change, instead of a sleep.
+   */
+  idle(): Promise<void>;
   /** Stops the server, clears every timer and destroys open sockets. */
   close(): Promise<void>;
 }
@@ -158,6 +163,7 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
       if (changes.latencyMs !== undefined) options.latencyMs = Math.max(0, Math.round(changes.latencyMs));
     },
     events: ctx.events!,
+    idle: () => timers.idle(),
     counts: () => ({
       customerProfiles: store.customerProfiles.size,
       trustProducts: store.trustProducts.size,
