@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SidName } from '../ledger/ledger.js';
+import { REDIS_RESTARTED } from '../ledger/restart-window.js';
 import { TransientError } from '../twilio/errors.js';
 import type { StageContext } from './outcome.js';
 
@@ -87,7 +88,9 @@ async function ensureLocked(
   if (recorded) return recorded;
   // After a Redis restart the intent itself may be among the lost writes: look first for a while.
   const intent = await ctx.ledger.hasIntent(ctx.customerId, name);
-  const window = intent ? null : await ctx.ledger.restartWindow.lookupWindow();
+  const look = intent ? null : await ctx.ledger.restartWindow.lookupWindow();
+  if (look?.restarted) ctx.log.warn({ sidName: name }, REDIS_RESTARTED);
+  const window = look?.window ?? null;
   if (intent || window) {
     const found = await find(window ? { afterRestart: window } : {});
     if (found) {

@@ -7,6 +7,10 @@ import type { ScriptedRedis } from './scripts.js';
  * the SID recorded right after a create can vanish together. For a while after one is noticed,
  * every create looks for an existing resource first (see ensure()).
  */
+/** What a worker logs when it notices a restart, by its reconnect handler or by a create that got there first. */
+export const REDIS_RESTARTED =
+  'Redis restarted since the last look (its run id changed): its last writes may be lost, so every create first looks for an existing resource for a while';
+
 export class RestartWindow {
   constructor(
     private readonly redis: ScriptedRedis,
@@ -26,18 +30,19 @@ export class RestartWindow {
 
   /** True while creates must look for an existing resource first. */
   async lookupFirst(now = Date.now()): Promise<boolean> {
-    return (await this.lookupWindow(now)) !== null;
+    return (await this.lookupWindow(now)).window !== null;
   }
 
   /**
    * While creates must look first, the window's id (one per noticed restart); otherwise null. It
    * notes the run id in the same script: a create that runs right after a restart, before the
    * runtime's reconnect handler noted it (ioredis sends the commands queued while offline first),
-   * still opens the window and looks first instead of creating a second resource.
+   * still opens the window and looks first instead of creating a second resource. `restarted`: this
+   * look is the one that noticed the restart (so the caller logs it; the reconnect handler will not).
    */
-  async lookupWindow(now = Date.now()): Promise<string | null> {
-    const [, window] = await this.look(this.windowMs, now);
-    return window;
+  async lookupWindow(now = Date.now()): Promise<{ window: string | null; restarted: boolean }> {
+    const [restarted, window] = await this.look(this.windowMs, now);
+    return { window, restarted };
   }
 
   private async look(windowMs: number, now: number): Promise<[boolean, string | null]> {

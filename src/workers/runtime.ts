@@ -3,6 +3,7 @@ import { PRIMARY_PROFILE_POLICY_SID, requireTwilio, type Config, ConfigError } f
 import type { StageSettings } from '../jobs/settings.js';
 import { Ledger } from '../ledger/ledger.js';
 import { feeSchedule } from '../ledger/fees.js';
+import { REDIS_RESTARTED } from '../ledger/restart-window.js';
 import type { Logger } from '../log.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Budget } from '../twilio/budget.js';
@@ -146,10 +147,7 @@ export async function createRuntime(config: Config, log: Logger, opts: RuntimeOp
       ledger.restartWindow.noteRedisRun().then(
         (restarted) => {
           if (restarted) {
-            log.warn(
-              { lookupFirstMs: config.LOOKUP_AFTER_RESTART_MS },
-              'Redis restarted since the last look (its run id changed): its last writes may be lost, so every create first looks for an existing resource for a while',
-            );
+            log.warn({ lookupFirstMs: config.LOOKUP_AFTER_RESTART_MS }, REDIS_RESTARTED);
           }
         },
         (err: unknown) => log.warn({ err: String(err) }, 'could not check whether Redis restarted'),
