@@ -290,6 +290,26 @@ describe('after submission: sweeps, OTP lifecycle, callbacks, remediation', () =
     }
   });
 
+  it('`a2p-onboard sweep` dead-letters a FAILED campaign at `campaign`, with its kind, as the workers do', async () => {
+    // No scheduled sweep: only sweepNow (the command) can find the verdict.
+    const stack = await startStack({ sandbox: { campaignDelayMs: 300 }, env: { SWEEP_INTERVAL_MS: '600000' } });
+    try {
+      const bad = tmpFile('bad-sweep.json', JSON.stringify({ ...TEMPLATE, message_sample_1: 'Your appointment is confirmed for [date]. Reply STOP to opt out.', message_sample_2: 'Reminder: we see you tomorrow at [time]. Reply HELP for help.' }));
+      await ingestRows(stack, [row('sw1')], { template: bad });
+      await waitForState(stack.rt.ledger, 'sw1', ['completed'], 30_000);
+      const failed = await waitFor('the sweep command to find the FAILED campaign', async () => {
+        await sweepNow(stack.rt);
+        const rec = await stack.rt.ledger.get('sw1');
+        return rec?.state === 'failed' ? rec : null;
+      }, 10_000, 100);
+      assert.equal(failed.stage, 'campaign', 'a redrive resubmits the campaign, not the stage the customer waited at');
+      assert.equal(failed.details?.['kind'], 'campaign-failed');
+      assert.match(failed.action ?? '', /error 30893.*Fix the samples.*--update/);
+    } finally {
+      await stack.close();
+    }
+  });
+
   it('a customer has one pending re-check however far the sweeps run ahead of the workers', async () => {
     const stack = await startStack({ workers: false });
     try {

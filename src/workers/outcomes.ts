@@ -1,6 +1,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { AnyStageOutcome, StageName } from '../jobs/registry.js';
 import { suggestAction } from '../reports/actions.js';
+import type { RejectedError } from '../twilio/errors.js';
 import { stageJobId, type DeadLetterJob, type StageJob } from './queues.js';
 import type { Runtime } from './runtime.js';
 
@@ -22,6 +23,14 @@ export async function deadLetter(rt: Rt, data: StageJob, stage: string, reason: 
   await rt.ledger.transition(data.customerId, stage, 'failed', `dead-lettered at ${stage}: ${reason}`, { reason, details, action: act ?? null });
   const payload: DeadLetterJob = { ...data, stage, reason, action: act, details, failedAt: new Date().toISOString(), attemptsMade };
   await rt.queues['dead-letter'].add('dead-letter', payload, { jobId: stageJobId('dead-letter', data.customerId, data.gen), attempts: 1 });
+}
+
+/**
+ * Dead-letter a customer for a RejectedError, wherever it was caught (a stage worker, `a2p-onboard sweep`):
+ * at the stage the verdict belongs to, with its kind in the details, so the action and a later redrive are right.
+ */
+export async function deadLetterRejected(rt: Rt, data: StageJob, caughtAt: string, err: RejectedError, attemptsMade: number): Promise<void> {
+  await deadLetter(rt, data, err.stage ?? caughtAt, err.reason, { ...err.details, kind: err.kind }, attemptsMade, err.action);
 }
 
 /** Make sure the customer's current stage job exists; add it again when it was lost. True when it had to be added. */

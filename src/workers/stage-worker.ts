@@ -7,7 +7,7 @@ import { stageDef, type StageDef, type StageName } from '../jobs/registry.js';
 import { SETTLED_STATES } from '../ledger/states.js';
 import { BudgetExhaustedError, withBudgetPriority } from '../twilio/budget.js';
 import { AuthError, RateLimitedError, RejectedError, TransientError } from '../twilio/errors.js';
-import { applyOutcome, deadLetter } from './outcomes.js';
+import { applyOutcome, deadLetter, deadLetterRejected } from './outcomes.js';
 import { RECHECK, stageJobSchema } from './queues.js';
 import type { Runtime } from './runtime.js';
 import { cappedJitterBackoff } from '../backoff.js';
@@ -52,8 +52,7 @@ export function createStageWorker(rt: Runtime, name: StageName | typeof RECHECK,
       if (err instanceof DelayedError) throw err;
       if (err instanceof RejectedError) {
         log.warn({ reason: err.reason }, 'rejected: dead-lettering the customer');
-        // The kind goes with the details, so the action (now and on every later read) is keyed on it.
-        await deadLetter(rt, data, err.stage ?? stage, err.reason, { ...err.details, kind: err.kind }, job.attemptsMade + 1, err.action);
+        await deadLetterRejected(rt, data, stage, err, job.attemptsMade + 1);
         throw new UnrecoverableError(err.reason);
       }
       if (err instanceof RateLimitedError || err instanceof BudgetExhaustedError) {

@@ -3,7 +3,7 @@ import type { StageContext } from '../jobs/outcome.js';
 import { recheck } from '../jobs/recheck.js';
 import { WATCHED_STATES, type CustomerState } from '../ledger/states.js';
 import { RejectedError } from '../twilio/errors.js';
-import { applyOutcome, deadLetter } from './outcomes.js';
+import { applyOutcome, deadLetterRejected } from './outcomes.js';
 import { RECHECK, SWEEP, recheckJobId } from './queues.js';
 import type { Runtime } from './runtime.js';
 
@@ -85,7 +85,7 @@ export async function sweepNow(rt: Runtime, opts: { concurrency?: number; onProg
         await applyOutcome(rt, data, await recheck(ctx));
       } catch (err) {
         if (err instanceof RejectedError) {
-          await deadLetter(rt, data, rec.stage, err.reason, err.details, 1, err.action);
+          await deadLetterRejected(rt, data, rec.stage, err, 1);
         } else {
           report.errors += 1;
           log.warn({ err: err instanceof Error ? err.message : String(err) }, 're-check failed; the next sweep will try again');
