@@ -9,7 +9,7 @@ import { normalizeEmail } from './email.js';
 import { normalizePhone, maskPhone } from './phone.js';
 import { normalizeCountry, normalizePostalCode, normalizeRegion, postalCodeRegionProblem, type Country } from './address.js';
 import { parseBoolean } from './campaign-rules.js';
-import { CUSTOMER_ID_PATTERN, E164_PATTERN, INDUSTRIES, postalAddressShape } from './customer.js';
+import { CUSTOMER_ID_PATTERN, E164_PATTERN, INDUSTRIES, campaignSchema, postalAddressShape } from './customer.js';
 import type { RowProblem } from './campaign.js';
 
 /** business_type: the documented values (003). */
@@ -54,6 +54,16 @@ export const businessCustomerSchema = z.object({
   /** E.164, unique, in CSV order. */
   phoneNumbers: z.array(z.string().regex(E164_PATTERN)),
   shakenStir: z.boolean(),
+  brandType: z.enum(['standard', 'low_volume_standard', 'none']).default('none'),
+  a2p: z.object({
+    companyType: z.enum(['private', 'public', 'non_profit', 'government']),
+    stockExchange: z.string().optional(),
+    stockTicker: z.string().optional(),
+    brandContactEmail: z.string().email().optional(),
+    usecase: z.string().min(1),
+    campaign: campaignSchema.extend({ privacyPolicyUrl: z.string().url(), termsAndConditionsUrl: z.string().url() }),
+  }).optional(),
+  senderNumber: z.string().regex(E164_PATTERN).optional(),
 });
 export type BusinessCustomer = z.infer<typeof businessCustomerSchema>;
 
