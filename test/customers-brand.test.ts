@@ -373,3 +373,11 @@ describe('examples/businesses.csv', () => {
     assert.ok(second?.ok && 'flow' in second.customer && second.customer.brandType === 'standard');
   });
 });
+
+describe('every problem of a Standard row at once', () => {
+  test('a bad brand column and a bad campaign column are both reported', () => {
+    const r = validateAnyRow(standardRecord({ company_type: 'family', message_sample_1: 'short' }), 3);
+    assert.equal(r.ok, false);
+    assert.deepEqual(!r.ok && r.problems.map((p) => p.column).sort(), ['company_type', 'message_sample_1']);
+  });
+});

@@ -107,7 +107,10 @@ export function normalizeHttpsUrl(raw: string): { ok: true; url: string } | { ok
   }
 }
 
-/** What validateBrandColumns found: the brand type, and for a brand the profile's fields (the campaign is built apart). */
+/**
+ * What validateBrandColumns found: the brand type, and for a brand the profile's fields (the campaign is
+ * built apart). A standard or low_volume_standard type without `profile` means its columns had problems.
+ */
 export interface BrandColumns {
   brandType: BrandType;
   profile?: {
@@ -124,7 +127,7 @@ export interface BrandColumns {
 /**
  * Check brand_type and the Standard-only columns of a business row. `cell` gives trimmed values ('' when
  * empty or unusable), `add` records a problem; `businessType` is the row's (normalized) business_type when
- * it was valid. Returns undefined when brand_type itself is unusable or a brand column has a problem.
+ * it was valid. Returns undefined when brand_type itself is unusable, or says none while Standard columns are filled.
  */
 export function validateBrandColumns(
   cell: (column: string) => string,
@@ -239,7 +242,8 @@ export function validateBrandColumns(
   const privacyPolicyUrl = url('privacy_policy_url', 'privacy policy');
   const termsAndConditionsUrl = url('terms_and_conditions_url', 'terms and conditions');
 
-  if (!ok || !companyType || !usecase || !privacyPolicyUrl || !termsAndConditionsUrl) return undefined;
+  // A brand whose columns have problems still says its type: the caller checks its campaign all the same.
+  if (!ok || !companyType || !usecase || !privacyPolicyUrl || !termsAndConditionsUrl) return { brandType };
   return {
     brandType,
     profile: {

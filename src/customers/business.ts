@@ -313,13 +313,15 @@ export function validateBusinessRow(
   // The brand: brand_type, then (for a Standard brand) its profile, use case, URLs and campaign.
   const brand = validateBrandColumns(cell, add, type);
   let a2p: A2pProfile | undefined;
-  if (brand?.profile) {
+  if (brand && brand.brandType !== 'none') {
     const campaignProblems: RowProblem[] = [];
     // The template's {{brand_name}} is the business's name; {{first_name}} {{last_name}} its first representative's.
     const campaign = buildCampaign(cell, template, { brand_name: name ?? '', first_name: cell('rep1_first_name'), last_name: cell('rep1_last_name') }, campaignProblems);
     for (const p of campaignProblems) add(p.column, p.reason);
-    const { privacyPolicyUrl, termsAndConditionsUrl, ...profile } = brand.profile;
-    if (campaign) a2p = { ...profile, campaign: { ...campaign, privacyPolicyUrl, termsAndConditionsUrl } };
+    if (campaign && brand.profile) {
+      const { privacyPolicyUrl, termsAndConditionsUrl, ...profile } = brand.profile;
+      a2p = { ...profile, campaign: { ...campaign, privacyPolicyUrl, termsAndConditionsUrl } };
+    }
   }
 
   // sender_number: as in the Sole Proprietor flow, a US/Canadian local (10DLC) number. validateBrandColumns
