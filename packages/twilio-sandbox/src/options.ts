@@ -47,7 +47,11 @@ export const STARTER_POLICY_SHAPES = ['documented', 'sample-1.1'] as const;
 export type StarterPolicyShape = (typeof STARTER_POLICY_SHAPES)[number];
 
 /** The numbers examples/businesses.csv uses: the sandbox account owns them unless SANDBOX_PHONE_NUMBERS says otherwise. */
-export const DEFAULT_PHONE_NUMBERS: readonly string[] = ['+14155550170', '+14155550171', '+12125550172', '+13125550173', '+15125550174', '+16175550175'];
+export const DEFAULT_PHONE_NUMBERS: readonly string[] = [
+  '+14155550170', '+14155550171', '+12125550172', '+13125550173', '+15125550174', '+16175550175',
+  // The Standard-brand rows (biz-2008..2012): their phone_numbers, and biz-2008's sender_number.
+  '+14155550176', '+14155550181', '+13125550178', '+15125550179', '+12125550177', '+16175550180',
+];
 
 export const SANDBOX_DEFAULTS: SandboxOptions = Object.freeze({
   port: 0,
