@@ -225,6 +225,26 @@ describe('the A2P Messaging profile policy and its evaluation', () => {
   });
 });
 
+describe('the A2P Messaging profile review', () => {
+  test('submitted on a profile the review rejects: the A2P Trust Product is rejected with it, and a brand on them FAILS', async () => {
+    // A review slow enough that the brand is created while the profile is still in review.
+    const { sb, client } = await start({ reviewDelayMs: 400 });
+    const { profileSid } = await secondaryProfile(sb, client, { email: 'ops@mailinator.com' });
+    const tp = await a2pProduct(client, profileSid, PRIVATE);
+    // Registered while the profile is still in review (the guide: no need to wait for its approval).
+    const brand = await client.messaging.v1.brandRegistrations.create({ customerProfileBundleSid: profileSid, a2PProfileBundleSid: tp, brandType: 'STANDARD', mock: true });
+    assert.equal(brand.mock, true);
+    await sb.idle();
+    const product = await client.trusthub.v1.trustProducts(tp).fetch();
+    assert.equal(product.status, 'twilio-rejected');
+    assert.deepEqual((product.errors as Array<{ failure_reason: string }>).map((e) => e.failure_reason), [`The Secondary Customer Profile ${profileSid} is twilio-rejected.`]);
+    const failed = await client.messaging.v1.brandRegistrations(brand.sid).fetch();
+    assert.equal(failed.status, 'FAILED');
+    assert.match(failed.failureReason ?? '', /Unable to fetch Customer Profile Bundle details/);
+    assert.deepEqual(await vettingsOf(client, brand.sid), []);
+  });
+});
+
 describe('STANDARD brands', () => {
   test('refused on the wrong bundles: a Starter profile, a Sole Proprietor trust bundle, a rejected profile; an unknown BrandType', async () => {
     const { sb, client } = await start();
