@@ -366,7 +366,7 @@ describe('Authentication+ (public companies; the sandbox\'s model)', () => {
   });
 
   test('never confirmed: FAILED 21737; /2fa → PENDING with a fresh vetting; confirmed → APPROVED; refused when not needed', async () => {
-    const { sb, client } = await start({ authPlusConfirmDelayMs: -1 });
+    const { sb, client } = await start({ authPlusConfirmDelayMs: -1, authPlusExpiryMs: 800 });
     const { brand } = await standardBrand(sb, client, { a2p: PUBLIC, skip: true });
     const pending = await poll('the Auth+ email', () => vettingsOf(client, brand.sid), (v) => v.some((x) => x.vettingClass === 'AUTHPLUS'));
     assert.equal(pending[0]!.vettingStatus, 'PENDING');
