@@ -8,6 +8,7 @@ import { createTwilioClient } from '../src/twilio/client.js';
 import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, type Stack } from './helpers.js';
 import { exchangeOf, fillPath, malformedSid, problemsOf, raw, templateRegex, type Exchange } from './contract/exchanges.js';
 import { REVIEW_ONLY_DISPOSABLE_DOMAIN, REVIEW_ONLY_ZIP } from '../fixtures/customers.js';
+import { standardBrandByHand } from './contract/standard.js';
 
 /**
  * The sandbox against Twilio's published contract (the OpenAPI files of `@twilio-alpha/mcp`):
@@ -242,6 +243,8 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
   /** operationId → gateway methods that sent it. */
   const gatewayOps = new Map<string, Set<string>>();
   let pipelineOps = new Set<string>();
+  /** A public STANDARD brand awaiting Authentication+ (the Vettings, Usecases and 2fa routes). */
+  let standardBrand = '';
 
   /** Pipeline outcome per customer, and gateway calls that threw: asserted in tests, so a break shows where. */
   const states: Record<string, string> = {};
@@ -266,6 +269,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
     await stack.pool?.close(2_000);
     stack.pool = undefined;
     pipelineOps = new Set(sb.requestLog().map((e) => e.operationId ?? `unrouted ${e.method} ${e.path}`));
+    standardBrand = await standardBrandByHand(sb);
 
     // Enough end users that the gateway's lookups walk more than one page (pageSize 100).
     for (let i = 0; i < 120; i++) await raw(sb, 'POST', '/trusthub/v1/EndUsers', new URLSearchParams({ FriendlyName: `filler ${i}`, Type: 'sole_proprietor_information' }));
@@ -480,6 +484,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       ServiceSid: s.messagingService,
       AccountSid: sb.options.accountSid,
       CountryCode: 'US',
+      BrandSid: standardBrand,
     };
     // Phone numbers hang off the business customer's bundles.
     const bizParents: Record<string, string> = { ...parents, CustomerProfileSid: b1.sids.customerProfile!, TrustProductSid: b1.sids.trustProduct! };
@@ -493,18 +498,24 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       done.add(`${method} ${product}${template}`);
       return r;
     };
+    // Usecases is a fetch of a list-shaped answer, not a list: for the STANDARD brand and without one.
+    const usecases = '/v1/Services/{MessagingServiceSid}/Compliance/Usa2p/Usecases';
+    assert.equal((await check('GET', 'messaging', usecases, parents, `?BrandRegistrationSid=${standardBrand}`)).status, 200);
+    assert.equal((await check('GET', 'messaging', usecases, parents)).status, 200);
     // list (PageSize=2, so meta has a next page where there are items) → fetch the first item
-    for (const rt of routes.filter((r) => r.method === 'GET' && !/\{Sid\}(\.json)?$/.test(r.path))) {
+    for (const rt of routes.filter((r) => r.method === 'GET' && !/\{(Sid|BrandVettingSid)\}(\.json)?$/.test(r.path) && r.path !== usecases)) {
       const p = rt.path.includes('ChannelEndpointAssignments') ? bizParents : parents;
       const list = await check('GET', rt.product, rt.path, p, '?PageSize=2');
       assert.equal(list.status, 200, `${rt.operation}: ${JSON.stringify(list.body)}`);
       const key = rt.product === 'api' ? (rt.path.includes('IncomingPhoneNumbers') ? 'incoming_phone_numbers' : rt.path.includes('AvailablePhoneNumbers') ? 'available_phone_numbers' : 'addresses') : String((list.body?.['meta'] as Record<string, unknown>)['key']);
-      const first = (list.body?.[key] as Array<{ sid: string }>)[0];
+      // Brand vettings are named by brand_vetting_sid under {BrandVettingSid}; everything else by sid under {Sid}.
+      const first = (list.body?.[key] as Array<{ sid?: string; brand_vetting_sid?: string }>)[0];
       assert.ok(first, `${rt.operation} lists something`);
       if (key === 'available_phone_numbers') continue; // numbers for sale have no fetch operation
-      const item = routes.find((r) => r.method === 'GET' && r.product === rt.product && r.path === (rt.product === 'api' ? rt.path.replace(/\.json$/, '/{Sid}.json') : `${rt.path}/{Sid}`));
+      const itemPaths = rt.product === 'api' ? [rt.path.replace(/\.json$/, '/{Sid}.json')] : [`${rt.path}/{Sid}`, `${rt.path}/{BrandVettingSid}`];
+      const item = routes.find((r) => r.method === 'GET' && r.product === rt.product && itemPaths.includes(r.path));
       assert.ok(item, `${rt.operation} has a fetch route`);
-      const fetched = await check('GET', item.product, item.path, { ...p, Sid: first.sid });
+      const fetched = await check('GET', item.product, item.path, { ...p, Sid: first.sid ?? '', BrandVettingSid: first.brand_vetting_sid ?? '' });
       assert.equal(fetched.status, 200, item.operation);
     }
     const accountFetch = await check('GET', 'api', '/2010-04-01/Accounts/{Sid}.json', { Sid: sb.options.accountSid });
