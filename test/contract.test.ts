@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER, loadContract, sandboxRoutes, type Sandbox, type SpecOperation } from '@a2p-onboard/twilio-sandbox';
+import { POLICY_A2P_MESSAGING, POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER, loadContract, sandboxRoutes, type Sandbox, type SpecOperation } from '@a2p-onboard/twilio-sandbox';
 import { ingestFile } from '../src/producers/ingest.js';
 import type { CustomerRecord } from '../src/ledger/ledger.js';
 import { TwilioGateway } from '../src/twilio/gateway.js';
@@ -25,7 +25,8 @@ after(stopTestRedis);
 /** TwilioGateway members that are not Twilio calls. Any other method must appear in GATEWAY_CALLS. */
 const NOT_TWILIO_CALLS = new Set(['constructor', 'call', 'findInPages', 'listingOnce', 'findSid', 'unlessGone']);
 
-type Ctx = { g: TwilioGateway; c1: CustomerRecord; b1: CustomerRecord; stack: Stack };
+/** `standardBrand`: a public company's STANDARD brand whose Authentication+ email is pending (test/contract/standard.ts). */
+type Ctx = { g: TwilioGateway; c1: CustomerRecord; b1: CustomerRecord; stack: Stack; standardBrand: string };
 
 /** A business customer (Secondary Business Profile + SHAKEN/STIR Trust Product) in the pipeline run. */
 const BUSINESS_CSV = [
@@ -155,9 +156,22 @@ const GATEWAY_CALLS: Record<string, (x: Ctx) => Promise<unknown>> = {
     await g.resubmitBrand(reused.sids.brand);
   },
   fetchCampaign: ({ g, c1 }) => g.fetchCampaign(sidsOf(c1).messagingService, c1.sids.campaign!),
+  // Standard brands: vetting results and Authentication+, the use cases a brand is offered.
+  listBrandVettings: async ({ g, standardBrand }) => {
+    const vettings = await g.listBrandVettings(standardBrand);
+    assert.ok(vettings.some((v) => v.vettingClass === 'AUTHPLUS' && v.vettingStatus === 'PENDING'), JSON.stringify(vettings));
+    assert.ok(vettings.some((v) => v.vettingProvider === 'aegis'), 'the secondary vetting is listed');
+  },
+  resendBrandAuthPlus: ({ g, standardBrand }) => g.resendBrandAuthPlus(standardBrand),
+  listUsecases: async ({ g, c1, standardBrand }) => {
+    const mg = await g.createMessagingService('contract usecases service');
+    assert.deepEqual(await g.listUsecases(mg, sidsOf(c1).brand), ['SOLE_PROPRIETOR']);
+    const offered = await g.listUsecases(mg, standardBrand);
+    assert.ok(offered.includes('MIXED') && !offered.includes('POLITICAL'), offered.join(', '));
+  },
   // Business flow: policies, the account's numbers, channel endpoints.
   fetchPolicy: async ({ g }) => {
-    for (const sid of [POLICY_STARTER, POLICY_SOLE_PROPRIETOR, POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR]) assert.equal((await g.fetchPolicy(sid)).sid, sid);
+    for (const sid of [POLICY_STARTER, POLICY_SOLE_PROPRIETOR, POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_A2P_MESSAGING]) assert.equal((await g.fetchPolicy(sid)).sid, sid);
   },
   findIncomingPhoneNumber: async ({ g }) => {
     assert.match((await g.findIncomingPhoneNumber('+14155550170')) ?? '', /^PN/);
@@ -273,7 +287,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
 
     // Enough end users that the gateway's lookups walk more than one page (pageSize 100).
     for (let i = 0; i < 120; i++) await raw(sb, 'POST', '/trusthub/v1/EndUsers', new URLSearchParams({ FriendlyName: `filler ${i}`, Type: 'sole_proprietor_information' }));
-    const ctx: Ctx = { g: stack.rt.gateway, c1, b1, stack };
+    const ctx: Ctx = { g: stack.rt.gateway, c1, b1, stack, standardBrand };
     for (const [name, call] of Object.entries(GATEWAY_CALLS)) {
       const from = sb.requestLog().length;
       try {
@@ -323,6 +337,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       'DeleteCustomerProfileChannelEndpointAssignment', 'DeleteTrustProductChannelEndpointAssignment',
       'DeleteCustomerProfileEntityAssignment', 'DeleteTrustProductEntityAssignment', 'DeleteUsAppToPerson',
       'ListAvailablePhoneNumberLocal', 'CreateIncomingPhoneNumber', 'CreatePhoneNumber', 'ListPhoneNumber', 'DeletePhoneNumber',
+      'ListBrandVetting', 'CreateBrandRegistration2fa', 'FetchUsAppToPersonUsecase',
     ];
     assert.deepEqual([...gatewayOps.keys()].sort(), [...expected].sort());
   });

@@ -56,7 +56,6 @@ describe('Standard and Low-Volume Standard brands', () => {
       env: { AUTH_PLUS_EXPIRY_MS: '1500', AUTH_PLUS_RESENDS: '1' },
     });
     try {
-      stack.startWorkers();
       const rows = [
         businessFields('std-private', 1),
         businessFields('std-lvs', 2, { brand_type: 'low_volume_standard', usecase: 'LOW_VOLUME' }),
@@ -155,7 +154,6 @@ describe('Standard and Low-Volume Standard brands', () => {
   it('a use case Twilio does not offer the brand, and a tax ID that does not match the name, fail with what to do and no campaign fee', { timeout: 90_000 }, async () => {
     const stack = await startStack({ sandbox: { brandReviewDelayMs: 100 } });
     try {
-      stack.startWorkers();
       const rows = [
         businessFields('std-political', 11, { usecase: 'POLITICAL' }),
         businessFields('std-mismatch', 12, { business_name: 'Mismatch Holdings LLC' }),
