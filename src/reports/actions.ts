@@ -226,7 +226,7 @@ function baseAction(c: ActionInput): string | null {
       return 'Authentication+: The Campaign Registry emailed a verification link to the brand contact (brand_contact_email, from noreply@auth.campaignregistry.com). Ask them to open it and finish the steps within 7 days; a2p-onboard moves on by itself once TCR confirms.';
     case 'expired':
       if (c.details?.['authPlus'] === true) {
-        return 'The brand contact did not confirm the Authentication+ email within 7 days (and the automatic re-sends, AUTH_PLUS_RESENDS, are used up). Check brand_contact_email with the customer and ask them to watch for the email from noreply@auth.campaignregistry.com, then `a2p-onboard redrive --customer ID`: a fresh email is sent (a fee). A wrong address: correct brand_contact_email and run `a2p-onboard ingest FILE --update`.';
+        return 'The brand contact did not confirm the Authentication+ email in time (TCR gives 7 days; AUTH_PLUS_EXPIRY_MS), and the automatic re-sends (AUTH_PLUS_RESENDS) are used up. Check brand_contact_email with the customer and ask them to watch for the email from noreply@auth.campaignregistry.com, then `a2p-onboard redrive --customer ID`: a fresh email is sent (a fee). A wrong address: correct brand_contact_email and run `a2p-onboard ingest FILE --update`.';
       }
       return 'The customer did not confirm the brand within 30 days. Check the mobile number with the customer and ask them to reply YES to the text from +1 (915) 278-2000, then `a2p-onboard redrive --customer ID` to send a fresh one.';
     case 'in_progress':
