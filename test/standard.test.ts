@@ -4,6 +4,7 @@ import { BUSINESS_COLUMNS, businessFields, csvLine } from '../fixtures/customers
 import { ingestFile } from '../src/producers/ingest.js';
 import { redriveCustomer } from '../src/producers/redrive.js';
 import { suggestAction } from '../src/reports/actions.js';
+import { resolvePrimaryProfile } from '../src/workers/runtime.js';
 import { createTwilioClient } from '../src/twilio/client.js';
 import { startStack, stopTestRedis, tmpFile, waitFor, type Stack } from './helpers.js';
 import { assertFollowsRegistry } from './stage-path.js';
@@ -137,6 +138,11 @@ describe('Standard and Low-Volume Standard brands', () => {
       }
       const resends = stack.sandbox.requestLog().filter((e) => e.method === 'POST' && /\/2fa$/.test(e.path));
       assert.equal(resends.length, 1, 'exactly one re-send, for the contact who never confirmed');
+
+      // Secondary profiles share the primary's policy: with several businesses approved, a worker started now still
+      // finds the ISV's one primary profile instead of refusing to guess.
+      assert.ok((await client.trusthub.v1.customerProfiles.list({ status: 'twilio-approved' })).length >= 3, 'secondary profiles approved');
+      assert.equal(await resolvePrimaryProfile({ ...stack.config, ISV_PRIMARY_PROFILE_SID: undefined }, stack.rt.gateway), stack.sandbox.isvPrimaryProfileSid);
 
       // The operator redrives the expired customer once the contact is ready: a fresh email, and it goes live when confirmed.
       const r = await redriveCustomer(stack.rt, 'std-noconfirm');

@@ -285,11 +285,31 @@ export class TwilioGateway {
   }
 
   /** The ISV's own approved primary profile, when ISV_PRIMARY_PROFILE_SID is not set. */
+  /**
+   * The account's twilio-approved primary profiles. Secondary Customer Profiles share the primary's policy
+   * (reference 003), so once businesses are approved the policy alone no longer tells them apart: every
+   * approved profile is read (paged), those a2p-onboard created for customers (`a2p-onboard {id} …`) are
+   * left out, and of the others any that has a customer profile assigned (a secondary rests on its
+   * primary) is left out too. Without this, a worker started after the first business was approved would
+   * refuse to guess between "several primary profiles".
+   */
   async findApprovedPrimaryProfile(policySid: string): Promise<string[]> {
-    const found = await this.call('list approved customer profiles', () =>
-      this.client.trusthub.v1.customerProfiles.list({ status: 'twilio-approved', policySid, pageSize: 50, limit: 50 }),
+    const candidates: string[] = [];
+    await this.findInPages(
+      'list approved customer profiles',
+      () => this.client.trusthub.v1.customerProfiles.page({ status: 'twilio-approved', policySid, pageSize: 100 }),
+      (p) => {
+        if (!/^a2p-onboard \S+ /.test(p.friendlyName ?? '')) candidates.push(p.sid);
+        return false;
+      },
     );
-    return found.map((p) => p.sid);
+    if (candidates.length <= 1) return candidates;
+    const primaries: string[] = [];
+    for (const sid of candidates) {
+      const assigned = await this.call('list customerProfile assignments', () => this.client.trusthub.v1.customerProfiles(sid).customerProfilesEntityAssignments.list({ pageSize: 50 }));
+      if (!assigned.some((a) => /^BU[0-9a-fA-F]{32}$/.test(a.objectSid))) primaries.push(sid);
+    }
+    return primaries;
   }
 
   /**
