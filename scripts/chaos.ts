@@ -1,4 +1,4 @@
-/** `npm run chaos -- [--customers 200] [--kills 24] [--seed 1] [--workers 3] [--kill-every-ms 2500]`: writes bench/results/chaos.json. */
+/** `npm run chaos -- [--customers 200] [--businesses 20] [--kills 24] [--seed 1] [--workers 3] [--kill-every-ms 2500]`: writes bench/results/chaos.json. */
 import { parseArgs } from 'node:util';
 import { runChaos } from './reliability/chaos.js';
 import { writeResult } from './reliability/harness.js';
@@ -6,6 +6,7 @@ import { writeResult } from './reliability/harness.js';
 const { values } = parseArgs({
   options: {
     customers: { type: 'string', default: '200' },
+    businesses: { type: 'string', default: '20' },
     kills: { type: 'string', default: '24' },
     seed: { type: 'string', default: '1' },
     workers: { type: 'string', default: '3' },
@@ -19,6 +20,7 @@ const { values } = parseArgs({
 
 const result = await runChaos({
   customers: Number(values.customers),
+  businesses: Number(values.businesses),
   kills: Number(values.kills),
   seed: Number(values.seed),
   workers: Number(values.workers),

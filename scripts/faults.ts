@@ -11,6 +11,7 @@ import { writeResult } from './reliability/harness.js';
 const { values } = parseArgs({
   options: {
     customers: { type: 'string', default: '200' },
+    businesses: { type: 'string', default: '20' },
     rate: { type: 'string', default: '0.1' },
     kinds: { type: 'string', default: FAULT_KINDS.join(',') },
     'rate-429': { type: 'string', default: '0.2' },
@@ -20,7 +21,7 @@ const { values } = parseArgs({
   },
 });
 const log = (l: string) => console.error(`[faults] ${l}`);
-const common = { customers: Number(values.customers), workers: Number(values.workers), backoffBaseMs: 100, backoffMaxMs: 1600, timeoutMs: Number(values['timeout-s']) * 1000, redisUrl: process.env['REDIS_URL'], log };
+const common = { customers: Number(values.customers), businesses: Number(values.businesses), workers: Number(values.workers), backoffBaseMs: 100, backoffMaxMs: 1600, timeoutMs: Number(values['timeout-s']) * 1000, redisUrl: process.env['REDIS_URL'], log };
 
 const all = await runFaults({ ...common, rate: Number(values.rate), kinds: values.kinds.split(',') as FaultKind[], attempts: 8 });
 log(`all kinds: ${JSON.stringify(all.faultsInjected)}; lost ${all.lostCustomers}; duplicates ${all.duplicates}`);

@@ -9,6 +9,7 @@ import { writeResult } from './reliability/harness.js';
 const { values } = parseArgs({
   options: {
     customers: { type: 'string', default: '200' },
+    businesses: { type: 'string', default: '20' },
     restarts: { type: 'string', default: '3' },
     mode: { type: 'string', default: 'kill9' },
     'down-ms': { type: 'string', default: '1500' },
@@ -26,6 +27,7 @@ if (!['kill9', 'shutdown', 'queues-lost', 'no-persistence'].includes(mode)) {
 }
 const r = await runRedisRestart({
   customers: Number(values.customers),
+  businesses: Number(values.businesses),
   restarts: Number(values.restarts),
   mode,
   downMs: Number(values['down-ms']),

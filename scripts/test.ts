@@ -20,10 +20,12 @@ const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 /** No spawned processes, no pipeline run, no browser: the rules, the sandbox's own checks, the budget and page maths, the docs. */
 const UNIT = [
   'customers',
+  'customers-brand',
   'docs',
   'errors-and-output',
   'sandbox-independence',
   'sandbox',
+  'sandbox-standard',
   'budget',
   'dashboard',
 ];

@@ -6,7 +6,7 @@ import { ingestProgress } from './commands/progress.js';
 import { runReport } from './commands/report.js';
 import { waitForBatch } from './commands/wait.js';
 import { ConfigError, describedSettings, loadConfig } from './config.js';
-import { COLUMNS } from './customers/columns.js';
+import { COLUMNS, requirementLabel } from './customers/columns.js';
 import { printable } from './customers/neutralise.js';
 import { batchStatus } from './ledger/batch-status.js';
 import { Ledger } from './ledger/ledger.js';
@@ -96,7 +96,7 @@ program
   .option('--update', 'rows for customers that already exist are corrections: update failed or expired customers and redrive them (prints the resubmissions and their fees first)')
   .option('--yes', 'with --update: go ahead with the brand and campaign resubmissions it prints (they cost Twilio fees); without a terminal, required when there are any')
   .option('--json', 'print {"batch", "accepted", "updated", "unchanged", "rejected": [{row, customerId, reason}]} (with --update also "campaignNotUpdatable": [{row, customerId, fields}])')
-  .addHelpText('after', `\nColumns:\n${COLUMNS.map((c) => `  ${c.name} (${c.requirement}${c.flow ? `, ${c.flow} rows` : ''})`).join('\n')}`)
+  .addHelpText('after', `\nColumns:\n${COLUMNS.map((c) => `  ${c.name} (${requirementLabel(c)})`).join('\n')}`)
   .action(async (file: string, o: { batch?: string; template?: string; dryRun?: boolean; update?: boolean; yes?: boolean; json?: boolean }) => {
     if (o.update && !o.dryRun) {
       // Corrections resubmit FAILED brands and campaigns, and each resubmission is charged: say so first.

@@ -44,6 +44,8 @@ export const PRIMARY_PROFILE_POLICY_SID = 'RNdfbf3fae0e1107f8aded0e7cead80bf5';
 /** Secondary Customer Profile of type Business (reference 003): the same policy as the ISV's primary profile. */
 const SECONDARY_BUSINESS_POLICY_SID = 'RNdfbf3fae0e1107f8aded0e7cead80bf5';
 const SHAKEN_STIR_POLICY_SID = 'RN7a97559effdf62d00f4298208492a5ea';
+/** A2P Messaging profile Trust Product (Standard / Low-Volume Standard brands; Twilio's Standard ISV guide). */
+const A2P_MESSAGING_POLICY_SID = 'RNb0d4771c2c98518d916a3d4cd70a8f8b';
 
 const configSchema = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379')
@@ -76,6 +78,8 @@ const configSchema = z.object({
     .describe('Secondary Customer Profile of type Business policy (business flow).'),
   SHAKEN_STIR_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(SHAKEN_STIR_POLICY_SID)
     .describe('SHAKEN/STIR Trust Product policy (business flow).'),
+  A2P_MESSAGING_POLICY_SID: z.string().regex(/^RN[0-9a-fA-F]{32}$/).default(A2P_MESSAGING_POLICY_SID)
+    .describe('A2P Messaging profile Trust Product policy (business rows with `brand_type` standard or low_volume_standard).'),
   POLICY_REFRESH_MS: int(3600_000, 0)
     .describe('The worker fetches each policy at start, then again on this schedule (and before a check whose copy is older than this), and logs a warning when one changed. Bundles are checked against the copy before every evaluation. `0` fetches before every check.'),
   PUBLIC_BASE_URL: optionalString.pipe(z.string().url().optional())
@@ -100,6 +104,12 @@ const configSchema = z.object({
   BRAND_RETRIES: int(3, 0)
     .describe('How many times a brand `FAILED` with the temporary error 30791 is resubmitted per generation of the customer (each resubmission is charged); then the customer is `failed` with what to do.')
     .meta({ help: 'at most this many 30791 resubmissions per generation of a customer' }),
+  AUTH_PLUS_EXPIRY_MS: int(7 * 24 * 3600_000, 1)
+    .describe('Authentication+ (public for-profit companies): how long the brand contact has to confirm the email TCR sends to `brand_contact_email` (7 days). When a sent email is this old, or Twilio fails the brand for it (errors 21737, 21739, 21741), a2p-onboard re-sends it (`AUTH_PLUS_RESENDS`) or marks the customer `expired`, with what to do.')
+    .meta({ help: 'Authentication+: how long the brand contact has to confirm the email (7 days)' }),
+  AUTH_PLUS_RESENDS: int(1, 0)
+    .describe('Authentication+ emails re-sent automatically per generation of a customer (`POST …/BrandRegistrations/{BN}/2fa`), each charged `FEE_AUTH_PLUS_USD`. `0`: never; the customer becomes `expired` and a `redrive` re-sends one.')
+    .meta({ help: 'Authentication+ emails re-sent automatically (each a fee)' }),
   SWEEP_INTERVAL_MS: int(5 * 60_000)
     .describe('How often the scheduled sweep runs (a BullMQ job scheduler, one per deployment). It is also the first re-check delay of a waiting customer, which then doubles up to `SWEEP_MAX_INTERVAL_MS`. `0` turns the schedule off (run `a2p-onboard sweep` yourself).'),
   SWEEP_MAX_INTERVAL_MS: int(6 * 3600_000, 1)

@@ -83,6 +83,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
       DASHBOARD_PASSWORD: password,
       // Live means able to text: the sandbox sells each Sole Proprietor customer a number near its phone.
       BUY_SENDER_NUMBERS: env['BUY_SENDER_NUMBERS'] ?? 'true',
+      // Authentication+ gives the brand contact 7 days; the demo's public company that never confirms expires in seconds.
+      AUTH_PLUS_EXPIRY_MS: env['AUTH_PLUS_EXPIRY_MS'] ?? '5000',
       LOG_LEVEL: env['LOG_LEVEL'] ?? 'error',
     });
     const log = createLogger(config.LOG_LEVEL, undefined, { secrets: [sandbox.options.authToken, password] });
@@ -118,12 +120,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
     printIngest(report, out);
     const batches = [report.batch];
     if (businessCsv) {
-      // Businesses with a tax ID: Secondary Business Profile (+ SHAKEN/STIR Trust Product), their own batch.
+      // Businesses with a tax ID: Secondary Business Profile (+ SHAKEN/STIR Trust Product, + Standard brand and campaign), their own batch.
       const biz = await ingestFile(rt, businessCsv, { batchId: 'demo-businesses' });
       printIngest(biz, out);
       batches.push(biz.batch);
     }
-    say('Driving every customer through Twilio (Sole Proprietors: profile, trust bundle, brand + OTP, campaign, sender number; businesses: secondary profile, SHAKEN/STIR)...');
+    say('Driving every customer through Twilio (Sole Proprietors: profile, trust bundle, brand + OTP, campaign, sender number; businesses: secondary profile, SHAKEN/STIR, A2P Messaging profile, Standard brand (+ Authentication+ for public companies), campaign, numbers)...');
 
     let timedOut = false;
     const deadline = Date.now() + (opts.timeoutMs ?? 5 * 60_000);
@@ -133,14 +135,15 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
       const status = r.status;
       const byState = (s: string) => status.customers.filter((c) => c.state === s);
       say('');
-      say(`Summary of batch ${status.batch}: ${status.counts.live} live, ${status.counts.failed} failed, ${status.counts.invalid} invalid${r.timedOut ? `, ${status.total - status.done} still running (timed out)` : ''}`);
+      say(`Summary of batch ${status.batch}: ${status.counts.live} live, ${status.counts.failed} failed, ${status.counts.expired ? `${status.counts.expired} expired, ` : ''}${status.counts.invalid} invalid${r.timedOut ? `, ${status.total - status.done} still running (timed out)` : ''}`);
       if (status.fees && status.fees.cents > 0) say(`  Twilio fees this batch would have cost on a real account: ${describeTotals(status.fees)}`);
       for (const c of byState('live')) {
         say(c.sids['brand'] || c.sids['campaign']
           ? `  live       ${c.customerId}  brand ${c.sids['brand'] ?? '-'}  campaign ${c.sids['campaign'] ?? '-'}  sender number ${c.sids['servicePhoneNumber'] ?? '-'}`
           : `  live       ${c.customerId}  business profile ${c.sids['customerProfile'] ?? '-'}  SHAKEN/STIR ${c.sids['trustProduct'] ?? '-'}`);
       }
-      for (const c of [...byState('completed'), ...byState('awaiting_otp'), ...byState('in_progress')]) say(`  ${c.state.padEnd(10)} ${c.customerId} at ${c.stage}${c.reason ? `: ${c.reason}\n             what to do: ${c.action ?? '-'}` : ''}`);
+      for (const c of [...byState('completed'), ...byState('awaiting_otp'), ...byState('awaiting_email'), ...byState('in_progress')]) say(`  ${c.state.padEnd(10)} ${c.customerId} at ${c.stage}${c.reason ? `: ${c.reason}\n             what to do: ${c.action ?? '-'}` : ''}`);
+      for (const c of byState('expired')) say(`  expired    ${c.customerId} at ${c.stage}: ${c.reason}\n             what to do: ${c.action ?? '-'}`);
       for (const c of byState('failed')) say(`  failed     ${c.customerId} at ${c.stage}: ${c.reason}\n             what to do: ${c.action ?? '-'}`);
       for (const c of byState('invalid')) say(`  invalid    row ${c.row}${c.customerId ? ` (${c.customerId})` : ''}: ${c.reason}`);
     }

@@ -22,6 +22,12 @@ export const FAILURE_KINDS = [
   /** The business flow's Secondary Business Profile, or its SHAKEN/STIR Trust Product, was rejected. */
   'business-profile-rejected',
   'shaken-stir-rejected',
+  /** A Standard brand's A2P Messaging Trust Product was rejected. */
+  'a2p-product-rejected',
+  /** The row's usecase is not one Twilio's Usecases endpoint offers for the customer's brand. */
+  'usecase-not-offered',
+  /** Authentication+ failed for a reason a re-sent email cannot fix (domain not verifiable, free mail domain, undeliverable). */
+  'auth-plus-failed',
   /** A bundle lacks what Twilio's policy requires and the pipeline fills from the CSV (checked locally). */
   'policy-unmet',
   /** A business's phone_numbers holds a number the account does not own. */

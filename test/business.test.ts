@@ -34,7 +34,20 @@ const BIZ_HEADER = [
   'rep1_first_name', 'rep1_last_name', 'rep1_email', 'rep1_phone_number', 'rep1_business_title', 'rep1_job_position',
   'rep2_first_name', 'rep2_last_name', 'rep2_email', 'rep2_phone_number', 'rep2_business_title', 'rep2_job_position',
   'street', 'street_secondary', 'city', 'region', 'postal_code', 'iso_country', 'tax_id', 'phone_numbers', 'shaken_stir',
+  'brand_type', 'company_type', 'usecase', 'privacy_policy_url', 'terms_and_conditions_url', 'sender_number',
+  'campaign_description', 'message_flow', 'message_sample_1', 'message_sample_2', 'has_embedded_links', 'has_embedded_phone',
 ];
+
+/** What a row needs on top of bizRecord to ask for a private Standard brand. */
+const STANDARD_BRAND: Record<string, string> = {
+  brand_type: 'standard', company_type: 'private', usecase: 'CUSTOMER_CARE',
+  privacy_policy_url: 'https://www.harbor.example.com/privacy', terms_and_conditions_url: 'https://www.harbor.example.com/terms',
+  campaign_description: 'Harbor texts its own customers order updates and answers their questions about their orders.',
+  message_flow: 'Customers opt in at checkout with an unchecked box; the terms and privacy policy are linked there.',
+  message_sample_1: 'Harbor: your order [number] has shipped. Reply STOP to opt out.',
+  message_sample_2: 'Harbor: your order [number] was delivered. Reply HELP for help.',
+  has_embedded_links: 'false', has_embedded_phone: 'false',
+};
 
 function bizRecord(id: string, over: Record<string, string> = {}): Record<string, string> {
   return {
@@ -470,10 +483,16 @@ describe('business pipeline against the sandbox', () => {
 
       // With Twilio credentials, ingest asks the account about the numbers too.
       const owns = async (n: string) => (await stack.rt.gateway.findIncomingPhoneNumber(n)) !== null;
-      const checked = await ingestFile(stack.rt, tmpFile('owned.csv', bizCsv(bizRecord('own1'), bizRecord('own2', { phone_numbers: '+14155550171;+16175550199' }))), { batchId: 'owned', ownsPhoneNumber: owns });
+      const checked = await ingestFile(stack.rt, tmpFile('owned.csv', bizCsv(
+        bizRecord('own1'),
+        bizRecord('own2', { phone_numbers: '+14155550171;+16175550199' }),
+        // A Standard brand's sender_number is checked too, before the brand fee is spent.
+        bizRecord('own3', { ...STANDARD_BRAND, phone_numbers: '+12125550172', shaken_stir: 'false', sender_number: '+1 617 555 0198' }),
+      )), { batchId: 'owned', ownsPhoneNumber: owns });
       assert.equal(checked.accepted, 1);
-      assert.deepEqual(checked.rejected.map((r) => r.customerId), ['own2']);
+      assert.deepEqual(checked.rejected.map((r) => r.customerId), ['own2', 'own3']);
       assert.match(checked.rejected[0]!.reason, /^phone_numbers: number 2 \(\+1\*+99\) is not a phone number of this Twilio account/);
+      assert.match(checked.rejected[1]!.reason, /^sender_number: \+1\*+98 is not a phone number of this Twilio account \(no IncomingPhoneNumber\); buy or port it into the account, or correct the column$/);
       assert.equal(await stack.rt.ledger.exists('own2'), false);
 
       // One file, both flows: each row goes to its flow's first stage.
@@ -493,7 +512,7 @@ describe('business pipeline against the sandbox', () => {
       const example = await ingestFile(stack.rt, `${EXAMPLES}businesses.csv`, { batchId: 'example', dryRun: true });
       assert.deepEqual(example.rejected.map((r) => r.customerId), ['biz-2005']);
       assert.match(example.rejected[0]!.reason, /business_type: .*business_industry: .*rep1_job_position: /);
-      assert.equal(example.accepted, 6);
+      assert.equal(example.accepted, 11);
     } finally {
       await stack.close();
     }

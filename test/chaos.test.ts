@@ -9,7 +9,7 @@ import { csv, row, silentLog, startStack, stopTestRedis, templateFile, testRedis
 
 after(stopTestRedis);
 
-/** `npm run chaos`, scaled down: 30 customers, 6 SIGKILLs (half aimed between a create and its ledger write). */
+/** `npm run chaos`, scaled down: 30 Sole Proprietors and 6 Standard businesses, 6 SIGKILLs (half aimed between a create and its ledger write). */
 describe('chaos: worker processes killed mid-batch', () => {
   it('two tries of one stage running at once (a stalled job taken over) create nothing twice', { timeout: 60_000 }, async () => {
     const stack = await startStack({ workers: false, sandbox: { latencyMs: 25 } });
@@ -46,8 +46,8 @@ describe('chaos: worker processes killed mid-batch', () => {
     }
   });
 
-  it('reaches the same outcome for every customer, with one of each Twilio resource', { timeout: 120_000 }, async () => {
-    const r = await runChaos({ customers: 30, kills: 6, seed: 7, workers: 2, aimedShare: 0.5, latencyMs: 15, killEveryMs: 1000, timeoutMs: 90_000, redisUrl: await testRedisUrl() });
+  it('reaches the same outcome for every customer, Sole Proprietors and Standard businesses, with one of each Twilio resource', { timeout: 150_000 }, async () => {
+    const r = await runChaos({ customers: 30, businesses: 6, kills: 6, seed: 7, workers: 2, aimedShare: 0.5, latencyMs: 15, killEveryMs: 1000, timeoutMs: 90_000, redisUrl: await testRedisUrl() });
     assert.equal(r.timedOut, false, `batch did not settle: ${JSON.stringify(r.audit.lost.slice(0, 5))}`);
     assert.ok(r.kills.total >= 6, `only ${r.kills.total} kills`);
     // Aiming finds the worker that owns a connection through /proc: Linux only.
@@ -56,11 +56,11 @@ describe('chaos: worker processes killed mid-batch', () => {
       assert.ok(r.foundUnrecordedAfterKill >= 1, 'a restarted worker found a resource its killed predecessor had created but not recorded');
     }
     assert.deepEqual(r.audit.lost, [], 'every customer reached the state it would have reached without kills');
-    assert.equal(r.audit.live, 27);
+    assert.equal(r.audit.live, 33, '27 Sole Proprietors and 6 businesses with a Standard brand');
     assert.equal(r.audit.failedAsExpected, 3);
     assert.deepEqual(r.audit.duplicateDetails, [], 'no resource was created twice');
     assert.deepEqual(r.audit.missingResources, []);
-    assert.equal(r.audit.resources.brands, 28, '27 live brands and the brand that TCR refused (one per customer who got that far)');
+    assert.equal(r.audit.resources.brands, 34, '33 live brands and the brand that TCR refused (one per customer who got that far)');
     assert.ok(r.workerExitCodes.every((c) => c === 0), `SIGTERM exits 0: ${JSON.stringify(r.workerExitCodes)}`);
     assert.deepEqual(r.nonJsonStderr, [], 'workers wrote nothing but JSON logs (no stack traces)');
   });

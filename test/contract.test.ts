@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER, loadContract, sandboxRoutes, type Sandbox, type SpecOperation } from '@a2p-onboard/twilio-sandbox';
+import { POLICY_A2P_MESSAGING, POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER, loadContract, sandboxRoutes, type Sandbox, type SpecOperation } from '@a2p-onboard/twilio-sandbox';
 import { ingestFile } from '../src/producers/ingest.js';
 import type { CustomerRecord } from '../src/ledger/ledger.js';
 import { TwilioGateway } from '../src/twilio/gateway.js';
@@ -8,6 +8,7 @@ import { createTwilioClient } from '../src/twilio/client.js';
 import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, type Stack } from './helpers.js';
 import { exchangeOf, fillPath, malformedSid, problemsOf, raw, templateRegex, type Exchange } from './contract/exchanges.js';
 import { REVIEW_ONLY_DISPOSABLE_DOMAIN, REVIEW_ONLY_ZIP } from '../fixtures/customers.js';
+import { standardBrandByHand } from './contract/standard.js';
 
 /**
  * The sandbox against Twilio's published contract (the OpenAPI files of `@twilio-alpha/mcp`):
@@ -24,7 +25,8 @@ after(stopTestRedis);
 /** TwilioGateway members that are not Twilio calls. Any other method must appear in GATEWAY_CALLS. */
 const NOT_TWILIO_CALLS = new Set(['constructor', 'call', 'findInPages', 'listingOnce', 'findSid', 'unlessGone']);
 
-type Ctx = { g: TwilioGateway; c1: CustomerRecord; b1: CustomerRecord; stack: Stack };
+/** `standardBrand`: a public company's STANDARD brand whose Authentication+ email is pending (test/contract/standard.ts). */
+type Ctx = { g: TwilioGateway; c1: CustomerRecord; b1: CustomerRecord; stack: Stack; standardBrand: string };
 
 /** A business customer (Secondary Business Profile + SHAKEN/STIR Trust Product) in the pipeline run. */
 const BUSINESS_CSV = [
@@ -154,9 +156,22 @@ const GATEWAY_CALLS: Record<string, (x: Ctx) => Promise<unknown>> = {
     await g.resubmitBrand(reused.sids.brand);
   },
   fetchCampaign: ({ g, c1 }) => g.fetchCampaign(sidsOf(c1).messagingService, c1.sids.campaign!),
+  // Standard brands: vetting results and Authentication+, the use cases a brand is offered.
+  listBrandVettings: async ({ g, standardBrand }) => {
+    const vettings = await g.listBrandVettings(standardBrand);
+    assert.ok(vettings.some((v) => v.vettingClass === 'AUTHPLUS' && v.vettingStatus === 'PENDING'), JSON.stringify(vettings));
+    assert.ok(vettings.some((v) => v.vettingProvider === 'aegis'), 'the secondary vetting is listed');
+  },
+  resendBrandAuthPlus: ({ g, standardBrand }) => g.resendBrandAuthPlus(standardBrand),
+  listUsecases: async ({ g, c1, standardBrand }) => {
+    const mg = await g.createMessagingService('contract usecases service');
+    assert.deepEqual(await g.listUsecases(mg, sidsOf(c1).brand), ['SOLE_PROPRIETOR']);
+    const offered = await g.listUsecases(mg, standardBrand);
+    assert.ok(offered.includes('MIXED') && !offered.includes('POLITICAL'), offered.join(', '));
+  },
   // Business flow: policies, the account's numbers, channel endpoints.
   fetchPolicy: async ({ g }) => {
-    for (const sid of [POLICY_STARTER, POLICY_SOLE_PROPRIETOR, POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR]) assert.equal((await g.fetchPolicy(sid)).sid, sid);
+    for (const sid of [POLICY_STARTER, POLICY_SOLE_PROPRIETOR, POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_A2P_MESSAGING]) assert.equal((await g.fetchPolicy(sid)).sid, sid);
   },
   findIncomingPhoneNumber: async ({ g }) => {
     assert.match((await g.findIncomingPhoneNumber('+14155550170')) ?? '', /^PN/);
@@ -242,6 +257,8 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
   /** operationId → gateway methods that sent it. */
   const gatewayOps = new Map<string, Set<string>>();
   let pipelineOps = new Set<string>();
+  /** A public STANDARD brand awaiting Authentication+ (the Vettings, Usecases and 2fa routes). */
+  let standardBrand = '';
 
   /** Pipeline outcome per customer, and gateway calls that threw: asserted in tests, so a break shows where. */
   const states: Record<string, string> = {};
@@ -266,10 +283,11 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
     await stack.pool?.close(2_000);
     stack.pool = undefined;
     pipelineOps = new Set(sb.requestLog().map((e) => e.operationId ?? `unrouted ${e.method} ${e.path}`));
+    standardBrand = await standardBrandByHand(sb);
 
     // Enough end users that the gateway's lookups walk more than one page (pageSize 100).
     for (let i = 0; i < 120; i++) await raw(sb, 'POST', '/trusthub/v1/EndUsers', new URLSearchParams({ FriendlyName: `filler ${i}`, Type: 'sole_proprietor_information' }));
-    const ctx: Ctx = { g: stack.rt.gateway, c1, b1, stack };
+    const ctx: Ctx = { g: stack.rt.gateway, c1, b1, stack, standardBrand };
     for (const [name, call] of Object.entries(GATEWAY_CALLS)) {
       const from = sb.requestLog().length;
       try {
@@ -319,6 +337,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       'DeleteCustomerProfileChannelEndpointAssignment', 'DeleteTrustProductChannelEndpointAssignment',
       'DeleteCustomerProfileEntityAssignment', 'DeleteTrustProductEntityAssignment', 'DeleteUsAppToPerson',
       'ListAvailablePhoneNumberLocal', 'CreateIncomingPhoneNumber', 'CreatePhoneNumber', 'ListPhoneNumber', 'DeletePhoneNumber',
+      'ListBrandVetting', 'CreateBrandRegistration2fa', 'FetchUsAppToPersonUsecase',
     ];
     assert.deepEqual([...gatewayOps.keys()].sort(), [...expected].sort());
   });
@@ -480,6 +499,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       ServiceSid: s.messagingService,
       AccountSid: sb.options.accountSid,
       CountryCode: 'US',
+      BrandSid: standardBrand,
     };
     // Phone numbers hang off the business customer's bundles.
     const bizParents: Record<string, string> = { ...parents, CustomerProfileSid: b1.sids.customerProfile!, TrustProductSid: b1.sids.trustProduct! };
@@ -493,18 +513,24 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       done.add(`${method} ${product}${template}`);
       return r;
     };
+    // Usecases is a fetch of a list-shaped answer, not a list: for the STANDARD brand and without one.
+    const usecases = '/v1/Services/{MessagingServiceSid}/Compliance/Usa2p/Usecases';
+    assert.equal((await check('GET', 'messaging', usecases, parents, `?BrandRegistrationSid=${standardBrand}`)).status, 200);
+    assert.equal((await check('GET', 'messaging', usecases, parents)).status, 200);
     // list (PageSize=2, so meta has a next page where there are items) → fetch the first item
-    for (const rt of routes.filter((r) => r.method === 'GET' && !/\{Sid\}(\.json)?$/.test(r.path))) {
+    for (const rt of routes.filter((r) => r.method === 'GET' && !/\{(Sid|BrandVettingSid)\}(\.json)?$/.test(r.path) && r.path !== usecases)) {
       const p = rt.path.includes('ChannelEndpointAssignments') ? bizParents : parents;
       const list = await check('GET', rt.product, rt.path, p, '?PageSize=2');
       assert.equal(list.status, 200, `${rt.operation}: ${JSON.stringify(list.body)}`);
       const key = rt.product === 'api' ? (rt.path.includes('IncomingPhoneNumbers') ? 'incoming_phone_numbers' : rt.path.includes('AvailablePhoneNumbers') ? 'available_phone_numbers' : 'addresses') : String((list.body?.['meta'] as Record<string, unknown>)['key']);
-      const first = (list.body?.[key] as Array<{ sid: string }>)[0];
+      // Brand vettings are named by brand_vetting_sid under {BrandVettingSid}; everything else by sid under {Sid}.
+      const first = (list.body?.[key] as Array<{ sid?: string; brand_vetting_sid?: string }>)[0];
       assert.ok(first, `${rt.operation} lists something`);
       if (key === 'available_phone_numbers') continue; // numbers for sale have no fetch operation
-      const item = routes.find((r) => r.method === 'GET' && r.product === rt.product && r.path === (rt.product === 'api' ? rt.path.replace(/\.json$/, '/{Sid}.json') : `${rt.path}/{Sid}`));
+      const itemPaths = rt.product === 'api' ? [rt.path.replace(/\.json$/, '/{Sid}.json')] : [`${rt.path}/{Sid}`, `${rt.path}/{BrandVettingSid}`];
+      const item = routes.find((r) => r.method === 'GET' && r.product === rt.product && itemPaths.includes(r.path));
       assert.ok(item, `${rt.operation} has a fetch route`);
-      const fetched = await check('GET', item.product, item.path, { ...p, Sid: first.sid });
+      const fetched = await check('GET', item.product, item.path, { ...p, Sid: first.sid ?? '', BrandVettingSid: first.brand_vetting_sid ?? '' });
       assert.equal(fetched.status, 200, item.operation);
     }
     const accountFetch = await check('GET', 'api', '/2010-04-01/Accounts/{Sid}.json', { Sid: sb.options.accountSid });

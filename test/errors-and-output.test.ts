@@ -77,7 +77,7 @@ describe('status output', () => {
       exists: true,
       total: 4,
       done: 3,
-      counts: { invalid: 1, in_progress: 1, awaiting_otp: 0, completed: 0, live: 1, failed: 1, expired: 0 },
+      counts: { invalid: 1, in_progress: 1, awaiting_otp: 0, awaiting_email: 0, completed: 0, live: 1, failed: 1, expired: 0 },
       customers: [
         { ...base, customerId: 'a', row: 2, stage: 'campaign', state: 'live', reason: null, twilio: { brand: 'APPROVED', brandIdentity: 'VERIFIED', campaign: 'VERIFIED' } },
         { ...base, customerId: 'b', row: 3, stage: 'brand', state: 'in_progress', reason: null },

@@ -50,7 +50,7 @@ describe('Twilio faults', () => {
   });
 
   it('a batch under 15% faults of every kind settles as without faults, nothing created twice, retries backing off', { timeout: 90_000 }, async () => {
-    const r = await runFaults({ customers: 20, rate: 0.15, kinds: [...FAULT_KINDS], attempts: 8, workers: 2, backoffBaseMs: 100, backoffMaxMs: 1600, timeoutMs: 70_000, redisUrl: await testRedisUrl() });
+    const r = await runFaults({ customers: 20, businesses: 4, rate: 0.15, kinds: [...FAULT_KINDS], attempts: 8, workers: 2, backoffBaseMs: 100, backoffMaxMs: 1600, timeoutMs: 70_000, redisUrl: await testRedisUrl() });
     assert.equal(r.timedOut, false, JSON.stringify(r.audit.lost.slice(0, 5)));
     for (const k of FAULT_KINDS) assert.ok(r.faultsInjected[k]! > 0, `some ${k} faults were injected: ${JSON.stringify(r.faultsInjected)}`);
     assert.deepEqual(r.audit.lost, []);

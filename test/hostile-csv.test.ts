@@ -25,7 +25,7 @@ describe('hostile CSVs', () => {
     assert.match(c.text(), /Ignored unknown columns: '@cmd, x{40}…/);
     assert.match(c.text(), /and 12 more/);
     const s = capture();
-    printStatus({ batch: 'b', exists: true, total: 1, done: 1, counts: { invalid: 1, in_progress: 0, awaiting_otp: 0, completed: 0, live: 0, failed: 0, expired: 0 }, customers: [{ customerId: null, row: 2, stage: 'ingest', state: 'invalid', reason: '@SUM(1)\u001b[2J', action: null, sids: {}, twilio: {}, updatedAt: null }] }, s.out);
+    printStatus({ batch: 'b', exists: true, total: 1, done: 1, counts: { invalid: 1, in_progress: 0, awaiting_otp: 0, awaiting_email: 0, completed: 0, live: 0, failed: 0, expired: 0 }, customers: [{ customerId: null, row: 2, stage: 'ingest', state: 'invalid', reason: '@SUM(1)\u001b[2J', action: null, sids: {}, twilio: {}, updatedAt: null }] }, s.out);
     assert.match(s.text(), /'@SUM\(1\)\\u001b\[2J/);
   });
 

@@ -98,7 +98,7 @@ describe('Redis restarts', () => {
   });
 
   it('SIGKILLed twice mid-batch (AOF everysec), Redis comes back and the batch settles with nothing lost or created twice', { timeout: 90_000 }, async () => {
-    const r = await runRedisRestart({ customers: 30, restarts: 2, mode: 'kill9', downMs: 1000, everyMs: 1200, workers: 2, latencyMs: 30, timeoutMs: 60_000 });
+    const r = await runRedisRestart({ customers: 30, businesses: 4, restarts: 2, mode: 'kill9', downMs: 1000, everyMs: 1200, workers: 2, latencyMs: 30, timeoutMs: 60_000 });
     assert.equal(r.restarts, 2);
     assert.equal(r.timedOut, false, JSON.stringify(r.audit.lost.slice(0, 5)));
     assert.ok(r.restartsNoticedByWorkers >= 2, 'workers noticed each restart (and look before creating)');
@@ -110,9 +110,9 @@ describe('Redis restarts', () => {
   });
 
   it('every queue wiped mid-batch, the ledger kept: the sweeps queue the lost stage jobs again', { timeout: 90_000 }, async () => {
-    const r = await runRedisRestart({ customers: 20, restarts: 1, mode: 'queues-lost', downMs: 0, everyMs: 800, workers: 2, timeoutMs: 60_000 });
+    const r = await runRedisRestart({ customers: 20, businesses: 3, restarts: 1, mode: 'queues-lost', downMs: 0, everyMs: 800, workers: 2, timeoutMs: 60_000 });
     assert.equal(r.restarts, 1);
-    assert.ok(r.settledAtRestart[0]! < 20, 'the wipe happened mid-batch');
+    assert.ok(r.settledAtRestart[0]! < 23, 'the wipe happened mid-batch');
     assert.equal(r.timedOut, false, JSON.stringify(r.audit.lost.slice(0, 5)));
     assert.deepEqual(r.audit.lost, []);
     assert.deepEqual(r.audit.duplicateDetails, []);

@@ -64,7 +64,7 @@ describe('progress', () => {
       assert.equal(res.timedOut, false);
       assert.equal(res.status.counts.live, 2);
       const lines = out.text().trim().split('\n');
-      assert.match(lines[0]!, /^\[w\] 0% 0\/2 done: 0 live, 0 completed, 0 failed, 0 expired, 0 invalid, 0 awaiting OTP, 2 in progress \| 0 customers\/s, ETA \?, \d+s elapsed$/);
+      assert.match(lines[0]!, /^\[w\] 0% 0\/2 done: 0 live, 0 completed, 0 failed, 0 expired, 0 invalid, 0 awaiting OTP, 0 awaiting brand email, 2 in progress \| 0 customers\/s, ETA \?, \d+s elapsed$/);
       assert.match(lines[lines.length - 1]!, /^\[w\] 100% 2\/2 done: 2 live/);
     } finally {
       await stack.close();

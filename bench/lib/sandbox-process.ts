@@ -21,6 +21,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENV: Record<keyof Omit<SandboxOptions, 'port' | 'host' | 'accountSid' | 'authToken' | 'faultKinds' | 'retryAfterSeconds' | 'recordBodies' | 'openapiDir' | 'phoneNumbers'>, string> = {
   reviewDelayMs: 'SANDBOX_REVIEW_DELAY_MS',
   brandDelayMs: 'SANDBOX_BRAND_DELAY_MS',
+  brandReviewDelayMs: 'SANDBOX_BRAND_REVIEW_DELAY_MS',
+  authPlusConfirmDelayMs: 'SANDBOX_AUTH_PLUS_CONFIRM_DELAY_MS',
+  authPlusExpiryMs: 'SANDBOX_AUTH_PLUS_EXPIRY_MS',
   otpReplyDelayMs: 'SANDBOX_OTP_REPLY_DELAY_MS',
   campaignDelayMs: 'SANDBOX_CAMPAIGN_DELAY_MS',
   maxRps: 'SANDBOX_MAX_RPS',

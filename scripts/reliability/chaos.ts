@@ -15,6 +15,8 @@ import { startLocalRedis } from '../../src/local-redis.js';
 
 export interface ChaosOptions {
   customers: number;
+  /** Of which businesses with a Standard brand (private; every third Low-Volume Standard), in their own CSV. */
+  businesses?: number;
   kills: number;
   seed: number;
   workers: number;
@@ -55,7 +57,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const prefix = `{chaos-${randomUUID().slice(0, 8)}}`;
   const sandbox = await startSandbox({ ...FAST_SANDBOX, latencyMs: o.latencyMs });
   const store = openStore(redisUrl, prefix);
-  const batch = makeBatch(o.customers, 'ch');
+  const batch = makeBatch(o.customers, 'ch', 10, o.businesses ?? 0);
   const fleet = new WorkerFleet({ size: o.workers, env: workerEnv({ redisUrl, prefix, sandbox }), restartDelayMs: 200 });
   const aim = aimer(sandbox, fleet);
   const started = Date.now();
@@ -91,7 +93,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     return {
       run: 'chaos',
       at: new Date().toISOString(),
-      options: { customers: o.customers, kills: o.kills, seed: o.seed, workers: o.workers, aimedShare: o.aimedShare, latencyMs: o.latencyMs, killEveryMs: o.killEveryMs, timeoutMs: o.timeoutMs },
+      options: { customers: o.customers, businesses: o.businesses ?? 0, kills: o.kills, seed: o.seed, workers: o.workers, aimedShare: o.aimedShare, latencyMs: o.latencyMs, killEveryMs: o.killEveryMs, timeoutMs: o.timeoutMs },
       customers: o.customers,
       kills: { total: fleet.kills.random + fleet.kills.aimed, ...fleet.kills },
       foundUnrecordedAfterKill: fleet.tally.foundUnrecorded,

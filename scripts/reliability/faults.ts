@@ -16,6 +16,8 @@ import {
 
 export interface FaultOptions {
   customers: number;
+  /** Of which businesses with a Standard brand (private; every third Low-Volume Standard), in their own CSV. */
+  businesses?: number;
   rate: number;
   kinds: FaultKind[];
   /** JOB_ATTEMPTS for the workers: 1 proves that 429s spend none. */
@@ -99,7 +101,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultResult> {
   const prefix = `{faults-${randomUUID().slice(0, 8)}}`;
   const sandbox = await startSandbox({ ...FAST_SANDBOX, faultRate: o.rate, faultKinds: o.kinds });
   const store = openStore(redisUrl, prefix);
-  const batch = makeBatch(o.customers, 'ft');
+  const batch = makeBatch(o.customers, 'ft', 10, o.businesses ?? 0);
   const fleet = new WorkerFleet({
     size: o.workers,
     env: workerEnv({

@@ -23,7 +23,7 @@ import { startSandbox, type CreatedEvent, type Sandbox } from '@a2p-onboard/twil
 import { createTwilioClient } from '../../src/twilio/client.js';
 import { closeQueues, createQueues, type Queues } from '../../src/workers/queues.js';
 import { Writable } from 'node:stream';
-import { HEADER, REVIEW_ONLY_DISPOSABLE_DOMAIN, REVIEW_ONLY_ZIP, TEMPLATE, csvLine, customerFields } from '../../fixtures/customers.js';
+import { BUSINESS_COLUMNS, HEADER, REVIEW_ONLY_DISPOSABLE_DOMAIN, REVIEW_ONLY_ZIP, TEMPLATE, businessFields, csvLine, customerFields } from '../../fixtures/customers.js';
 import { FAST_SANDBOX } from '../../fixtures/sandbox.js';
 import { cliArgs } from '../built-cli.js';
 
@@ -126,6 +126,8 @@ export { HEADER, TEMPLATE };
 
 export interface Batch {
   csv: string;
+  /** Business rows with a Standard brand (their own CSV: other columns), or null. */
+  businessCsv: string | null;
   expected: Expected[];
   /** Mobile numbers the sandbox's TCR must already count 3 brands for (the `reused` rows). */
   tcrFull: string[];
@@ -136,7 +138,7 @@ export interface Batch {
  * state's, a mobile number already in 3 brands at TCR), so "the state it would have reached
  * without the kills" includes Twilio's rejections, with their reasons.
  */
-export function makeBatch(n: number, prefix = 'cust', badEvery = 10): Batch {
+export function makeBatch(n: number, prefix = 'cust', badEvery = 10, businesses = 0): Batch {
   const lines = [HEADER];
   const expected: Expected[] = [];
   const tcrFull: string[] = [];
@@ -155,7 +157,14 @@ export function makeBatch(n: number, prefix = 'cust', badEvery = 10): Batch {
     lines.push(csvLine(fields));
     expected.push(kind === 'good' ? { customerId: id, kind, state: 'live' } : { customerId: id, kind, state: 'failed', reason: REASONS[kind] });
   }
-  return { csv: lines.join('\n') + '\n', expected, tcrFull };
+  // Businesses with a tax ID: private Standard brands, every third one Low-Volume Standard. All go live.
+  const bizLines = [BUSINESS_COLUMNS.join(',')];
+  for (let i = 0; i < businesses; i++) {
+    const id = `${prefix}b${String(i).padStart(3, '0')}`;
+    bizLines.push(csvLine(businessFields(id, 5000 + i, i % 3 === 2 ? { brand_type: 'low_volume_standard', usecase: 'LOW_VOLUME' } : {}), BUSINESS_COLUMNS));
+    expected.push({ customerId: id, kind: 'good', state: 'live' });
+  }
+  return { csv: lines.join('\n') + '\n', businessCsv: businesses > 0 ? bizLines.join('\n') + '\n' : null, expected, tcrFull };
 }
 
 // ---------- the stack: sandbox here, workers as processes ----------
@@ -467,7 +476,12 @@ export async function ingestBatch(store: Store, batch: Batch, batchId: string): 
     writeFileSync(tpl, JSON.stringify(TEMPLATE));
     const report = await ingestFile({ ledger: store.ledger, queues: store.queues, log: quiet }, file, { batchId, templatePath: tpl });
     if (report.rejected.length) throw new Error(`ingest rejected rows: ${JSON.stringify(report.rejected.slice(0, 3))}`);
-    return report.accepted;
+    if (!batch.businessCsv) return report.accepted;
+    const bizFile = join(dir, 'businesses.csv');
+    writeFileSync(bizFile, batch.businessCsv);
+    const biz = await ingestFile({ ledger: store.ledger, queues: store.queues, log: quiet }, bizFile, { batchId });
+    if (biz.rejected.length) throw new Error(`ingest rejected business rows: ${JSON.stringify(biz.rejected.slice(0, 3))}`);
+    return report.accepted + biz.accepted;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -514,24 +528,32 @@ export interface ResourceCounts {
 const EMPTY_COUNTS = (): ResourceCounts => ({ customerProfiles: 0, trustProducts: 0, brands: 0, messagingServices: 0, campaigns: 0, starterEndUsers: 0, soleProprietorEndUsers: 0, addresses: 0, supportingDocuments: 0 });
 
 /** Per customer, how many of each resource the sandbox holds: through its list endpoints, every page, by the customer id in friendly names. */
-export async function countResources(sandbox: Sandbox): Promise<Map<string, ResourceCounts>> {
+export async function countResources(sandbox: Sandbox): Promise<{ counts: Map<string, ResourceCounts>; named: Map<string, Map<string, number>> }> {
   const client = createTwilioClient({ accountSid: sandbox.options.accountSid, authToken: sandbox.options.authToken, apiBase: sandbox.url });
   const out = new Map<string, ResourceCounts>();
-  const bump = (id: string, k: keyof ResourceCounts) => {
+  // Copies are told apart by what the friendly name says the resource is (a business has three end users, a
+  // Standard brand's customer may have two trust products): two of one name for one customer is a duplicate.
+  const named = new Map<string, Map<string, number>>();
+  const bump = (id: string, k: keyof ResourceCounts, name?: string | null) => {
     const c = out.get(id) ?? EMPTY_COUNTS();
     c[k] += 1;
     out.set(id, c);
+    const role = `${k}:${roleOf(name) ?? ''}`;
+    const m = named.get(id) ?? new Map<string, number>();
+    m.set(role, (m.get(role) ?? 0) + 1);
+    named.set(id, m);
   };
   const idOf = (name: string | null | undefined): string | null => /^a2p-onboard (\S+) /.exec(name ?? '')?.[1] ?? null;
+  const roleOf = (name: string | null | undefined): string | null => /^a2p-onboard \S+ (.*)$/.exec(name ?? '')?.[1] ?? null;
   const bundleOwner = new Map<string, string>();
   for (const p of await client.trusthub.v1.customerProfiles.list({ pageSize: 100 })) {
     const id = idOf(p.friendlyName);
-    if (id) bump(id, 'customerProfiles');
+    if (id) bump(id, 'customerProfiles', p.friendlyName);
   }
   for (const t of await client.trusthub.v1.trustProducts.list({ pageSize: 100 })) {
     const id = idOf(t.friendlyName);
     if (!id) continue;
-    bump(id, 'trustProducts');
+    bump(id, 'trustProducts', t.friendlyName);
     bundleOwner.set(t.sid, id);
   }
   // Brands have no friendly name: they belong to the customer whose trust bundle they name.
@@ -542,22 +564,22 @@ export async function countResources(sandbox: Sandbox): Promise<Map<string, Reso
   for (const s of await client.messaging.v1.services.list({ pageSize: 100 })) {
     const id = idOf(s.friendlyName);
     if (!id) continue;
-    bump(id, 'messagingServices');
+    bump(id, 'messagingServices', s.friendlyName);
     for (const _ of await client.messaging.v1.services(s.sid).usAppToPerson.list({ pageSize: 20 })) bump(id, 'campaigns');
   }
   for (const e of await client.trusthub.v1.endUsers.list({ pageSize: 100 })) {
     const id = idOf(e.friendlyName);
-    if (id) bump(id, / Sole Proprietor /.test(e.friendlyName) ? 'soleProprietorEndUsers' : 'starterEndUsers');
+    if (id) bump(id, / Sole Proprietor /.test(e.friendlyName) ? 'soleProprietorEndUsers' : 'starterEndUsers', e.friendlyName);
   }
   for (const a of await client.api.v2010.accounts(sandbox.options.accountSid).addresses.list({ pageSize: 100 })) {
     const id = idOf(a.friendlyName);
-    if (id) bump(id, 'addresses');
+    if (id) bump(id, 'addresses', a.friendlyName);
   }
   for (const d of await client.trusthub.v1.supportingDocuments.list({ pageSize: 100 })) {
     const id = idOf(d.friendlyName);
-    if (id) bump(id, 'supportingDocuments');
+    if (id) bump(id, 'supportingDocuments', d.friendlyName);
   }
-  return out;
+  return { counts: out, named };
 }
 
 export interface Audit {
@@ -585,22 +607,24 @@ export async function audit(store: Store, sandbox: Sandbox, expected: Expected[]
     } else if (e.state === 'live') a.live += 1;
     else a.failedAsExpected += 1;
   });
-  const counts = await countResources(sandbox);
-  for (const [id, c] of counts) {
-    for (const [k, n] of Object.entries(c) as [keyof ResourceCounts, number][]) {
-      a.resources[k] += n;
-      if (n > 1) {
-        a.duplicates += n - 1;
-        a.duplicateDetails.push({ customerId: id, kind: k, count: n });
-      }
+  const { counts, named } = await countResources(sandbox);
+  for (const c of counts.values()) for (const [k, n] of Object.entries(c) as [keyof ResourceCounts, number][]) a.resources[k] += n;
+  for (const [id, roles] of named) {
+    for (const [role, n] of roles) {
+      if (n <= 1) continue;
+      a.duplicates += n - 1;
+      a.duplicateDetails.push({ customerId: id, kind: role, count: n });
     }
   }
   for (const e of expected) {
     if (e.state !== 'live') continue;
     const c = counts.get(e.customerId) ?? EMPTY_COUNTS();
-    for (const k of ['customerProfiles', 'trustProducts', 'brands', 'messagingServices', 'campaigns'] as const) {
+    // A live customer has its profile, one brand, one Messaging Service and one campaign, and its trust product
+    // (a business with a Standard brand: its A2P Messaging Trust Product, plus SHAKEN/STIR's when asked for).
+    for (const k of ['customerProfiles', 'brands', 'messagingServices', 'campaigns'] as const) {
       if (c[k] !== 1) a.missingResources.push({ customerId: e.customerId, kind: k });
     }
+    if (c.trustProducts < 1) a.missingResources.push({ customerId: e.customerId, kind: 'trustProducts' });
   }
   return a;
 }

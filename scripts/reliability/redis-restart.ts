@@ -18,6 +18,8 @@ export type RestartMode = 'kill9' | 'shutdown' | 'queues-lost' | 'no-persistence
 
 export interface RestartOptions {
   customers: number;
+  /** Of which businesses with a Standard brand (private; every third Low-Volume Standard), in their own CSV. */
+  businesses?: number;
   restarts: number;
   mode: RestartMode;
   /** How long Redis stays down. */
@@ -61,7 +63,7 @@ export async function runRedisRestart(o: RestartOptions): Promise<RestartResult>
   const prefix = `{restart-${randomUUID().slice(0, 8)}}`;
   const sandbox = await startSandbox({ ...FAST_SANDBOX, latencyMs: o.latencyMs ?? 10 });
   const store = openStore(redis.url, prefix);
-  const batch = makeBatch(o.customers, 'rr');
+  const batch = makeBatch(o.customers, 'rr', 10, o.businesses ?? 0);
   const fleet = new WorkerFleet({ size: o.workers, env: workerEnv({ redisUrl: redis.url, prefix, sandbox }) });
   const started = Date.now();
   const settledAtRestart: number[] = [];

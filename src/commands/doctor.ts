@@ -147,8 +147,8 @@ async function checkPrimaryProfile(config: Config, gateway: TwilioGateway, check
   }
 }
 
-const ROLE_STAGE: Record<string, string> = { starter: 'starter-profile', soleProprietor: 'trust-bundle', business: 'business-profile', shakenStir: 'shaken-stir' };
-const ROLE_SETTING: Record<string, string> = { starter: 'STARTER_PROFILE_POLICY_SID', soleProprietor: 'SOLE_PROPRIETOR_POLICY_SID', business: 'SECONDARY_BUSINESS_POLICY_SID', shakenStir: 'SHAKEN_STIR_POLICY_SID' };
+const ROLE_STAGE: Record<string, string> = { starter: 'starter-profile', soleProprietor: 'trust-bundle', business: 'business-profile', shakenStir: 'shaken-stir', a2pMessaging: 'a2p-profile' };
+const ROLE_SETTING: Record<string, string> = { starter: 'STARTER_PROFILE_POLICY_SID', soleProprietor: 'SOLE_PROPRIETOR_POLICY_SID', business: 'SECONDARY_BUSINESS_POLICY_SID', shakenStir: 'SHAKEN_STIR_POLICY_SID', a2pMessaging: 'A2P_MESSAGING_POLICY_SID' };
 
 async function checkPolicies(config: Config, gateway: TwilioGateway, checks: DoctorCheck[], allowUnknown: boolean): Promise<void> {
   const roles = policyRoles({
@@ -156,6 +156,7 @@ async function checkPolicies(config: Config, gateway: TwilioGateway, checks: Doc
     soleProprietorPolicySid: config.SOLE_PROPRIETOR_POLICY_SID,
     businessPolicySid: config.SECONDARY_BUSINESS_POLICY_SID,
     shakenStirPolicySid: config.SHAKEN_STIR_POLICY_SID,
+    a2pMessagingPolicySid: config.A2P_MESSAGING_POLICY_SID,
   });
   for (const { role, policySid } of roles) {
     const id = `policy:${role}`;

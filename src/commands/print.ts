@@ -33,7 +33,7 @@ const STAGE_ORDER: readonly string[] = ['ingest', ...STAGE_NAMES];
 export function printStatus(s: BatchStatus, out: NodeJS.WritableStream = process.stdout): void {
   const c = s.counts;
   out.write(
-    `Batch ${s.batch}: ${s.total} rows: ${c.live} live, ${c.completed} completed (campaign in vetting), ${c.awaiting_otp} awaiting OTP, ` +
+    `Batch ${s.batch}: ${s.total} rows: ${c.live} live, ${c.completed} completed (campaign in vetting), ${c.awaiting_otp} awaiting OTP, ${c.awaiting_email} awaiting brand email, ` +
       `${c.in_progress} in progress, ${c.failed} failed, ${c.expired} expired, ${c.invalid} invalid\n`,
   );
   out.write(`Twilio fees incurred: ${describeTotals(s.fees ?? emptyTotals())}\n\n`);

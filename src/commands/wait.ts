@@ -34,7 +34,7 @@ export async function waitForBatch(
       progress.update({
         value: s.done,
         total: s.total,
-        detail: `${s.done}/${s.total} done: ${c.live} live, ${c.completed} completed, ${c.failed} failed, ${c.expired} expired, ${c.invalid} invalid, ${c.awaiting_otp} awaiting OTP, ${c.in_progress} in progress`,
+        detail: `${s.done}/${s.total} done: ${c.live} live, ${c.completed} completed, ${c.failed} failed, ${c.expired} expired, ${c.invalid} invalid, ${c.awaiting_otp} awaiting OTP, ${c.awaiting_email} awaiting brand email, ${c.in_progress} in progress`,
       });
       // The index may miss a customer whose registration was cut short before it was indexed:
       // then trust only the full read.

@@ -2,15 +2,20 @@
  * The business flow's rows: a customer with a tax ID registers with a Secondary Customer Profile of
  * type Business (and, for voice, a SHAKEN/STIR Trust Product) instead of a Sole Proprietor brand.
  * Field rules are the documented ones (reference 003: business information enums, authorized
- * representatives, phone numbers as channel endpoints). Reasons never contain a PII value.
+ * representatives, phone numbers as channel endpoints). With `brand_type` standard or low_volume_standard
+ * the row also carries what a Standard brand and its campaign need (a2p.ts: the A2P Messaging profile's
+ * fields, the use case, the privacy and terms URLs; campaign.ts: the same campaign columns and template as
+ * a Sole Proprietor row). Reasons never contain a PII value.
  */
 import { z } from 'zod';
 import { normalizeEmail } from './email.js';
 import { normalizePhone, maskPhone } from './phone.js';
 import { normalizeCountry, normalizePostalCode, normalizeRegion, postalCodeRegionProblem, type Country } from './address.js';
 import { parseBoolean } from './campaign-rules.js';
-import { CUSTOMER_ID_PATTERN, E164_PATTERN, INDUSTRIES, postalAddressShape } from './customer.js';
-import type { RowProblem } from './campaign.js';
+import { CUSTOMER_ID_PATTERN, E164_PATTERN, INDUSTRIES, campaignSchema, httpsUrlSchema, postalAddressShape } from './customer.js';
+import { buildCampaign, type RowProblem } from './campaign.js';
+import { A2P_USECASES, BRAND_TYPES, COMPANY_TYPES, STOCK_EXCHANGES, validateBrandColumns } from './a2p.js';
+import type { CampaignTemplate } from './template.js';
 
 /** business_type: the documented values (003). */
 export const BUSINESS_TYPES = ['Sole Proprietorship', 'Partnership', 'Limited Liability Corporation', 'Corporation', 'Co-operative', 'Non-profit'] as const;
@@ -33,6 +38,23 @@ const representativeSchema = z.object({
 });
 export type Representative = z.infer<typeof representativeSchema>;
 
+/**
+ * What a Standard (or Low-Volume Standard) brand needs beyond the Secondary Customer Profile: the
+ * `us_a2p_messaging_profile_information` end user's attributes and the campaign.
+ */
+const oneOf = (list: readonly string[], what: string) => z.string().refine((v) => list.includes(v), `is not ${what}`);
+const a2pSchema = z.object({
+  companyType: z.enum(COMPANY_TYPES),
+  /** Only for public companies, and then required. */
+  stockExchange: oneOf(STOCK_EXCHANGES, 'a stock exchange').optional(),
+  stockTicker: z.string().regex(/^[A-Z0-9.-]{1,10}$/).optional(),
+  /** Required for public companies (Authentication+ emails it); never on a free mail domain. */
+  brandContactEmail: z.string().email().optional(),
+  usecase: oneOf(A2P_USECASES, 'a use case'),
+  campaign: campaignSchema.extend({ privacyPolicyUrl: httpsUrlSchema, termsAndConditionsUrl: httpsUrlSchema }),
+});
+export type A2pProfile = z.infer<typeof a2pSchema>;
+
 export const businessCustomerSchema = z.object({
   flow: z.literal('business'),
   customerId: z.string().regex(CUSTOMER_ID_PATTERN),
@@ -54,6 +76,25 @@ export const businessCustomerSchema = z.object({
   /** E.164, unique, in CSV order. */
   phoneNumbers: z.array(z.string().regex(E164_PATTERN)),
   shakenStir: z.boolean(),
+  /** Records stored before issue 14 have none: they read as `none` (no brand), what they were. */
+  brandType: z.enum(BRAND_TYPES).default('none'),
+  /** Present iff brandType is not none. */
+  a2p: a2pSchema.optional(),
+  /** E.164: a number of the account to put on the brand's Messaging Service (may also be one of phoneNumbers). */
+  senderNumber: z.string().regex(E164_PATTERN).optional(),
+}).superRefine((c, ctx) => {
+  if ((c.brandType === 'none') !== (c.a2p === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['a2p'], message: c.brandType === 'none' ? 'a business without a brand has no A2P profile' : `a ${c.brandType} brand needs its A2P profile` });
+  }
+  if (c.a2p) {
+    const isPublic = c.a2p.companyType === 'public';
+    for (const key of ['stockExchange', 'stockTicker', 'brandContactEmail'] as const) {
+      if (isPublic && c.a2p[key] === undefined) ctx.addIssue({ code: 'custom', path: ['a2p', key], message: 'is required for a public company' });
+    }
+    for (const key of ['stockExchange', 'stockTicker'] as const) {
+      if (!isPublic && c.a2p[key] !== undefined) ctx.addIssue({ code: 'custom', path: ['a2p', key], message: 'is only for a public company' });
+    }
+  }
 });
 export type BusinessCustomer = z.infer<typeof businessCustomerSchema>;
 
@@ -99,6 +140,7 @@ export function validateBusinessRow(
   add: (column: string, reason: string) => void,
   customerId: string | undefined,
   hadProblems: () => boolean,
+  template?: CampaignTemplate,
 ): BusinessCustomer | null {
   const required = (column: string, what: string): string | undefined => {
     const v = cell(column);
@@ -268,6 +310,34 @@ export function validateBusinessRow(
     add('phone_numbers', 'is required with shaken_stir: the SHAKEN/STIR Trust Product signs calls from these numbers');
   }
 
+  // The brand: brand_type, then (for a Standard brand) its profile, use case, URLs and campaign.
+  const brand = validateBrandColumns(cell, add, type);
+  let a2p: A2pProfile | undefined;
+  if (brand && brand.brandType !== 'none') {
+    const campaignProblems: RowProblem[] = [];
+    // The template's {{brand_name}} is the business's name; {{first_name}} {{last_name}} its first representative's.
+    const campaign = buildCampaign(cell, template, { brand_name: name ?? '', first_name: cell('rep1_first_name'), last_name: cell('rep1_last_name') }, campaignProblems);
+    for (const p of campaignProblems) add(p.column, p.reason);
+    if (campaign && brand.profile) {
+      const { privacyPolicyUrl, termsAndConditionsUrl, ...profile } = brand.profile;
+      a2p = { ...profile, campaign: { ...campaign, privacyPolicyUrl, termsAndConditionsUrl } };
+    }
+  }
+
+  // sender_number: as in the Sole Proprietor flow, a US/Canadian local (10DLC) number. validateBrandColumns
+  // refuses it on a row without a brand. One of phone_numbers is fine: the numbers are added to the service once.
+  let senderNumber: string | undefined;
+  const rawSender = cell('sender_number');
+  if (rawSender && brand && brand.brandType !== 'none') {
+    const r = normalizePhone(rawSender, { kind: 'us-ca-mobile' });
+    if (r.ok) senderNumber = r.e164;
+    else {
+      const any = normalizePhone(rawSender, { kind: 'any' });
+      add('sender_number', any.ok ? 'must be a US or Canadian local (10DLC) number of this Twilio account; toll-free, premium and numbers outside the US and Canada cannot send A2P 10DLC texts' : any.reason);
+    }
+  }
+
+  if (!brand || (brand.brandType !== 'none' && !a2p)) return null;
   if (hadProblems() || !customerId || !email || !name || !type || !industry || !number || !regions || !website || !street || !city || !region || !postalCode || !isoCountry || representatives.length === 0) {
     return null;
   }
@@ -288,6 +358,9 @@ export function validateBusinessRow(
     isoCountry,
     phoneNumbers,
     shakenStir,
+    brandType: brand.brandType,
+    ...(a2p ? { a2p } : {}),
+    ...(senderNumber ? { senderNumber } : {}),
   });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) add(issue.path.join('.') || 'row', `failed the final schema check: ${issue.message}`);

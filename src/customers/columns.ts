@@ -18,24 +18,43 @@ export interface ColumnSpec {
   /** True when the value identifies a person (names, email, phones, address): never echo it in messages or logs. */
   readonly pii: boolean;
   readonly description: string;
-  /** The one flow that uses the column; absent = both flows. */
-  readonly flow?: Flow;
+  /** The rows that use the column; absent = every row of both flows. */
+  readonly rows?: RowScope;
+  /** The requirement as the docs say it, when the requirement and rows alone would say it wrong. */
+  readonly label?: string;
 }
+
+/**
+ * Which rows use a column. A "Standard business row" is a business row whose brand_type is standard or
+ * low_volume_standard: it registers a brand and a campaign, so it takes the campaign columns too.
+ */
+export type RowScope = 'sole-proprietor' | 'business' | 'standard' | 'sole-proprietor+standard';
+const ROWS_LABEL: Record<RowScope, string> = {
+  'sole-proprietor': 'sole-proprietor rows',
+  business: 'business rows',
+  standard: 'Standard business rows',
+  'sole-proprietor+standard': 'sole-proprietor and Standard business rows',
+};
 
 /** How a customer is registered: `sole-proprietor` (no tax ID) or `business` (Secondary Business Profile). */
 export const FLOWS = ['sole-proprietor', 'business'] as const;
 export type Flow = (typeof FLOWS)[number];
 
 // Generic in the name, so CustomerColumnName and CampaignColumnName are unions of the literal names, not `string`.
-const col = <N extends string>(name: N, requirement: ColumnRequirement, pii: boolean, description: string, flow?: Flow): ColumnSpec & { readonly name: N } => ({
+const col = <N extends string>(name: N, requirement: ColumnRequirement, pii: boolean, description: string, rows?: RowScope, label?: string): ColumnSpec & { readonly name: N } => ({
   name,
   requirement,
   pii,
   description,
-  ...(flow ? { flow } : {}),
+  ...(rows ? { rows } : {}),
+  ...(label ? { label } : {}),
 });
 const sp = <N extends string>(name: N, requirement: ColumnRequirement, pii: boolean, description: string) => col(name, requirement, pii, description, 'sole-proprietor');
 const biz = <N extends string>(name: N, requirement: ColumnRequirement, pii: boolean, description: string) => col(name, requirement, pii, description, 'business');
+/** A column of Standard business rows; `label` when "required" depends on another column. */
+const std = <N extends string>(name: N, requirement: ColumnRequirement, pii: boolean, description: string, label?: string) => col(name, requirement, pii, description, 'standard', label);
+/** A campaign column: Sole Proprietor rows and Standard business rows, same rules, same template. */
+const cmp = <N extends string>(name: N, requirement: ColumnRequirement, description: string) => col(name, requirement, false, description, 'sole-proprietor+standard');
 
 export const CUSTOMER_COLUMNS = [
   col('customer_id', 'required', false, "Your own id for the customer: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit. Unique in the file."),
@@ -54,25 +73,25 @@ export const CUSTOMER_COLUMNS = [
   col('iso_country', 'required', false, 'US or CA (United States, USA, Canada accepted). Sole Proprietor registration is only for US and Canadian customers.'),
   col('tax_id', 'optional', true, 'Sole Proprietor rows: leave empty (a customer with a tax ID (EIN) must use the business flow). Business rows: the EIN, used as business_registration_number when that column is empty.'),
   sp('messaging_service_sid', 'optional', false, 'An existing Messaging Service (MG followed by 32 hex digits) to attach the campaign to; empty = create one.'),
-  sp('sender_number', 'optional', true, "The number the customer will text from: a US/Canadian local (10DLC) number this Twilio account owns (any usual format, becomes E.164), not the customer's own mobile. It is added to the customer's Messaging Service once the campaign is created (a Sole Proprietor service holds exactly one). Empty: one is bought when BUY_SENDER_NUMBERS=true, else the customer waits for one."),
+  col('sender_number', 'optional', true, "The number the customer will text from: a US/Canadian local (10DLC) number this Twilio account owns (any usual format, becomes E.164). Sole Proprietor rows: not the customer's own mobile; it is added to the customer's Messaging Service once the campaign is created (a Sole Proprietor service holds exactly one); empty: one is bought when BUY_SENDER_NUMBERS=true, else the customer waits for one. Business rows: only with a brand (brand_type standard or low_volume_standard; refused with none), a number added to the brand's Messaging Service besides phone_numbers (it may also be one of them)."),
 ] as const satisfies readonly ColumnSpec[];
 
 export const CAMPAIGN_COLUMNS = [
-  sp('campaign_description', 'campaign', false, "What the campaign is for: who sends, who receives and why. 40-4096 characters."),
-  sp('message_flow', 'campaign', false, 'How end users opt in (all methods, with links to terms and privacy policy). 40-2048 characters.'),
-  sp('message_sample_1', 'campaign', false, 'Sample message, 20-1024 characters. At least two of message_sample_1..5 are required.'),
-  sp('message_sample_2', 'campaign', false, 'Sample message, 20-1024 characters.'),
-  sp('message_sample_3', 'campaign-optional', false, 'Sample message, 20-1024 characters.'),
-  sp('message_sample_4', 'campaign-optional', false, 'Sample message, 20-1024 characters.'),
-  sp('message_sample_5', 'campaign-optional', false, 'Sample message, 20-1024 characters.'),
-  sp('has_embedded_links', 'campaign', false, 'Whether messages contain URLs: true/false (yes/no, y/n, 1/0).'),
-  sp('has_embedded_phone', 'campaign', false, 'Whether messages contain phone numbers: true/false (yes/no, y/n, 1/0).'),
-  sp('opt_in_keywords', 'campaign-optional', false, 'Comma-separated alphanumeric keywords that opt a user in (at most 255 characters); requires opt_in_message.'),
-  sp('opt_in_message', 'campaign-optional', false, 'Reply to an opt-in keyword, 20-320 characters; requires opt_in_keywords.'),
-  sp('opt_out_keywords', 'campaign-optional', false, 'Comma-separated alphanumeric opt-out keywords (at most 255 characters); requires opt_out_message.'),
-  sp('opt_out_message', 'campaign-optional', false, 'Reply to an opt-out keyword, 20-320 characters; requires opt_out_keywords.'),
-  sp('help_keywords', 'campaign-optional', false, 'Comma-separated alphanumeric help keywords (at most 255 characters); requires help_message.'),
-  sp('help_message', 'campaign-optional', false, 'Reply to a help keyword, 20-320 characters; requires help_keywords.'),
+  cmp('campaign_description', 'campaign', "What the campaign is for: who sends, who receives and why. 40-4096 characters. Like every campaign column, required (from the row or the --template file) on Sole Proprietor rows and on business rows with brand_type standard or low_volume_standard, with the same rules; ignored on business rows without a brand."),
+  cmp('message_flow', 'campaign', 'How end users opt in (all methods, with links to terms and privacy policy). 40-2048 characters.'),
+  cmp('message_sample_1', 'campaign', 'Sample message, 20-1024 characters. At least two of message_sample_1..5 are required.'),
+  cmp('message_sample_2', 'campaign', 'Sample message, 20-1024 characters.'),
+  cmp('message_sample_3', 'campaign-optional', 'Sample message, 20-1024 characters.'),
+  cmp('message_sample_4', 'campaign-optional', 'Sample message, 20-1024 characters.'),
+  cmp('message_sample_5', 'campaign-optional', 'Sample message, 20-1024 characters.'),
+  cmp('has_embedded_links', 'campaign', 'Whether messages contain URLs: true/false (yes/no, y/n, 1/0).'),
+  cmp('has_embedded_phone', 'campaign', 'Whether messages contain phone numbers: true/false (yes/no, y/n, 1/0).'),
+  cmp('opt_in_keywords', 'campaign-optional', 'Comma-separated alphanumeric keywords that opt a user in (at most 255 characters); requires opt_in_message.'),
+  cmp('opt_in_message', 'campaign-optional', 'Reply to an opt-in keyword, 20-320 characters; requires opt_in_keywords.'),
+  cmp('opt_out_keywords', 'campaign-optional', 'Comma-separated alphanumeric opt-out keywords (at most 255 characters); requires opt_out_message.'),
+  cmp('opt_out_message', 'campaign-optional', 'Reply to an opt-out keyword, 20-320 characters; requires opt_out_keywords.'),
+  cmp('help_keywords', 'campaign-optional', 'Comma-separated alphanumeric help keywords (at most 255 characters); requires help_message.'),
+  cmp('help_message', 'campaign-optional', 'Reply to a help keyword, 20-320 characters; requires help_keywords.'),
 ] as const satisfies readonly ColumnSpec[];
 
 const rep = (n: 1 | 2) => {
@@ -106,12 +125,31 @@ export const BUSINESS_COLUMNS = [
   biz('shaken_stir', 'optional', false, 'true/false (yes/no, y/n, 1/0; empty = false): also register a SHAKEN/STIR Trust Product for the phone numbers, for A-level attestation of calls.'),
 ] as const satisfies readonly ColumnSpec[];
 
+const STOCK_EXCHANGE_LIST = 'NASDAQ, NYSE, AMEX, AMX, ASX, B3, BME, BSE, FRA, ICEX, JPX, JSE, KRX, LON, NSE, OMX, SEHK, SGX, SSE, STO, SWX, SZSE, TSX, TWSE, VSE, OTHER';
+const USECASE_LIST = '2FA, ACCOUNT_NOTIFICATION, AGENTS_FRANCHISES, CHARITY, PROXY, CUSTOMER_CARE, DELIVERY_NOTIFICATION, EMERGENCY, FRAUD_ALERT, HIGHER_EDUCATION, K12_EDUCATION, LOW_VOLUME, MARKETING, MIXED, POLITICAL, POLLING_VOTING, PUBLIC_SERVICE_ANNOUNCEMENT, SECURITY_ALERT, SOCIAL, SWEEPSTAKE';
+
+/**
+ * Columns of a business row's brand (issue 14: Standard and Low-Volume Standard brands), and the campaign
+ * URLs both flows take. The lists in the descriptions are a2p.ts's constants (test/customers-brand.test.ts
+ * checks they agree).
+ */
+export const BRAND_COLUMNS = [
+  biz('brand_type', 'optional', false, 'standard, low_volume_standard or none ("Low-Volume Standard", "LVS", "low volume" accepted, any case). standard registers a Standard brand (secondary vetting included) and its campaign; low_volume_standard the same without the automatic secondary vetting; none (the default when empty) the profiles only, no brand. An empty brand_type on a row that fills any Standard-only column (company_type, stock_exchange, stock_ticker, brand_contact_email, usecase, privacy_policy_url, terms_and_conditions_url) is refused: say which you mean. With none those columns, and sender_number, are refused.'),
+  std('company_type', 'required', false, 'private, public, non_profit or government ("Public company", "non-profit", "nonprofit" accepted): the A2P Messaging profile\'s company type. Must agree with business_type: a Non-profit is non_profit or government, never private or public; a Sole Proprietorship is never public. (government is not cross-checked: the documents do not say which business types a government body uses.)'),
+  std('stock_exchange', 'optional', false, `The exchange a public company is listed on: one of ${STOCK_EXCHANGE_LIST} (any case). Required when company_type is public, refused otherwise. Twilio's pages do not list the attribute's values; this is the list TCR's brand registration takes.`, 'required if public, Standard business rows'),
+  std('stock_ticker', 'optional', false, "A public company's ticker symbol: 1-10 letters, digits, '.' or '-' (uppercased, e.g. TWLO, BRK.B). Required when company_type is public, refused otherwise.", 'required if public, Standard business rows'),
+  std('brand_contact_email', 'optional', true, "Where Authentication+ (TCR's 2FA for public companies) emails a verification link, to be confirmed within 7 days: required when company_type is public, optional otherwise. Written like email. Not on a free or personal mail domain (gmail.com, yahoo.*, outlook.com, hotmail.*, aol.com, icloud.com, proton.me...: the free-email-domains-typescript list), which Authentication+ refuses (Twilio error 21740); not a distribution list (Twilio refuses those too; ingest cannot tell one).", 'required if public, Standard business rows'),
+  std('usecase', 'required', false, `The campaign's use case: one of ${USECASE_LIST} (any case; spaces and dashes read as underscores). Not SOLE_PROPRIETOR. Which use cases the brand may use is asked of Twilio again once the brand is approved; a use case Twilio does not offer the brand fails its campaign with that reason.`),
+  col('privacy_policy_url', 'optional', false, "The https URL of the business's privacy policy, sent with the campaign (a bare domain gets https://; http:// is refused): Twilio asks for a valid, publicly accessible HTTPS URL and, since 2026-06-30, rejects campaigns without one (error 30933). Required on Standard business rows, optional on Sole Proprietor rows (sent when given), refused on business rows without a brand.", 'sole-proprietor+standard', 'required on Standard business rows, optional on sole-proprietor rows'),
+  col('terms_and_conditions_url', 'optional', false, "The https URL of the business's terms and conditions, sent with the campaign, written like privacy_policy_url; Standard campaigns without it are rejected in practice. Required on Standard business rows, optional on Sole Proprietor rows (sent when given), refused on business rows without a brand.", 'sole-proprietor+standard', 'required on Standard business rows, optional on sole-proprietor rows'),
+] as const satisfies readonly ColumnSpec[];
+
 /** Every known column, customer columns first, in the order docs/csv.md documents them. */
-export const COLUMNS: readonly ColumnSpec[] = [...CUSTOMER_COLUMNS, ...CAMPAIGN_COLUMNS, ...BUSINESS_COLUMNS];
+export const COLUMNS: readonly ColumnSpec[] = [...CUSTOMER_COLUMNS, ...CAMPAIGN_COLUMNS, ...BUSINESS_COLUMNS, ...BRAND_COLUMNS];
 
 export type CustomerColumnName = (typeof CUSTOMER_COLUMNS)[number]['name'];
 export type CampaignColumnName = (typeof CAMPAIGN_COLUMNS)[number]['name'];
-export type BusinessColumnName = (typeof BUSINESS_COLUMNS)[number]['name'];
+export type BusinessColumnName = (typeof BUSINESS_COLUMNS)[number]['name'] | (typeof BRAND_COLUMNS)[number]['name'];
 export type ColumnName = CustomerColumnName | CampaignColumnName | BusinessColumnName;
 
 export const MESSAGE_SAMPLE_COLUMNS = [
@@ -151,8 +189,9 @@ const REQUIREMENT_LABEL: Record<ColumnRequirement, string> = {
   'campaign-optional': 'optional (row or template)',
 };
 
-function requirementLabel(c: ColumnSpec): string {
-  return REQUIREMENT_LABEL[c.requirement] + (c.flow ? `, ${c.flow} rows` : '');
+/** "required, business rows", "required (row or template), sole-proprietor and Standard business rows", ... */
+export function requirementLabel(c: ColumnSpec): string {
+  return c.label ?? REQUIREMENT_LABEL[c.requirement] + (c.rows ? `, ${ROWS_LABEL[c.rows]}` : '');
 }
 
 /** A plain-text table of the columns for `--help` (width-friendly: name, requirement, description). */

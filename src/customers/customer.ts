@@ -40,6 +40,9 @@ const text = (min: number, max: number) =>
     return n >= min && n <= max;
   }, `must be ${min}-${max} characters`);
 
+/** A privacy policy or terms page: Twilio asks for a valid, publicly accessible HTTPS URL (error 30933). */
+export const httpsUrlSchema = z.string().url().refine((u) => u.startsWith('https://'), 'must be an https:// URL');
+
 export const campaignSchema = z.object({
   description: text(40, 4096),
   messageFlow: text(40, 2048),
@@ -52,6 +55,9 @@ export const campaignSchema = z.object({
   optOutMessage: text(20, 320).optional(),
   helpKeywords: z.array(z.string().regex(KEYWORD_PATTERN)).optional(),
   helpMessage: text(20, 320).optional(),
+  /** Optional on a Sole Proprietor campaign (sent when present); required on a Standard brand's (see business.ts). */
+  privacyPolicyUrl: httpsUrlSchema.optional(),
+  termsAndConditionsUrl: httpsUrlSchema.optional(),
 });
 export type Campaign = z.infer<typeof campaignSchema>;
 

@@ -22,6 +22,7 @@ import { brandNameProblem } from './brand-name.js';
 import { buildCampaign, type RowProblem } from './campaign.js';
 import type { CampaignTemplate } from './template.js';
 import { validateBusinessRow, type BusinessCustomer } from './business.js';
+import { normalizeHttpsUrl } from './a2p.js';
 import { FLOWS, type Flow } from './columns.js';
 
 export type { RowProblem } from './campaign.js';
@@ -99,12 +100,13 @@ export function validateAnyRow(raw: Readonly<Record<string, string>>, rowNumber:
     const value = record[spec.name];
     if (value === undefined || value.trim() === '') continue;
     if (value.includes('\uFFFD')) add(spec.name, 'contains characters that are not valid UTF-8; save the file as "CSV UTF-8" and re-import it');
-    else if (CONTROL.test(value) || /[\r\n]/.test(value.trim())) add(spec.name, 'contains control characters or a line break; keep it on one line');
+    // Campaign texts (a Standard brand's description, message flow, samples) may hold line breaks, as on Sole Proprietor rows.
+    else if (CONTROL.test(value) || (SINGLE_LINE.has(spec.name) && /[\r\n]/.test(value.trim()))) add(spec.name, 'contains control characters or a line break; keep it on one line');
     else continue;
     bad.add(spec.name);
   }
   const cell = (column: string): string => (bad.has(column) ? '' : (record[column] ?? '').trim());
-  const customer = validateBusinessRow(cell, (column, reason) => { if (!bad.has(column)) add(column, reason); }, customerId, () => problems.length > 0);
+  const customer = validateBusinessRow(cell, (column, reason) => { if (!bad.has(column)) add(column, reason); }, customerId, () => problems.length > 0, template);
   if (!customer) {
     if (problems.length === 0) add('(row)', 'the business row is incomplete');
     return { ok: false, row: rowNumber, customerId: customerId ?? null, problems };
@@ -267,6 +269,14 @@ export function validateRow(
     { brand_name: cell('brand_name'), first_name: cell('first_name'), last_name: cell('last_name') },
     problems,
   );
+  // Optional here (required on a Standard brand's campaign): sent with the campaign when given.
+  for (const [column, key] of [['privacy_policy_url', 'privacyPolicyUrl'], ['terms_and_conditions_url', 'termsAndConditionsUrl']] as const) {
+    const raw = check(column);
+    if (!raw) continue;
+    const r = normalizeHttpsUrl(raw);
+    if (!r.ok) add(column, r.reason);
+    else if (campaign) campaign[key] = r.url;
+  }
 
   const idForReport = customerId ?? null;
   if (problems.length > 0) return { ok: false, row: rowNumber, customerId: idForReport, problems };
@@ -327,7 +337,7 @@ const FIELD_TO_COLUMN: Record<string, string> = {
   description: 'campaign_description', messageFlow: 'message_flow', hasEmbeddedLinks: 'has_embedded_links',
   hasEmbeddedPhone: 'has_embedded_phone', optInKeywords: 'opt_in_keywords', optInMessage: 'opt_in_message',
   optOutKeywords: 'opt_out_keywords', optOutMessage: 'opt_out_message', helpKeywords: 'help_keywords',
-  helpMessage: 'help_message',
+  helpMessage: 'help_message', privacyPolicyUrl: 'privacy_policy_url', termsAndConditionsUrl: 'terms_and_conditions_url',
 };
 
 function columnOfPath(path: readonly PropertyKey[]): string {

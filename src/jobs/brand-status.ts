@@ -8,6 +8,8 @@ import { resubmitBrand } from './brand.js';
 import { nextCheck, pollDelay } from './settings.js';
 import { requireSid } from './ensure.js';
 import type { StageContext, StageOutcome } from './outcome.js';
+import { isBusiness } from '../ledger/ledger.js';
+import { followStandardBrand } from './auth-plus.js';
 
 const STAGE = 'brand-status';
 
@@ -44,7 +46,14 @@ export async function brandStatus(ctx: StageContext): Promise<StageOutcome<'camp
     const retry = await retryTemporaryFailure(ctx, b, rec);
     if (retry) return retry;
   }
-  const settled = await brandVerdict(ctx, b);
+  const customer = rec ? await ctx.ledger.getAnyCustomer(customerId) : null;
+  const business = customer && isBusiness(customer) ? customer : null;
+  if (business && rec) {
+    // Vetting results, and a public company's Authentication+ wait (src/jobs/auth-plus.ts).
+    const standard = await followStandardBrand(ctx, b, rec, business);
+    if (standard) return standard;
+  }
+  const settled = await brandVerdict(ctx, b, business !== null);
   if (settled) return settled;
   if (b.status === 'APPROVED' && rec) return awaitOtp(ctx, b, rec);
   if (b.status === 'IN_REVIEW' && rec) await flagLongReview(ctx, b, rec, reviewSeen);
@@ -124,7 +133,7 @@ function duration(ms: number): string {
  * with brandStatus in the details so the action fits); APPROVED with a verified identity moves on
  * to the campaign; anything else is undecided (null).
  */
-export async function brandVerdict(ctx: StageContext, b: Brand): Promise<StageOutcome<'campaign'> | null> {
+export async function brandVerdict(ctx: StageContext, b: Brand, standard = false): Promise<StageOutcome<'campaign'> | null> {
   const details = { brandSid: b.sid, brandStatus: b.status };
   switch (b.status) {
     case 'FAILED': {
@@ -138,8 +147,10 @@ export async function brandVerdict(ctx: StageContext, b: Brand): Promise<StageOu
     case 'DELETION_FAILED':
       throw new RejectedError(`Brand ${b.sid} is DELETION_FAILED: Twilio was asked to delete it and could not; it is unusable until Twilio Support settles it`, details, { kind: 'brand-deletion-failed' });
   }
-  if (b.status === 'APPROVED' && VERIFIED_IDENTITIES.has(b.identityStatus ?? '')) {
-    await ctx.ledger.transition(ctx.customerId, 'campaign', 'in_progress', `brand ${b.sid} approved and ${b.identityStatus === 'VETTED_VERIFIED' ? 'vetted-verified' : 'verified'}`);
+  // A Sole Proprietor's brand is verified by the customer's OTP reply; a Standard brand is ready for campaigns once APPROVED.
+  if (b.status === 'APPROVED' && (standard || VERIFIED_IDENTITIES.has(b.identityStatus ?? ''))) {
+    const identity = b.identityStatus === 'VETTED_VERIFIED' ? 'vetted-verified' : b.identityStatus === 'VERIFIED' ? 'verified' : `identity ${b.identityStatus ?? 'unknown'}`;
+    await ctx.ledger.transition(ctx.customerId, 'campaign', 'in_progress', `brand ${b.sid} approved and ${identity}`);
     return { kind: 'next', stage: 'campaign', delayMs: 0 };
   }
   return null;

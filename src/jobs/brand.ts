@@ -1,4 +1,6 @@
-import { rejectIfRejected } from './bundle.js';
+import { isBusiness } from '../ledger/ledger.js';
+import { isAuthPlusFailure } from './auth-plus.js';
+import { BUNDLE_ROLES, rejectIfRejected } from './bundle.js';
 import { ensure, requireSid } from './ensure.js';
 import type { StageContext, StageOutcome } from './outcome.js';
 import { recordFee } from './fees.js';
@@ -7,28 +9,40 @@ import type { Brand } from '../twilio/gateway.js';
 const STAGE = 'brand';
 
 /**
- * Section 3: register the Sole Proprietor Brand. Brands cost fees, so look first: a
- * rejected profile or trust bundle ends here. A lost answer is found again by the trust
- * bundle SID (one bundle, one brand), never by creating a second brand. A FAILED brand is
- * resubmitted (same SID) once per generation of the customer: after a redrive or corrected data.
+ * Register the brand: a Sole Proprietor's (002 section 3) on its trust bundle, or a business's Standard
+ * brand (Twilio's Standard ISV guide, step 3) on its A2P Messaging Trust Product, `STANDARD`, with
+ * SkipAutomaticSecVet for Low-Volume Standard. Brands cost fees, so look first: a rejected profile or
+ * trust bundle ends here. A lost answer is found again by the trust bundle SID (one bundle, one brand),
+ * never by creating a second brand. A FAILED brand is resubmitted (same SID) once per generation of the
+ * customer: after a redrive or corrected data.
  */
 export async function brand(ctx: StageContext): Promise<StageOutcome<'brand-status'>> {
   const { gateway, settings, customerId } = ctx;
+  const customer = await ctx.ledger.getAnyCustomer(customerId);
+  const business = isBusiness(customer) ? customer : null;
   const profileSid = await requireSid(ctx, 'customerProfile');
-  const bundleSid = await requireSid(ctx, 'trustProduct');
+  // A business's brand rests on its A2P Messaging Trust Product; a Sole Proprietor's on its trust bundle.
+  const slot = business ? 'a2pProduct' : 'trustProduct';
+  const bundleSid = await requireSid(ctx, slot);
   const known = await ctx.ledger.sid(customerId, 'brand');
 
   if (!known) {
     const bundle = await gateway.fetchBundle('trustProduct', bundleSid);
-    await ctx.ledger.setStatus(customerId, { trustProduct: bundle.status });
-    rejectIfRejected('trustProduct', bundle);
+    await ctx.ledger.setStatus(customerId, { [slot]: bundle.status });
+    rejectIfRejected('trustProduct', bundle, business ? BUNDLE_ROLES.a2pProduct : BUNDLE_ROLES.soleProprietorBundle);
   }
 
   const mock = settings.mockBrands ?? false;
+  const lowVolume = business?.brandType === 'low_volume_standard';
   const brandSid = await ensure(
     ctx, STAGE, 'brand',
     async () => {
-      const created = await gateway.createBrand({ customerProfileBundleSid: profileSid, a2pProfileBundleSid: bundleSid, mock });
+      const created = await gateway.createBrand({
+        customerProfileBundleSid: profileSid,
+        a2pProfileBundleSid: bundleSid,
+        mock,
+        ...(business ? { brandType: 'STANDARD' as const, skipAutomaticSecVet: lowVolume } : {}),
+      });
       // Recorded as soon as Twilio answers, keyed by the SID: the fee is tied to the brand, not to this try.
       await recordBrandFee(ctx, created, 'created', 'brand registered');
       if (created.mock || mock) await ctx.ledger.setStatus(customerId, { brandMock: true });
@@ -43,12 +57,16 @@ export async function brand(ctx: StageContext): Promise<StageOutcome<'brand-stat
     },
   );
 
-  let event = `brand ${brandSid} registered`;
+  if (business) await ctx.ledger.setStatus(customerId, { brandType: lowVolume ? 'LOW_VOLUME_STANDARD' : 'STANDARD' });
+  let event = `${business ? (lowVolume ? 'Low-Volume Standard ' : 'Standard ') : ''}brand ${brandSid} registered`;
   if (known) {
     const rec = await ctx.ledger.get(customerId);
     const submittedGen = rec?.status.brandSubmittedGen ?? 1;
     const current = await gateway.fetchBrand(brandSid);
-    if (current.status === 'FAILED' && ctx.gen > submittedGen) {
+    if (current.status === 'FAILED' && isAuthPlusFailure(current)) {
+      // Authentication+ not finished: a fresh email (brand-status), not a new registration, is what helps.
+      event = `brand ${brandSid} FAILED for Authentication+; the brand-status stage asks for a fresh email`;
+    } else if (current.status === 'FAILED' && ctx.gen > submittedGen) {
       const res = await resubmitBrand(ctx, brandSid, `gen ${ctx.gen}`);
       event = `brand ${brandSid} resubmitted (${res.status})`;
     } else {

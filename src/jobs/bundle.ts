@@ -3,7 +3,7 @@ import { RejectedError } from '../twilio/errors.js';
 import type { Bundle, BundleStatus, Evaluation, TwilioGateway } from '../twilio/gateway.js';
 import type { PostalAddress } from '../customers/customer.js';
 import type { SidName } from '../ledger/ledger.js';
-import { bundleField } from '../ledger/status-fields.js';
+import { bundleField, type BundleKind } from '../ledger/status-fields.js';
 import { ensure } from './ensure.js';
 import { friendlyName } from './friendly-name.js';
 import type { StageContext } from './outcome.js';
@@ -28,6 +28,7 @@ export const BUNDLE_ROLES = {
   soleProprietorBundle: { label: 'Sole Proprietor trust bundle' },
   businessProfile: { label: 'Secondary Business Profile', rejectedKind: 'business-profile-rejected' },
   shakenStir: { label: 'SHAKEN/STIR Trust Product', rejectedKind: 'shaken-stir-rejected' },
+  a2pProduct: { label: 'A2P Messaging Trust Product', rejectedKind: 'a2p-product-rejected' },
 } as const satisfies Record<string, BundleRole>;
 
 function defaultRole(kind: Kind): BundleRole {
@@ -121,9 +122,10 @@ export async function evaluateOrReject(ctx: StageContext, kind: Kind, bundleSid:
  * once per generation of the customer (a redrive or corrected data from `ingest --update`),
  * never again for the same data. `submitted` says whether this call submitted it.
  */
-export async function submitOnce(ctx: StageContext, kind: Kind, bundleSid: string, role: BundleRole = defaultRole(kind)): Promise<{ status: BundleStatus; submitted: boolean }> {
+export async function submitOnce(ctx: StageContext, kind: Kind, bundleSid: string, role: BundleRole = defaultRole(kind), slot: BundleKind = kind): Promise<{ status: BundleStatus; submitted: boolean }> {
   const current = await ctx.gateway.fetchBundle(kind, bundleSid);
-  const key = bundleField(kind, 'SubmittedGen');
+  // `slot` names the ledger's fields for this bundle: the A2P Messaging Trust Product is a trust product kept apart from SHAKEN/STIR's.
+  const key = bundleField(slot, 'SubmittedGen');
   const rec = await ctx.ledger.get(ctx.customerId);
   const submittedGen = rec?.status[key] ?? 1;
   const resubmit = current.status === 'twilio-rejected' && ctx.gen > submittedGen;
@@ -138,7 +140,7 @@ export async function submitOnce(ctx: StageContext, kind: Kind, bundleSid: strin
     if (!(err instanceof RejectedError)) throw err;
     const now = await ctx.gateway.fetchBundle(kind, bundleSid);
     if (now.status === 'draft' || (now.status === 'twilio-rejected' && resubmit)) throw err;
-    rejectIfRejected(kind, now);
+    rejectIfRejected(kind, now, role);
     ctx.log.info({ bundleSid, kind, status: now.status }, 'submitted meanwhile by another try');
     // Just submitted all the same: keep the validation wait that follows a submission.
     return { status: now.status, submitted: true };

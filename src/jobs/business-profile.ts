@@ -15,10 +15,11 @@ const STAGE = 'business-profile';
  * the Secondary Customer Profile with the ISV's primary profile assigned, a customer_profile_address
  * document, the customer_profile_business_information end user and one or two authorized
  * representatives; the customer's phone numbers as channel endpoints; a local check against the
- * policy; evaluation; submission. Then the SHAKEN/STIR Trust Product (when asked for) after the
- * validation wait, or the customer is `completed` and watched until Twilio approves.
+ * policy; evaluation; submission. Then, after the validation wait, the SHAKEN/STIR Trust Product (when
+ * asked for) and the Standard brand's A2P Messaging Trust Product (brand_type standard or
+ * low_volume_standard); without either the customer is `completed` and watched until Twilio approves.
  */
-export async function businessProfile(ctx: StageContext): Promise<StageOutcome<'shaken-stir'>> {
+export async function businessProfile(ctx: StageContext): Promise<StageOutcome<'shaken-stir' | 'a2p-profile'>> {
   const { gateway, settings, customerId } = ctx;
   const c = await ctx.ledger.getBusinessCustomer(customerId);
 
@@ -81,9 +82,10 @@ export async function businessProfile(ctx: StageContext): Promise<StageOutcome<'
   const { status, submitted } = await submitOnce(ctx, 'customerProfile', profile, BUNDLE_ROLES.businessProfile);
   await ctx.ledger.setStatus(customerId, { customerProfile: status });
   const event = `secondary business profile ${profile} ${submitted ? 'submitted' : 'already submitted'} (${status})`;
-  if (c.shakenStir) {
+  if (c.shakenStir || c.a2p) {
     await ctx.ledger.transition(customerId, STAGE, 'in_progress', event);
-    return { kind: 'next', stage: 'shaken-stir', delayMs: submitted ? settings.validationWaitMs : 0 };
+    // Both look at the profile first: after the validation wait, a synchronous rejection stops the customer there.
+    return { kind: 'next', stage: c.shakenStir ? 'shaken-stir' : 'a2p-profile', delayMs: submitted ? settings.validationWaitMs : 0 };
   }
   return businessCompleted(ctx, STAGE, event);
 }

@@ -6,6 +6,8 @@ import { describeErrors } from './bundle.js';
 import { ensure, requireSid } from './ensure.js';
 import { friendlyName } from './friendly-name.js';
 import type { StageContext, StageOutcome } from './outcome.js';
+import type { Customer } from '../customers/customer.js';
+import { isBusiness, type AnyCustomer } from '../ledger/ledger.js';
 import { recordFee } from './fees.js';
 
 const STAGE = 'campaign';
@@ -19,7 +21,7 @@ const STAGE = 'campaign';
  */
 export async function campaign(ctx: StageContext): Promise<StageOutcome<'sender-number'>> {
   const { gateway, customerId } = ctx;
-  const c = await ctx.ledger.getCustomer(customerId);
+  const c = campaignOf(await ctx.ledger.getAnyCustomer(customerId));
   const brandSid = await requireSid(ctx, 'brand');
 
   if (c.messagingServiceSid && !(await ctx.ledger.sid(customerId, 'campaign')) && !(await gateway.messagingServiceExists(c.messagingServiceSid))) {
@@ -34,9 +36,11 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome<'sender-
       (l) => gateway.findMessagingServiceByFriendlyName(serviceName, l.afterRestart),
     ));
 
-  const params: CampaignParams = { brandRegistrationSid: brandSid, ...c.campaign };
+  const params: CampaignParams = { brandRegistrationSid: brandSid, ...c.campaign, ...(c.usecase ? { usecase: c.usecase } : {}) };
   let status: string | null = null;
   let recorded = await ctx.ledger.sid(customerId, 'campaign');
+  // A Standard brand may register only the use cases Twilio offers it: asked before a campaign is created (a vetting fee).
+  if (c.usecase && !recorded) await checkUsecase(ctx, serviceSid, brandSid, c.usecase);
   let deleted = '';
   const rec0 = await ctx.ledger.get(customerId);
   // `redrive --recreate-campaign` names the campaign to replace (`gen:QE…`). It is deleted, and its SID
@@ -104,6 +108,31 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome<'sender-
   // customer completed and watches the vetting.
   await ctx.ledger.transition(customerId, STAGE, 'in_progress', `${event}${status ? ` (${status})` : ''}`, { action });
   return { kind: 'next', stage: 'sender-number', delayMs: 0 };
+}
+
+/** What the campaign stage needs of either flow's customer. */
+interface CampaignSource {
+  messagingServiceSid?: string | undefined;
+  campaign: Customer['campaign'];
+  /** A Standard campaign's use case (the row's usecase); none: SOLE_PROPRIETOR. */
+  usecase?: string | undefined;
+}
+
+function campaignOf(c: AnyCustomer): CampaignSource {
+  if (!isBusiness(c)) return c;
+  if (!c.a2p) throw new RejectedError(`customer ${c.customerId} has brand_type none: it registers no brand and no campaign`, {}, { kind: 'unclassified' });
+  return { campaign: c.a2p.campaign, usecase: c.a2p.usecase };
+}
+
+/** GET …/Compliance/Usa2p/Usecases for this brand: the row's use case must be one of them. */
+async function checkUsecase(ctx: StageContext, serviceSid: string, brandSid: string, usecase: string): Promise<void> {
+  const offered = await ctx.gateway.listUsecases(serviceSid, brandSid);
+  if (offered.includes(usecase)) return;
+  throw new RejectedError(
+    `usecase ${usecase} is not one Twilio offers brand ${brandSid}: it offers ${offered.length ? offered.join(', ') : 'none'}; no campaign was created (no vetting fee)`,
+    { brandSid, usecase, offered },
+    { kind: 'usecase-not-offered' },
+  );
 }
 
 /** Twilio's verdict on a FAILED campaign, with its error codes, as a dead-letter reason. */

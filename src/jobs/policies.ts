@@ -108,16 +108,17 @@ export function policyCache(gateway: TwilioGateway, maxAgeMs: number): PolicyCac
 }
 
 export function usedPolicies(s: StageSettings): string[] {
-  return [s.starterPolicySid, s.soleProprietorPolicySid, s.businessPolicySid, s.shakenStirPolicySid];
+  return [s.starterPolicySid, s.soleProprietorPolicySid, s.businessPolicySid, s.shakenStirPolicySid, s.a2pMessagingPolicySid];
 }
 
 /** Each configured policy with the stage role that fills it (the settings SID per role). */
-export function policyRoles(s: Pick<StageSettings, 'starterPolicySid' | 'soleProprietorPolicySid' | 'businessPolicySid' | 'shakenStirPolicySid'>): { role: PolicyRole; policySid: string }[] {
+export function policyRoles(s: Pick<StageSettings, 'starterPolicySid' | 'soleProprietorPolicySid' | 'businessPolicySid' | 'shakenStirPolicySid' | 'a2pMessagingPolicySid'>): { role: PolicyRole; policySid: string }[] {
   return [
     { role: 'starter', policySid: s.starterPolicySid },
     { role: 'soleProprietor', policySid: s.soleProprietorPolicySid },
     { role: 'business', policySid: s.businessPolicySid },
     { role: 'shakenStir', policySid: s.shakenStirPolicySid },
+    { role: 'a2pMessaging', policySid: s.a2pMessagingPolicySid },
   ];
 }
 

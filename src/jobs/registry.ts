@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { FLOWS, type Flow } from '../customers/columns.js';
 import type { BudgetPriority } from '../twilio/budget.js';
+import { a2pProfile } from './a2p-profile.js';
 import { brandStatus } from './brand-status.js';
 import { brand } from './brand.js';
 import { businessProfile } from './business-profile.js';
@@ -70,17 +71,39 @@ export const STAGES = defineStages({
     next: ['brand'],
     budgetPriority: 'high',
   },
+  'business-profile': {
+    run: businessProfile,
+    does: 'Secondary Customer Profile of type Business: business information, representatives, address, phone numbers; evaluated and submitted',
+    flow: 'business',
+    first: true,
+    next: ['shaken-stir', 'a2p-profile'],
+    budgetPriority: 'high',
+  },
+  'shaken-stir': {
+    run: shakenStir,
+    does: 'SHAKEN/STIR Trust Product (for customers who ask for it) with the profile and its phone numbers; without a Standard brand, the sweeps then watch the bundles',
+    flow: 'business',
+    next: ['a2p-profile'],
+    budgetPriority: 'high',
+  },
+  'a2p-profile': {
+    run: a2pProfile,
+    does: 'A2P Messaging Trust Product (brand_type standard or low_volume_standard): company type, stock listing, brand contact email and the secondary profile; evaluated and submitted',
+    flow: 'business',
+    next: ['brand'],
+    budgetPriority: 'high',
+  },
   brand: {
     run: brand,
-    does: 'Sole Proprietor brand registration (a fee)',
-    flow: 'sole-proprietor',
+    does: 'brand registration (a fee): Sole Proprietor, or Standard (Low-Volume Standard skips the automatic secondary vetting)',
+    flow: 'both',
     next: ['brand-status'],
     budgetPriority: 'high',
   },
   'brand-status': {
     run: brandStatus,
-    does: "follows the brand's review (resubmits after 30791); once APPROVED the customer waits for the OTP, watched by the sweeps",
-    flow: 'sole-proprietor',
+    does: "follows the brand's review (resubmits after 30791); once APPROVED a Sole Proprietor waits for the OTP and a public company's brand for its Authentication+ email, watched by the sweeps",
+    flow: 'both',
     next: ['campaign', 'otp'],
     budgetPriority: 'high',
   },
@@ -94,30 +117,15 @@ export const STAGES = defineStages({
   },
   campaign: {
     run: campaign,
-    does: 'Messaging Service and the Sole Proprietor campaign (a vetting fee)',
-    flow: 'sole-proprietor',
+    does: "Messaging Service and the campaign (a vetting fee): SOLE_PROPRIETOR, or the row's use case when Twilio offers it to the brand",
+    flow: 'both',
     next: ['sender-number'],
     budgetPriority: 'high',
   },
   'sender-number': {
     run: senderNumber,
-    does: "puts the customer's number (or a bought one) on its Messaging Service; then the sweeps watch the campaign's vetting",
-    flow: 'sole-proprietor',
-    next: [],
-    budgetPriority: 'high',
-  },
-  'business-profile': {
-    run: businessProfile,
-    does: 'Secondary Customer Profile of type Business: business information, representatives, address, phone numbers; evaluated and submitted',
-    flow: 'business',
-    first: true,
-    next: ['shaken-stir'],
-    budgetPriority: 'high',
-  },
-  'shaken-stir': {
-    run: shakenStir,
-    does: 'SHAKEN/STIR Trust Product (for customers who ask for it) with the profile and its phone numbers; then the sweeps watch the bundles',
-    flow: 'business',
+    does: "puts the customer's numbers (or a bought one) on its Messaging Service; then the sweeps watch the campaign's vetting",
+    flow: 'both',
     next: [],
     budgetPriority: 'high',
   },

@@ -3,6 +3,9 @@ import type { Customer } from '../customers/customer.js';
 import { SENDER_ACTIONS, fillCommands } from '../reports/actions.js';
 import { RejectedError, TransientError } from '../twilio/errors.js';
 import { ensure } from './ensure.js';
+import { phoneNumberSids } from './business-profile.js';
+import type { BusinessCustomer } from '../customers/business.js';
+import { isBusiness, type SidName } from '../ledger/ledger.js';
 import { friendlyName } from './friendly-name.js';
 import { nextCheck } from './settings.js';
 import type { StageContext, StageOutcome } from './outcome.js';
@@ -24,7 +27,9 @@ export async function senderNumber(ctx: StageContext): Promise<StageOutcome<neve
   if (!rec) return { kind: 'done' };
   const serviceSid = rec.status.messagingServiceSid ?? rec.sids.messagingService;
   if (!serviceSid || !rec.sids.campaign) return { kind: 'rerun', stage: 'campaign' };
-  const c = await ctx.ledger.getCustomer(customerId);
+  const any = await ctx.ledger.getAnyCustomer(customerId);
+  if (isBusiness(any)) return businessNumbers(ctx, any, serviceSid);
+  const c = any;
   const campaignStatus = rec.status.campaign ? ` (${rec.status.campaign})` : '';
   // What the service holds now. One read: a number an earlier try added (its answer lost), or one the ISV put on a
   // service the row names, is found here rather than refused by Twilio as a second number.
@@ -79,12 +84,74 @@ export async function senderNumber(ctx: StageContext): Promise<StageOutcome<neve
   return { kind: 'watch', at };
 }
 
+/**
+ * A Standard brand's Messaging Service may hold many numbers (the guide's step 6): every number of the
+ * row's phone_numbers and its sender_number, each an IncomingPhoneNumber of the account; none given, one
+ * bought (BUY_SENDER_NUMBERS) or the customer waits for one. Each is added through ensure() under its own
+ * name (`serviceNumber.PN…`), and numbers an earlier generation added that the corrected row no longer
+ * lists are taken off.
+ */
+async function businessNumbers(ctx: StageContext, c: BusinessCustomer, serviceSid: string): Promise<StageOutcome<never, 'campaign'>> {
+  const { gateway, customerId } = ctx;
+  const rec = await ctx.ledger.get(customerId);
+  const campaignStatus = rec?.status.campaign ? ` (${rec.status.campaign})` : '';
+  const wanted = [...(await phoneNumberSids(ctx, c))];
+  if (c.senderNumber) {
+    const owned = await gateway.findIncomingPhoneNumber(c.senderNumber);
+    if (!owned) throw new RejectedError(`sender_number ${maskPhone(c.senderNumber)} is not a phone number of this Twilio account (IncomingPhoneNumbers has no such number)`, {}, { kind: 'sender-not-owned' });
+    if (!wanted.includes(owned)) wanted.push(owned);
+  }
+  const present = (await gateway.listServicePhoneNumbers(serviceSid)).map((n) => n.sid);
+  if (wanted.length === 0) {
+    if (present.length > 0) wanted.push(present[0]!);
+    else if (ctx.settings.buySenderNumbers || (await ctx.ledger.sid(customerId, 'senderNumber'))) {
+      const name = friendlyName(customerId, 'Sender Number');
+      const near = c.representatives[0]?.phoneNumber ?? '';
+      wanted.push(await ensure(ctx, STAGE, 'senderNumber', () => buyNumber(ctx, { customerId, phoneNumber: near, region: c.region, isoCountry: c.isoCountry }, name), () => gateway.findIncomingPhoneNumberByFriendlyName(name)));
+    } else {
+      const at = nextCheck(ctx.settings, ctx.now(), 0);
+      await ctx.ledger.setStatus(customerId, { senderNumber: 'missing', campaignChecks: 0 });
+      await ctx.ledger.transition(customerId, STAGE, 'completed', `campaign submitted${campaignStatus}; no number: the customer cannot send until one is on its Messaging Service`, {
+        watchAt: at,
+        reason: `no sender number: the row has neither phone_numbers nor sender_number and BUY_SENDER_NUMBERS is off, so Messaging Service ${serviceSid} has no number to send from`,
+        action: fillCommands(SENDER_ACTIONS.missing, { customerId }),
+      });
+      return { kind: 'watch', at };
+    }
+  }
+  // Numbers this stage added before that the corrected row no longer lists.
+  for (const [name, sid] of Object.entries((rec?.sids ?? {}) as Record<string, string | undefined>)) {
+    const pn = name.startsWith('serviceNumber.') ? name.slice('serviceNumber.'.length) : null;
+    if (!pn || !sid || wanted.includes(pn)) continue;
+    if (present.includes(pn)) await gateway.removeServicePhoneNumber(serviceSid, pn);
+    await ctx.ledger.clearSid(customerId, `serviceNumber.${pn}`, STAGE);
+    ctx.log.info({ customerId, removed: pn }, 'number no longer listed: taken off the Messaging Service');
+  }
+  for (const pn of wanted) {
+    if (present.includes(pn)) {
+      if ((await ctx.ledger.sid(customerId, `serviceNumber.${pn}`)) !== pn) await ctx.ledger.setSid(customerId, `serviceNumber.${pn}`, pn, STAGE);
+      continue;
+    }
+    await addToService(ctx, serviceSid, pn, `number ${pn}`, `serviceNumber.${pn}`);
+  }
+  // The first number stands for the service in the ledger's live check (any number lets the customer send).
+  if (rec?.sids.servicePhoneNumber !== wanted[0]) await ctx.ledger.setSid(customerId, 'servicePhoneNumber', wanted[0]!, STAGE);
+  await ctx.ledger.setStatus(customerId, { senderNumber: wanted[0]!, campaignChecks: 0 });
+  const at = nextCheck(ctx.settings, ctx.now(), 0);
+  const what = wanted.length === 1 ? `number ${wanted[0]}` : `${wanted.length} numbers (${wanted.join(', ')})`;
+  await ctx.ledger.transition(customerId, STAGE, 'completed', `${what} on Messaging Service ${serviceSid}; campaign submitted${campaignStatus}; waiting for campaign vetting`, {
+    watchAt: at,
+    details: { standardBrand: true },
+  });
+  return { kind: 'watch', at };
+}
+
 /** Through ensure(): a lost answer is found on the service's list instead of being added twice. */
-async function addToService(ctx: StageContext, serviceSid: string, wanted: string, how: string): Promise<void> {
+async function addToService(ctx: StageContext, serviceSid: string, wanted: string, how: string, sidName: SidName = 'servicePhoneNumber'): Promise<void> {
   const { gateway } = ctx;
   try {
     await ensure(
-      ctx, STAGE, 'servicePhoneNumber',
+      ctx, STAGE, sidName,
       () => gateway.addServicePhoneNumber(serviceSid, wanted),
       async () => ((await gateway.listServicePhoneNumbers(serviceSid)).some((n) => n.sid === wanted) ? wanted : null),
     );
@@ -103,7 +170,7 @@ async function addToService(ctx: StageContext, serviceSid: string, wanted: strin
  * on to the next. Only when no search offers anything is the customer failed: offers that were all
  * sold under us are a race, retried later. A lost answer is left to ensure().
  */
-async function buyNumber(ctx: StageContext, c: Customer, name: string): Promise<string> {
+async function buyNumber(ctx: StageContext, c: Pick<Customer, 'customerId' | 'phoneNumber' | 'region' | 'isoCountry'>, name: string): Promise<string> {
   const areaCode = /^\+1(\d{3})\d{7}$/.exec(c.phoneNumber)?.[1];
   const searches: Array<{ what: string; filter: { areaCode?: number; inRegion?: string } }> = [
     ...(areaCode ? [{ what: `area code ${areaCode}`, filter: { areaCode: Number(areaCode) } }] : []),

@@ -8,6 +8,12 @@ export interface StageSettings {
   /** Secondary Customer Profile of type Business and SHAKEN/STIR Trust Product policies (business flow). */
   businessPolicySid: string;
   shakenStirPolicySid: string;
+  /** A2P Messaging profile Trust Product policy (Standard and Low-Volume Standard brands). */
+  a2pMessagingPolicySid: string;
+  /** Authentication+: the brand contact confirms TCR's email within this long (7 days). */
+  authPlusExpiryMs: number;
+  /** Authentication+ emails re-sent automatically per generation (each charged). */
+  authPlusResends: number;
   /** How long a fetched Policy is trusted before it is fetched again ("policies can and do change"). */
   policyRefreshMs: number;
   /** Twilio's advised wait after each submission, to catch synchronous rejections early. */

@@ -12,7 +12,7 @@ const STAGE = 'shaken-stir';
  * Otherwise the SHAKEN/STIR Trust Product, with the profile assigned and the same phone numbers
  * (only numbers already on the profile are eligible), is checked, evaluated and submitted.
  */
-export async function shakenStir(ctx: StageContext): Promise<StageOutcome> {
+export async function shakenStir(ctx: StageContext): Promise<StageOutcome<'a2p-profile'>> {
   const { gateway, settings, customerId } = ctx;
   const c = await ctx.ledger.getBusinessCustomer(customerId);
   const profileSid = await requireSid(ctx, 'customerProfile');
@@ -38,5 +38,11 @@ export async function shakenStir(ctx: StageContext): Promise<StageOutcome> {
   );
   const { status, submitted } = await submitOnce(ctx, 'trustProduct', product, BUNDLE_ROLES.shakenStir);
   await ctx.ledger.setStatus(customerId, { trustProduct: status });
-  return businessCompleted(ctx, STAGE, `SHAKEN/STIR trust product ${product} ${submitted ? 'submitted' : 'already submitted'} (${status})`);
+  const event = `SHAKEN/STIR trust product ${product} ${submitted ? 'submitted' : 'already submitted'} (${status})`;
+  if (c.a2p) {
+    // The A2P Messaging Trust Product rests on the profile, not on this product: no wait.
+    await ctx.ledger.transition(customerId, STAGE, 'in_progress', event);
+    return { kind: 'next', stage: 'a2p-profile', delayMs: 0 };
+  }
+  return businessCompleted(ctx, STAGE, event);
 }

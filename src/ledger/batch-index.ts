@@ -10,7 +10,7 @@ import { STATES, emptyCounts, isState, type CustomerState } from './states.js';
  * - `batch:{b}:state:{s}` zset of customer ids scored by row (the state filter, paged);
  * - `counts`            hash state → customers over every batch (metrics, one HGETALL).
  *
- * One Lua script (lua/indexMove-11.lua) reads the previous position and moves the customer,
+ * One Lua script (lua/indexMove-12.lua) reads the previous position and moves the customer,
  * atomically, so concurrent transitions of one customer never leave the counts off by one.
  */
 

@@ -43,9 +43,15 @@ export const SID_NAMES = [
   // Product `trustProduct` (so status callbacks and re-checks find them); the rest is its own.
   'businessInfoEndUser', 'rep1EndUser', 'rep2EndUser',
   'profileAssignBusinessInfo', 'profileAssignRep1', 'profileAssignRep2',
+  // Standard brands: the A2P Messaging Trust Product (a trustProducts resource of its own), its
+  // us_a2p_messaging_profile_information end user and their assignments.
+  'a2pProduct', 'a2pEndUser', 'a2pAssignEndUser', 'a2pAssignProfile',
 ] as const;
-/** Channel endpoint assignments are one per phone number: `profileEndpoint.PN…` / `productEndpoint.PN…`. */
-export type EndpointSidName = `profileEndpoint.${string}` | `productEndpoint.${string}`;
+/**
+ * Per-number SIDs: channel endpoint assignments (`profileEndpoint.PN…` / `productEndpoint.PN…`), and a
+ * Standard brand's numbers on its Messaging Service (`serviceNumber.PN…`).
+ */
+export type EndpointSidName = `profileEndpoint.${string}` | `productEndpoint.${string}` | `serviceNumber.${string}`;
 export type SidName = (typeof SID_NAMES)[number] | EndpointSidName;
 
 export interface HistoryEntry {

@@ -4,7 +4,8 @@
  * batch index, reports, sweeps) does not import the class.
  */
 
-export const STATES = ['invalid', 'in_progress', 'awaiting_otp', 'completed', 'live', 'failed', 'expired'] as const;
+/** `awaiting_email`: a public company's brand waits for its contact to confirm TCR's Authentication+ email. */
+export const STATES = ['invalid', 'in_progress', 'awaiting_otp', 'awaiting_email', 'completed', 'live', 'failed', 'expired'] as const;
 export type CustomerState = (typeof STATES)[number];
 
 /**
@@ -12,7 +13,7 @@ export type CustomerState = (typeof STATES)[number];
  * `watch` index, due for a re-check by the sweeps. `completed` means every registration is
  * submitted and the campaign is being vetted; `live` means the campaign is VERIFIED.
  */
-export const WATCHED_STATES: readonly CustomerState[] = ['in_progress', 'awaiting_otp', 'completed'];
+export const WATCHED_STATES: readonly CustomerState[] = ['in_progress', 'awaiting_otp', 'awaiting_email', 'completed'];
 /** States the pipeline will not leave on its own: an operator (redrive, --update) or nothing moves them. */
 export const SETTLED_STATES: readonly CustomerState[] = ['live', 'failed', 'expired', 'invalid'];
 export const REDRIVABLE_STATES: readonly CustomerState[] = ['failed', 'expired'];

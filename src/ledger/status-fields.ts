@@ -48,6 +48,8 @@ export const STATUS_FIELDS = {
   // ---- Twilio's statuses, as last seen (the dashboard and `status` show these) ----
   customerProfile: text,
   trustProduct: text,
+  /** Business rows with a Standard brand: the A2P Messaging Trust Product. */
+  a2pProduct: text,
   brand: text,
   brandIdentity: text,
   campaign: text,
@@ -56,12 +58,15 @@ export const STATUS_FIELDS = {
   /** When a status callback last reported on the bundle (ISO). */
   customerProfileCallbackAt: text,
   trustProductCallbackAt: text,
+  a2pProductCallbackAt: text,
   /** The failure reason a status callback gave, kept for the re-check to report. */
   customerProfileFailureReason: text,
   trustProductFailureReason: text,
+  a2pProductFailureReason: text,
   /** The customer's generation whose data the bundle was last submitted with (a rejected one is resubmitted once per generation). */
   customerProfileSubmittedGen: int,
   trustProductSubmittedGen: int,
+  a2pProductSubmittedGen: int,
   /** Business flow: re-checks of the bundles under review. */
   bundleChecks: int,
   /** Business flow: PN SIDs of the customer's numbers, keyed by a hash of the number. */
@@ -80,6 +85,24 @@ export const STATUS_FIELDS = {
   brandRetryGen: int,
   brandRetries: int,
   brandRetryAt: epochMs,
+  /** Standard brands: STANDARD, or LOW_VOLUME_STANDARD (STANDARD with SkipAutomaticSecVet), as registered. */
+  brandType: text,
+  /** Secondary vetting (Aegis) as last read from …/Vettings: PENDING, SUCCESS or FAILED; and the brand's score. */
+  brandVetting: text,
+  brandScore: int,
+
+  // ---- Authentication+ (public for-profit companies: the brand contact confirms TCR's email) ----
+  /** The last Auth+ vetting's status as read from …/Vettings: PENDING, SUCCESS or FAILED. */
+  authPlus: text,
+  /** The vetting SID of the email being waited on, and when it was sent (its 7 days count from here). */
+  authPlusVetting: text,
+  authPlusSentAt: epochMs,
+  /** When a2p-onboard last asked for a fresh email: Twilio's verdicts older than this are about the previous one. */
+  authPlusResentAt: epochMs,
+  /** Re-sends (POST …/2fa) in which generation, and how many: counted before the call, so a crash never buys an extra one. */
+  authPlusResendGen: int,
+  authPlusResends: int,
+  authPlusChecks: int,
 
   // ---- the OTP wait ----
   brandApprovedAt: epochMs,
@@ -109,7 +132,7 @@ export type StatusFields = { [K in StatusField]?: z.output<Fields[K]> };
 export type StatusPatch = { [K in StatusField]?: z.output<Fields[K]> | null };
 
 /** Bundle-kind fields are named after the kind (`trustProductFailureReason`...). */
-export type BundleKind = 'customerProfile' | 'trustProduct';
+export type BundleKind = 'customerProfile' | 'trustProduct' | 'a2pProduct';
 export function bundleField<K extends BundleKind, S extends 'CallbackAt' | 'FailureReason' | 'SubmittedGen'>(kind: K, suffix: S): `${K}${S}` {
   return `${kind}${suffix}`;
 }

@@ -221,7 +221,9 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
             continue;
           }
         }
-      } else if (r.customer.senderNumber) {
+      }
+      // Both flows: a business with a brand puts its sender_number on its Messaging Service too.
+      if (r.customer.senderNumber) {
         const n = r.customer.senderNumber;
         const at = sendersInFile.get(n);
         if (at !== undefined) {
@@ -231,7 +233,7 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
         sendersInFile.set(n, r.row);
         // Found now, not after the brand and campaign fees are spent.
         if (opts.ownsPhoneNumber && (await unownedNumbers([n], opts.ownsPhoneNumber, owned, deps.log))) {
-          report.rejected.push(refused(r.row, id, { column: 'sender_number', reason: `${maskPhone(n)} is not a phone number of this Twilio account (no IncomingPhoneNumber); buy or port it into the account, or correct the column (or leave it empty and set BUY_SENDER_NUMBERS=true)` }));
+          report.rejected.push(refused(r.row, id, { column: 'sender_number', reason: `${maskPhone(n)} is not a phone number of this Twilio account (no IncomingPhoneNumber); buy or port it into the account, or correct the column${isBusiness(r.customer) ? '' : ' (or leave it empty and set BUY_SENDER_NUMBERS=true)'}` }));
           continue;
         }
       }

@@ -90,6 +90,12 @@ const CODE_RULES: Rule[] = [
   { test: code(30915), action: 'Twilio refused a Sole Proprietor brand for what looks like a company (LLC, Inc., Corp. and the like; error 30915). Register the customer as a business: set its `flow` column to `business`, fill the business columns (business name, type, industry, registration number, representative, phone numbers) and run `a2p-onboard ingest FILE --update`.' },
   { test: code(30791), action: `Twilio kept answering a temporary brand error (error 30791) although a2p-onboard resubmitted the brand after about 30 s each time. Check Twilio's status page, wait a while, then ${REDRIVE}: the same retries start again (BRAND_RETRIES at most, each resubmission charged).` },
   { test: code(30752), action: `The OTP expired or was never answered (error 30752): ask the customer to reply YES to the text from +1 (915) 278-2000, then ${REDRIVE} to send a fresh one.` },
+  // Authentication+ (Twilio's error pages 21736-21741, changelog 2025-08-07 "Authentication+ 2FA Verify & New Error Codes")
+  { test: code(21740), action: `The brand contact email is on a domain Authentication+ refuses (error 21740: a free mail domain such as gmail.com). Put an address on the company's own domain in brand_contact_email, ${RESUBMIT}; a fresh Authentication+ email is sent (a fee).` },
+  { test: code(21736), action: `TCR could not verify that the company owns the brand contact email's domain (error 21736). Use an address on the company's own website domain in brand_contact_email, ${RESUBMIT}.` },
+  { test: code(21738), action: `The Authentication+ email could not be delivered to the brand contact (error 21738). Check brand_contact_email with the customer (a typo, an inactive mailbox, a server refusing outside mail), ${RESUBMIT}.` },
+  { test: code(21737, 21739, 21741), action: `The brand contact did not complete Authentication+ in time (error 21737/21739/21741). Ask them to watch for the email from TCR and finish it as soon as it arrives, then ${REDRIVE}: a fresh email is sent (a fee).` },
+  { test: code(30933), action: `Twilio refused the campaign without a privacy policy URL (error 30933). Fill privacy_policy_url (and terms_and_conditions_url) with the business's public HTTPS pages, ${RESUBMIT}.` },
   // [000] evaluation and review codes
   { test: code(22215), action: (f) => namedFields(f.details).has('email')
       ? `Twilio refused the customer's email (error 22215: a field of the customer's information is invalid). Ask the customer for a lasting address on a real domain (not disposable, not a typo), ${RESUBMIT}.`
@@ -111,6 +117,8 @@ const BUSINESS_UPDATE = 'fix the data in the CSV and run `a2p-onboard ingest FIL
 const BUSINESS_ACTIONS = {
   businessProfile: `Twilio rejected the Secondary Business Profile (see the reason: business information, representatives or address): ${BUSINESS_UPDATE}; the profile is corrected and resubmitted, nothing is created twice`,
   shakenStir: `the SHAKEN/STIR Trust Product was refused (see the reason; it follows its Secondary Business Profile): ${BUSINESS_UPDATE}`,
+  a2pProduct: `Twilio rejected the A2P Messaging Trust Product (see the reason: company_type, stock_exchange, stock_ticker, brand_contact_email, or the Secondary Business Profile it rests on): ${BUSINESS_UPDATE}; it is corrected and resubmitted, nothing is created twice`,
+  usecase: "Twilio does not offer the row's usecase to this brand (the reason lists the use cases it offers): put one of them in the usecase column and run `a2p-onboard ingest FILE --update`; the campaign is created then (a vetting fee)",
   policy:
     "the bundle lacks data Twilio's current policy requires and a2p-onboard fills from the CSV (named in the reason, with its column): fill it and run `a2p-onboard ingest FILE --update`",
   phoneNumbers:
@@ -137,6 +145,8 @@ export const SENDER_ACTIONS = {
 const STAGE_ACTIONS = {
   'business-profile-rejected': BUSINESS_ACTIONS.businessProfile,
   'shaken-stir-rejected': BUSINESS_ACTIONS.shakenStir,
+  'a2p-product-rejected': BUSINESS_ACTIONS.a2pProduct,
+  'usecase-not-offered': BUSINESS_ACTIONS.usecase,
   'policy-unmet': BUSINESS_ACTIONS.policy,
   'phone-numbers-not-owned': BUSINESS_ACTIONS.phoneNumbers,
   'sender-not-owned': SENDER_ACTIONS.notOwned,
@@ -166,6 +176,7 @@ const KIND_ACTIONS = {
     const status = f.details?.['status'];
     return typeof status === 'number' && status >= 400 && status < 500 ? `Twilio refused a value in this customer's data. Correct the field the message names, ${RESUBMIT}.` : GENERIC_FAILED;
   },
+  'auth-plus-failed': `Authentication+ failed for a reason a fresh email cannot fix (see the reason). Correct brand_contact_email with the customer (an address on the company's own domain), ${RESUBMIT}.`,
   'retries-exhausted': 'Twilio or the network kept failing for this customer, not its data. Check Twilio\'s status and the worker logs, then `a2p-onboard redrive --customer ID`; nothing is created twice.',
   'customer-missing': GENERIC_FAILED,
   unclassified: GENERIC_FAILED,
@@ -211,7 +222,12 @@ function baseAction(c: ActionInput): string | null {
       return failedAction(c);
     case 'awaiting_otp':
       return 'Twilio texted a one-time password to the customer\'s mobile number from +1 (915) 278-2000. Ask the customer to reply YES to it; a fresh one is sent every 24 hours.';
+    case 'awaiting_email':
+      return 'Authentication+: The Campaign Registry emailed a verification link to the brand contact (brand_contact_email, from noreply@auth.campaignregistry.com). Ask them to open it and finish the steps within 7 days; a2p-onboard moves on by itself once TCR confirms.';
     case 'expired':
+      if (c.details?.['authPlus'] === true) {
+        return 'The brand contact did not confirm the Authentication+ email in time (TCR gives 7 days; AUTH_PLUS_EXPIRY_MS), and the automatic re-sends (AUTH_PLUS_RESENDS) are used up. Check brand_contact_email with the customer and ask them to watch for the email from noreply@auth.campaignregistry.com, then `a2p-onboard redrive --customer ID`: a fresh email is sent (a fee). A wrong address: correct brand_contact_email and run `a2p-onboard ingest FILE --update`.';
+      }
       return 'The customer did not confirm the brand within 30 days. Check the mobile number with the customer and ask them to reply YES to the text from +1 (915) 278-2000, then `a2p-onboard redrive --customer ID` to send a fresh one.';
     case 'in_progress':
       // Still watched, but Twilio asks ISVs to step in (beyond-the-seeds: IN_REVIEW for more than 2 days).
@@ -220,6 +236,9 @@ function baseAction(c: ActionInput): string | null {
       }
       return null;
     case 'completed':
+      if (c.flow === 'business' && c.details?.['standardBrand'] === true) {
+        return 'Nothing to do: the brand is approved and the campaign is submitted; Twilio is vetting it (this can take days). The sweeps mark the customer live once it is VERIFIED and a number is on its Messaging Service.';
+      }
       return c.flow === 'business'
         ? 'Nothing to do: the business profile (and SHAKEN/STIR Trust Product) are submitted and Twilio is reviewing them; the sweeps and status callbacks mark the customer live or failed.'
         : 'Nothing to do: every registration is submitted and Twilio is vetting the campaign (this can take days); the sweeps mark the customer live or failed.';

@@ -53,6 +53,7 @@ const STATE_COLORS: Record<string, string> = {
   live: '#2e7d32',
   in_progress: '#1565c0',
   awaiting_otp: '#ef8f00',
+  awaiting_email: '#d97706',
   failed: '#c62828',
   invalid: '#757575',
   expired: '#6a1b9a',

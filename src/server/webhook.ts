@@ -35,7 +35,8 @@ const callbackSchema = z.object({
   FailureReason: z.string().max(4000).optional(),
 });
 
-const BUNDLE_KINDS = ['customerProfile', 'trustProduct'] as const;
+// The ledger's slot of each bundle the pipeline creates (a Standard brand's A2P Messaging Trust Product has its own).
+const BUNDLE_KINDS = ['customerProfile', 'trustProduct', 'a2pProduct'] as const;
 
 export function statusWebhook(opts: StatusWebhookOptions): express.Router {
   const router = express.Router();

@@ -49,6 +49,8 @@ const brandSchema = z
     failureReason: z.string().nullish(),
     errors: z.array(z.unknown()).nullish(),
     brandType: z.string().nullish(),
+    skipAutomaticSecVet: z.boolean().nullish(),
+    brandScore: z.number().nullish(),
     // twilio-node turns date_created/date_updated into Dates; an absent or unparsable one is null.
     dateCreated: z.union([z.date(), z.string()]).nullish(),
     dateUpdated: z.union([z.date(), z.string()]).nullish(),
@@ -76,7 +78,36 @@ export type Brand = {
   dateUpdated: number | null;
   /** Registered with Mock=true: no fees (and it never sends). */
   mock: boolean;
+  /** SOLE_PROPRIETOR or STANDARD (a Low-Volume Standard brand is STANDARD with skipAutomaticSecVet). */
+  brandType: string | null;
+  skipAutomaticSecVet: boolean;
+  /** The secondary vetting score, or TCR's brand score; null when none. */
+  brandScore: number | null;
 };
+
+/** One of a brand's vettings (…/BrandRegistrations/{BN}/Vettings): secondary vetting (Aegis), Authentication+ (TCR) and the like. */
+export type BrandVetting = {
+  sid: string;
+  /** `STANDARD` (Aegis secondary vetting), `POLITICAL`, or the class Authentication+ is reported under (the sandbox says `AUTHPLUS`). */
+  vettingClass: string | null;
+  /** PENDING, SUCCESS or FAILED. */
+  vettingStatus: string | null;
+  vettingProvider: string | null;
+  dateCreated: number | null;
+};
+
+const brandVettingSchema = z
+  .object({
+    brandVettingSid: z.string().nullish(),
+    vettingClass: z.string().nullish(),
+    vettingStatus: z.string().nullish(),
+    vettingProvider: z.string().nullish(),
+    dateCreated: z.union([z.date(), z.string()]).nullish(),
+  })
+  .passthrough();
+
+/** GET …/Compliance/Usa2p/Usecases: the use cases a brand may register campaigns for. */
+const usecasesSchema = z.object({ usAppToPersonUsecases: z.array(z.object({ code: z.string() }).passthrough()) }).passthrough();
 
 const campaignSchema = z
   .object({
@@ -138,6 +169,11 @@ export interface CampaignParams {
   optOutMessage?: string | undefined;
   helpKeywords?: string[] | undefined;
   helpMessage?: string | undefined;
+  /** Twilio's error 30933: since 2026-06-30 a campaign without PrivacyPolicyUrl is rejected. */
+  privacyPolicyUrl?: string | undefined;
+  termsAndConditionsUrl?: string | undefined;
+  /** UsAppToPersonUsecase; SOLE_PROPRIETOR when absent. */
+  usecase?: string | undefined;
 }
 
 export interface AddressParams {
@@ -249,11 +285,31 @@ export class TwilioGateway {
   }
 
   /** The ISV's own approved primary profile, when ISV_PRIMARY_PROFILE_SID is not set. */
+  /**
+   * The account's twilio-approved primary profiles. Secondary Customer Profiles share the primary's policy
+   * (reference 003), so once businesses are approved the policy alone no longer tells them apart: every
+   * approved profile is read (paged), those a2p-onboard created for customers (`a2p-onboard {id} …`) are
+   * left out, and of the others any that has a customer profile assigned (a secondary rests on its
+   * primary) is left out too. Without this, a worker started after the first business was approved would
+   * refuse to guess between "several primary profiles".
+   */
   async findApprovedPrimaryProfile(policySid: string): Promise<string[]> {
-    const found = await this.call('list approved customer profiles', () =>
-      this.client.trusthub.v1.customerProfiles.list({ status: 'twilio-approved', policySid, pageSize: 50, limit: 50 }),
+    const candidates: string[] = [];
+    await this.findInPages(
+      'list approved customer profiles',
+      () => this.client.trusthub.v1.customerProfiles.page({ status: 'twilio-approved', policySid, pageSize: 100 }),
+      (p) => {
+        if (!/^a2p-onboard \S+ /.test(p.friendlyName ?? '')) candidates.push(p.sid);
+        return false;
+      },
     );
-    return found.map((p) => p.sid);
+    if (candidates.length <= 1) return candidates;
+    const primaries: string[] = [];
+    for (const sid of candidates) {
+      const assigned = await this.call('list customerProfile assignments', () => this.client.trusthub.v1.customerProfiles(sid).customerProfilesEntityAssignments.list({ pageSize: 50 }));
+      if (!assigned.some((a) => /^BU[0-9a-fA-F]{32}$/.test(a.objectSid))) primaries.push(sid);
+    }
+    return primaries;
   }
 
   /**
@@ -539,14 +595,16 @@ export class TwilioGateway {
   // ---- brand ----
 
   /** `mock`: TWILIO_MOCK_BRANDS, a brand Twilio registers without fees (a rehearsal; it never sends). */
-  async createBrand(p: { customerProfileBundleSid: string; a2pProfileBundleSid: string; mock?: boolean }): Promise<Brand> {
+  async createBrand(p: { customerProfileBundleSid: string; a2pProfileBundleSid: string; mock?: boolean; brandType?: 'SOLE_PROPRIETOR' | 'STANDARD'; skipAutomaticSecVet?: boolean }): Promise<Brand> {
     const res = await this.call(
       'create brand registration',
       () =>
         this.client.messaging.v1.brandRegistrations.create({
           customerProfileBundleSid: p.customerProfileBundleSid,
           a2PProfileBundleSid: p.a2pProfileBundleSid,
-          brandType: 'SOLE_PROPRIETOR',
+          brandType: p.brandType ?? 'SOLE_PROPRIETOR',
+          // Low-Volume Standard: a STANDARD brand that skips the (charged) automatic secondary vetting.
+          ...(p.skipAutomaticSecVet ? { skipAutomaticSecVet: true } : {}),
           ...(p.mock ? { mock: true } : {}),
         }),
       { create: true, extra: this.budgets.registration },
@@ -569,6 +627,32 @@ export class TwilioGateway {
       extra: this.budgets.registration,
     });
     return toBrand(brandSchema.parse(res));
+  }
+
+  /** The brand's vettings, newest first: secondary vetting results and Authentication+ attempts. */
+  async listBrandVettings(brandSid: string): Promise<BrandVetting[]> {
+    const list = await this.call('list brand vettings', () => this.client.messaging.v1.brandRegistrations(brandSid).brandVettings.list({ limit: 50 }));
+    return list
+      .map((v) => brandVettingSchema.parse(v))
+      .map((v) => ({ sid: v.brandVettingSid ?? '', vettingClass: v.vettingClass ?? null, vettingStatus: v.vettingStatus ?? null, vettingProvider: v.vettingProvider ?? null, dateCreated: epochMs(v.dateCreated) }))
+      .sort((a, b) => (b.dateCreated ?? 0) - (a.dateCreated ?? 0));
+  }
+
+  /**
+   * Authentication+: ask TCR to email the brand contact a fresh verification link (POST …/BrandRegistrations/{BN}/2fa,
+   * Twilio's "Brand 2FA verify" page; twilio-node has no method for it). Charged like every attempt. Not retried here
+   * on a lost answer: the caller counts attempts in the ledger before calling.
+   */
+  async resendBrandAuthPlus(brandSid: string): Promise<void> {
+    await this.call('request brand Authentication+ email (2fa)', () => this.client.messaging.v1.create({ uri: `/a2p/BrandRegistrations/${sid('BN').parse(brandSid)}/2fa`, method: 'post' }), {
+      extra: this.budgets.registration,
+    });
+  }
+
+  /** The use case codes Twilio offers this brand for a campaign on this Messaging Service. */
+  async listUsecases(messagingServiceSid: string, brandSid: string): Promise<string[]> {
+    const res = await this.call('fetch campaign use cases', () => this.client.messaging.v1.services(messagingServiceSid).usAppToPersonUsecases.fetch({ brandRegistrationSid: brandSid }));
+    return usecasesSchema.parse(res).usAppToPersonUsecases.map((u) => u.code);
   }
 
   async requestBrandOtp(brandSid: string): Promise<void> {
@@ -599,7 +683,10 @@ export class TwilioGateway {
   async createCampaign(messagingServiceSid: string, p: CampaignParams): Promise<CampaignRegistration> {
     const res = await this.call(
       'create campaign (usAppToPerson)',
-      () => this.client.messaging.v1.services(messagingServiceSid).usAppToPerson.create({ ...p, usAppToPersonUsecase: 'SOLE_PROPRIETOR' }),
+      () => {
+        const { usecase, ...fields } = p;
+        return this.client.messaging.v1.services(messagingServiceSid).usAppToPerson.create({ ...fields, usAppToPersonUsecase: usecase ?? 'SOLE_PROPRIETOR' });
+      },
       { create: true, extra: this.budgets.registration },
     );
     return toCampaign(campaignSchema.parse(res));
@@ -623,6 +710,8 @@ export class TwilioGateway {
           description: p.description,
           ageGated: false,
           directLending: false,
+          ...(p.privacyPolicyUrl ? { privacyPolicyUrl: p.privacyPolicyUrl } : {}),
+          ...(p.termsAndConditionsUrl ? { termsAndConditionsUrl: p.termsAndConditionsUrl } : {}),
         }),
       { extra: this.budgets.registration },
     );
@@ -669,6 +758,9 @@ function toBrand(b: z.infer<typeof brandSchema>): Brand {
     dateCreated: epochMs(b.dateCreated),
     dateUpdated: epochMs(b.dateUpdated),
     mock: b.mock ?? false,
+    brandType: b.brandType ?? null,
+    skipAutomaticSecVet: b.skipAutomaticSecVet ?? false,
+    brandScore: b.brandScore ?? null,
   };
 }
 

@@ -48,11 +48,16 @@ export interface Policy {
  * the Secondary Business Profile guide (003) assigns authorized representative #2 only when
  * there is one. Everything else a policy lists is required.
  */
-const OPTIONAL_FIELDS: ReadonlySet<string> = new Set(['vertical', 'social_media_profile_urls']);
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set([
+  'vertical', 'social_media_profile_urls',
+  // us_a2p_messaging_profile_information: the stock fields are for public companies only, and the brand contact
+  // email is what Authentication+ (public companies) writes to; ingest requires them where they apply.
+  'stock_exchange', 'stock_ticker', 'brand_contact_email',
+]);
 const OPTIONAL_END_USERS: ReadonlySet<string> = new Set(['authorized_representative_2']);
 
 /** Which policy a bundle is checked against, by the stage that builds it. */
-export const POLICY_ROLES = ['starter', 'soleProprietor', 'business', 'shakenStir'] as const;
+export const POLICY_ROLES = ['starter', 'soleProprietor', 'business', 'shakenStir', 'a2pMessaging'] as const;
 export type PolicyRole = (typeof POLICY_ROLES)[number];
 
 /** What a stage knows how to fill: end-user and document types with their fields, supporting bundle types. */
@@ -122,6 +127,15 @@ export const PIPELINE_FILLS: Readonly<Record<PolicyRole, PipelineFills>> = {
   shakenStir: {
     label: 'SHAKEN/STIR Trust Product',
     endUsers: {},
+    documents: {},
+    customerProfiles: ['secondary_customer_profile_type_business'],
+    trustProducts: [],
+  },
+  a2pMessaging: {
+    label: 'A2P Messaging Trust Product',
+    endUsers: {
+      us_a2p_messaging_profile_information: { company_type: 'company_type', stock_exchange: 'stock_exchange', stock_ticker: 'stock_ticker', brand_contact_email: 'brand_contact_email' },
+    },
     documents: {},
     customerProfiles: ['secondary_customer_profile_type_business'],
     trustProducts: [],

@@ -26,6 +26,8 @@ const brandStateSchema = z.object({ ...brandStateFields, repeat: z.number().int(
 /** How the next `times` registrations of brands with this mobile number end (set before ingest: no race with the registration). */
 const brandOutcomeSchema = z.object({ ...brandStateFields, mobile: z.string().min(1), times: z.number().int().min(1).default(1) }).strict();
 const neverReplySchema = z.object({ mobile: z.string().min(1) });
+/** Authentication+ of a public STANDARD brand, now: the brand contact confirms, or the email expires (21737). */
+const authPlusSchema = z.object({ outcome: z.enum(['confirm', 'expire']) }).strict();
 /** A policy change: new requirements as a whole, or one field added to an end-user type's requirement. */
 const policyChangeSchema = z.union([
   z.object({ requirements: z.record(z.string(), z.unknown()) }),
@@ -62,7 +64,8 @@ function invalid(error: z.ZodError | string): AdminResult {
  * GET/POST/DELETE policies/{RN} (change a policy as Twilio may, or restore the documented one),
  * POST phone-numbers (the account buys a number),
  * POST primary-profile {status?, businessIdentity?} (the ISV's primary profile: its status, its business_identity),
- * POST starter-policy-shape {shape: documented | sample-1.1} (what fetching the Starter policy answers; evaluations unchanged).
+ * POST starter-policy-shape {shape: documented | sample-1.1} (what fetching the Starter policy answers; evaluations unchanged),
+ * POST brands/{BN}/auth-plus {outcome: confirm | expire} (the pending Authentication+ email of a public STANDARD brand, now).
  */
 export function handleAdmin(ctx: SandboxContext, method: string, path: string, body: string): AdminResult {
   const store = ctx.store;
@@ -85,6 +88,22 @@ export function handleAdmin(ctx: SandboxContext, method: string, path: string, b
     store.neverReply.delete(brand.mobile ?? '');
     ctx.lifecycle.otpReply(brand);
     return { status: 200, body: { sid: brand.sid, status: brand.status, identity_status: brand.identityStatus } };
+  }
+  const authPlus = /^\/_sandbox\/brands\/(BN[0-9a-fA-F]{32})\/auth-plus$/.exec(path);
+  if (method === 'POST' && authPlus) {
+    const brand = store.brands.get(authPlus[1]!);
+    if (!brand) return { status: 404, body: { error: `brand ${authPlus[1]!} not found` } };
+    const json = parseJson(body);
+    if (json === undefined) return invalid('body must be JSON');
+    const r = authPlusSchema.safeParse(json);
+    if (!r.success) return invalid(r.error);
+    const standard = ctx.lifecycle.standard;
+    const done = r.data.outcome === 'confirm' ? standard.confirm(brand) : standard.expire(brand);
+    if (!done) {
+      const v = standard.authPlusVetting(brand);
+      return { status: 409, body: { error: `brand ${brand.sid} has no pending Authentication+ email (${v ? `vetting ${v.sid} is ${v.vettingStatus}` : 'none was sent'})` } };
+    }
+    return { status: 200, body: { sid: brand.sid, status: brand.status, identity_status: brand.identityStatus, errors: brand.errors } };
   }
   const forced = /^\/_sandbox\/brands\/(BN[0-9a-fA-F]{32})\/status$/.exec(path);
   if (method === 'POST' && forced) {

@@ -4,9 +4,12 @@ export class Timers {
   private readonly idleWaiters: (() => void)[] = [];
   private closed = false;
 
-  /** Runs fn after ms (unless the sandbox is closed first). Errors thrown by fn are swallowed. */
-  after(ms: number, fn: () => void): void {
-    if (this.closed) return;
+  /**
+   * Runs fn after ms (unless the sandbox is closed first). Errors thrown by fn are swallowed. Returns a cancel
+   * function: a clock that no longer matters (an Authentication+ expiry once confirmed) must not hold idle().
+   */
+  after(ms: number, fn: () => void): () => void {
+    if (this.closed) return () => undefined;
     const t = setTimeout(() => {
       this.pending.delete(t);
       if (this.closed) return;
@@ -20,6 +23,11 @@ export class Timers {
       }
     }, Math.max(0, ms));
     this.pending.add(t);
+    return () => {
+      if (!this.pending.delete(t)) return;
+      clearTimeout(t);
+      if (this.pending.size === 0) this.wakeIdle();
+    };
   }
 
   /** Resolves after ms; never resolves if the sandbox closes first (the caller's socket is destroyed by then). */

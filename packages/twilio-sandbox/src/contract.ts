@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
+import { supplement } from './contract-supplements.js';
 
 /**
  * Twilio's published OpenAPI files (npm `@twilio-alpha/mcp`, folder `twilio-oai/spec/json/`) as the
@@ -167,7 +168,10 @@ export class Contract {
     for (const [product, file] of Object.entries(SPEC_FILES) as Array<[Product, string]>) {
       let doc: JsonObject;
       try {
-        doc = normalize(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Json) as JsonObject;
+        const parsed = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Json as JsonObject;
+        // What Twilio documents but the files predate (the 2FA re-send, the campaign's policy URLs).
+        supplement(product, parsed);
+        doc = normalize(parsed) as JsonObject;
       } catch (e) {
         throw new Error(`cannot read Twilio's OpenAPI file ${join(dir, file)} (${(e as Error).message}); run npm ci, or set SANDBOX_OPENAPI_DIR to a folder holding ${Object.values(SPEC_FILES).join(', ')}`, { cause: e });
       }

@@ -21,12 +21,14 @@ import { ISV_RESELLER_OR_PARTNER } from './business-rules.js';
 export { FAULT_KINDS, SANDBOX_DEFAULTS, sandboxOptionsFromEnv, sandboxSettings, type FaultKind, type SandboxOptions, type SandboxSetting } from './options.js';
 export type { RequestLogEntry } from './store.js';
 export type { CreatedEvent } from './http.js';
-export { POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER } from './store.js';
+export { POLICY_A2P_MESSAGING, POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER } from './store.js';
 export { DEFAULT_PHONE_NUMBERS } from './options.js';
 // The contract and the rule tables, for tests that hold a client or the product's own rules against them.
 export { loadContract, type Contract, type Product, type SpecOperation } from './contract.js';
 export { STARTER_POLICY_SAMPLE_1_1 } from './policies.js';
 export { DISPOSABLE_EMAIL_DOMAINS, SOLE_PROPRIETOR_VERTICALS, addressRejection } from './rules.js';
+export { COMPANY_TYPE_VALUES, SPECIAL_USECASES, SPEC_USECASES, STANDARD_CODES, STANDARD_MARKERS, STOCK_EXCHANGE_VALUES } from './standard-rules.js';
+export { CONTRACT_SUPPLEMENTS, type ContractSupplement } from './contract-supplements.js';
 
 export interface SandboxCounts {
   customerProfiles: number;

@@ -11,7 +11,9 @@ import {
   addressRejection,
   emailRejection,
 } from './rules.js';
+import { StandardBrands } from './standard-brands.js';
 import {
+  POLICY_A2P_MESSAGING,
   POLICY_SECONDARY_BUSINESS,
   POLICY_SHAKEN_STIR,
   POLICY_STARTER,
@@ -83,12 +85,17 @@ function profileLabel(p: Bundle): string {
 
 /** The time-driven state machine: bundle review, brand registration, OTP replies, campaign vetting. */
 export class Lifecycle {
+  /** STANDARD brands: identity, secondary vetting, Authentication+ (standard-brands.ts). */
+  readonly standard: StandardBrands;
+
   constructor(
     private readonly options: SandboxOptions,
     private readonly store: Store,
     private readonly timers: Timers,
     private readonly callbacks: StatusCallbacks,
-  ) {}
+  ) {
+    this.standard = new StandardBrands(options, store, timers, { fail: (b, reason, errors) => this.failBrand(b, reason, errors) });
+  }
 
   // ---------------------------------------------------------------- bundles
 
@@ -145,8 +152,8 @@ export class Lifecycle {
     b.reviewPassed = true;
     b.dateUpdated = Date.now();
     // Sole Proprietor bundles are approved with the brand's OTP verification; a Secondary Business
-    // Profile and a SHAKEN/STIR Trust Product are approved by the review itself.
-    if (b.policySid === POLICY_SECONDARY_BUSINESS || b.policySid === POLICY_SHAKEN_STIR) this.setBundleStatus(b, 'twilio-approved');
+    // Profile, a SHAKEN/STIR and an A2P Messaging Trust Product are approved by the review itself.
+    if (b.policySid === POLICY_SECONDARY_BUSINESS || b.policySid === POLICY_SHAKEN_STIR || b.policySid === POLICY_A2P_MESSAGING) this.setBundleStatus(b, 'twilio-approved');
   }
 
   /** The documented asynchronous validations of a Starter Customer Profile (email and address); the address ones of a Secondary Business Profile too. */
@@ -208,8 +215,14 @@ export class Lifecycle {
 
   // ---------------------------------------------------------------- brands
 
+  /** A registration (create, resubmission, forced PENDING): timers of an earlier one no longer apply. */
   brandCreated(brand: Brand): void {
-    this.timers.after(this.options.brandDelayMs, () => this.registerBrand(brand));
+    brand.generation += 1;
+    brand.brandFeedback = null;
+    const gen = brand.generation;
+    this.timers.after(this.options.brandDelayMs, () => {
+      if (brand.generation === gen) this.registerBrand(brand);
+    });
   }
 
   private registerBrand(brand: Brand): void {
@@ -225,9 +238,11 @@ export class Lifecycle {
     if (!usable(cp)) return this.failBrand(brand, BRAND_FAILURES.customerProfile, []);
     if (!usable(tp)) return this.failBrand(brand, BRAND_FAILURES.a2pBundle, []);
 
+    const standard = brand.brandType === 'STANDARD';
     const spInfo = this.store.assignedEndUsers(tp!.sid, 'sole_proprietor_information')[0]?.attributes;
-    const mobileRaw = spInfo?.['mobile_phone_number'];
-    const emailRaw = this.store.assignedEndUsers(cp!.sid, 'starter_customer_profile_information')[0]?.attributes['email'] ?? cp!.email;
+    // A STANDARD brand has no OTP mobile: scripted outcomes key on authorized representative #1's phone.
+    const mobileRaw = standard ? this.standard.scriptKey(brand) : spInfo?.['mobile_phone_number'];
+    const emailRaw = standard ? this.standard.brandContactEmail(brand) : this.store.assignedEndUsers(cp!.sid, 'starter_customer_profile_information')[0]?.attributes['email'] ?? cp!.email;
     brand.mobile = typeof mobileRaw === 'string' ? normaliseMobile(mobileRaw) : null;
     brand.email = typeof emailRaw === 'string' ? normaliseEmail(emailRaw) : null;
 
@@ -235,8 +250,12 @@ export class Lifecycle {
     const scripted = brand.scripted?.remaining ? brand.scripted : brand.mobile ? this.store.brandOutcomes.get(brand.mobile) : undefined;
     if (scripted && scripted.remaining > 0) {
       scripted.remaining -= 1;
+      // A STANDARD brand sent to manual review comes out of it verified, as a marker-sent one does.
+      if (standard && scripted.outcome.status === 'IN_REVIEW') return this.standard.startReview(brand);
       return this.forceBrand(brand, scripted.outcome);
     }
+    // The Sole Proprietor limits below (mobile, email reuse; company names) are TCR's for Sole Proprietors only.
+    if (standard) return this.standard.register(brand);
     const brandName = spInfo?.['brand_name'];
     if (brand.brandType === 'SOLE_PROPRIETOR' && typeof brandName === 'string' && looksLikeCompany(brandName)) {
       return this.failBrand(brand, BRAND_FAILURES.tcr, [
@@ -244,7 +263,8 @@ export class Lifecycle {
       ]);
     }
 
-    const others = [...this.store.brands.values()].filter((o) => o.sid !== brand.sid && o.status !== 'FAILED' && o.status !== 'PENDING');
+    // Sole Proprietor brands only: a STANDARD brand's representative phone is not an OTP mobile.
+    const others = [...this.store.brands.values()].filter((o) => o.sid !== brand.sid && o.brandType === 'SOLE_PROPRIETOR' && o.status !== 'FAILED' && o.status !== 'PENDING');
     if (brand.mobile) {
       const used = others.filter((o) => o.mobile === brand.mobile).length + (this.store.tcrMobileUsage.get(brand.mobile) ?? 0);
       if (used >= TCR_MOBILE_LIMIT) {
@@ -270,7 +290,7 @@ export class Lifecycle {
     this.sendOtp(brand);
   }
 
-  private failBrand(brand: Brand, reason: string, errors: Record<string, unknown>[]): void {
+  failBrand(brand: Brand, reason: string, errors: Record<string, unknown>[]): void {
     brand.status = 'FAILED';
     brand.failureReason = reason;
     brand.errors = errors;
@@ -307,7 +327,7 @@ export class Lifecycle {
         const b = this.store.bundle(sid);
         if (b && b.status === 'in-review') this.setBundleStatus(b, 'twilio-approved');
       }
-    } else if (!wasApproved) {
+    } else if (!wasApproved && brand.brandType === 'SOLE_PROPRIETOR') {
       this.sendOtp(brand);
     }
   }

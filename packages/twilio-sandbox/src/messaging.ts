@@ -4,7 +4,15 @@ import type { SandboxContext } from './context.js';
 import { TwilioApiError, badRequest, invalidParam, notFound, tooManyRequests } from './errors.js';
 import { fields, zNonEmpty } from './forms.js';
 import { collectionRoutes, type ApiRequest, type Route } from './routes.js';
-import { newSid, type Brand, type Campaign, type MessagingService } from './store.js';
+import { POLICY_A2P_MESSAGING, POLICY_SECONDARY_BUSINESS, newSid, type Brand, type Campaign, type MessagingService, type Vetting } from './store.js';
+import {
+  MAX_CAMPAIGNS_PER_STANDARD_BRAND,
+  SOLE_PROPRIETOR_USECASE,
+  SPECIAL_USECASES,
+  SPEC_USECASES,
+  STANDARD_CODES,
+  type Usecase,
+} from './standard-rules.js';
 
 const HOST = 'https://messaging.twilio.com';
 
@@ -31,8 +39,8 @@ function renderBrand(ctx: SandboxContext, b: Brand): Record<string, unknown> {
     failure_reason: b.failureReason,
     errors: b.errors,
     url,
-    brand_score: null,
-    brand_feedback: null,
+    brand_score: b.brandScore,
+    brand_feedback: b.brandFeedback,
     identity_status: b.identityStatus,
     russell_3000: null,
     government_entity: null,
@@ -44,6 +52,48 @@ function renderBrand(ctx: SandboxContext, b: Brand): Record<string, unknown> {
       brand_registration_otps: `${url}/SmsOtp`,
     },
   };
+}
+
+function renderVetting(ctx: SandboxContext, v: Vetting): Record<string, unknown> {
+  return {
+    account_sid: ctx.options.accountSid,
+    brand_sid: v.brandSid,
+    brand_vetting_sid: v.sid,
+    date_updated: iso8601(v.dateUpdated),
+    date_created: iso8601(v.dateCreated),
+    vetting_id: v.vettingId,
+    vetting_class: v.vettingClass,
+    vetting_status: v.vettingStatus,
+    vetting_provider: v.vettingProvider,
+    url: `${BASE}/a2p/BrandRegistrations/${v.brandSid}/Vettings/${v.sid}`,
+  };
+}
+
+/**
+ * The use cases a brand may register (FetchUsAppToPersonUsecase): the spec's example list without a brand;
+ * none for a brand with a registration problem (the spec: "returns an empty list if there is an issue with
+ * the customer's A2P brand registration"); SOLE_PROPRIETOR for a Sole Proprietor brand; for a STANDARD
+ * brand (Low-Volume or not) the example's list without the special use cases that need extra vetting.
+ */
+export function usecasesFor(brand: Brand | undefined): readonly Usecase[] {
+  if (!brand) return SPEC_USECASES;
+  if (brand.status === 'FAILED' || brand.status === 'SUSPENDED' || brand.status === 'DELETION_PENDING' || brand.status === 'DELETION_FAILED') return [];
+  if (brand.brandType === 'SOLE_PROPRIETOR') return [SOLE_PROPRIETOR_USECASE];
+  return SPEC_USECASES.filter((u) => !SPECIAL_USECASES.has(u.code));
+}
+
+/** Why a STANDARD brand's bundles cannot carry it, or null: a Secondary Business profile (not rejected) and an A2P Messaging trust product. */
+function standardBundleRefusal(ctx: SandboxContext, cpSid: string, tpSid: string): { param: string; why: string } | null {
+  const cp = ctx.store.customerProfiles.get(cpSid);
+  if (!cp || cp.policySid !== POLICY_SECONDARY_BUSINESS || cp.sid === ctx.isvPrimaryProfileSid) {
+    return { param: 'CustomerProfileBundleSid', why: `${cpSid} is not a Secondary Customer Profile of type Business (policy ${POLICY_SECONDARY_BUSINESS}); a STANDARD brand needs one` };
+  }
+  if (cp.status === 'twilio-rejected') return { param: 'CustomerProfileBundleSid', why: `Secondary Customer Profile ${cpSid} is twilio-rejected; fix and resubmit it before registering the brand` };
+  const tp = ctx.store.trustProducts.get(tpSid);
+  if (!tp || tp.policySid !== POLICY_A2P_MESSAGING) {
+    return { param: 'A2PProfileBundleSid', why: `${tpSid} is not an A2P Messaging profile Trust Product (policy ${POLICY_A2P_MESSAGING}); a STANDARD brand needs one` };
+  }
+  return null;
 }
 
 function renderService(ctx: SandboxContext, s: MessagingService): Record<string, unknown> {
@@ -113,6 +163,9 @@ function renderCampaign(ctx: SandboxContext, c: Campaign): Record<string, unknow
     date_created: iso8601(c.dateCreated),
     date_updated: iso8601(c.dateUpdated),
     url: `${BASE}/Services/${c.messagingServiceSid}/Compliance/Usa2p/${c.sid}`,
+    // twilio-node 6.2.0 reads both (the bundled OpenAPI file predates them: contract supplements).
+    privacy_policy_url: c.privacyPolicyUrl,
+    terms_and_conditions_url: c.termsAndConditionsUrl,
     // "Mock campaigns will be automatically created if using a mock brand" (the spec's `mock`).
     mock: ctx.store.brands.get(c.brandRegistrationSid)?.mock ?? false,
     errors: c.errors,
@@ -171,6 +224,8 @@ const campaignCreateSchema = z.object({
   SubscriberOptIn: z.boolean().optional(),
   AgeGated: z.boolean().optional(),
   DirectLending: z.boolean().optional(),
+  PrivacyPolicyUrl: z.string().optional(),
+  TermsAndConditionsUrl: z.string().optional(),
 });
 
 /** UpdateUsAppToPersonRequest: every field is required (the spec's `required` list); lengths as for create. */
@@ -182,7 +237,27 @@ const campaignUpdateSchema = z.object({
   Description: len(40, 4096),
   AgeGated: z.boolean(),
   DirectLending: z.boolean(),
+  PrivacyPolicyUrl: z.string().optional(),
+  TermsAndConditionsUrl: z.string().optional(),
 });
+
+/**
+ * A STANDARD brand's campaign: a use case the Usecases resource offers the brand (30900), a PrivacyPolicyUrl
+ * (30933, required since 2026-06-30), and at most five campaigns per brand (the Standard guide).
+ */
+function standardCampaignChecks(ctx: SandboxContext, brand: Brand, usecase: string, privacyPolicyUrl: string | undefined): void {
+  const offered = usecasesFor(brand).map((u) => u.code);
+  if (!offered.includes(usecase)) {
+    throw badRequest(`Campaign rejection - The campaign use case ${usecase} is ineligible for registration: brand ${brand.sid} may register ${offered.join(', ')} (see its Usecases).`, STANDARD_CODES.usecaseNotAllowed);
+  }
+  if (privacyPolicyUrl === undefined || privacyPolicyUrl.trim() === '') {
+    throw badRequest('Campaign registration rejected: Privacy Policy URL is required for A2P 10DLC campaign registration (PrivacyPolicyUrl).', STANDARD_CODES.privacyPolicyMissing);
+  }
+  const count = [...ctx.store.campaigns.values()].filter((c) => c.brandRegistrationSid === brand.sid).length;
+  if (count >= MAX_CAMPAIGNS_PER_STANDARD_BRAND) {
+    throw badRequest(`Brand ${brand.sid} already has ${count} campaigns; a STANDARD brand can have up to ${MAX_CAMPAIGNS_PER_STANDARD_BRAND}.`);
+  }
+}
 
 function getService(ctx: SandboxContext, req: ApiRequest, name: string): MessagingService {
   const s = ctx.store.services.get(req.params[name] ?? '');
@@ -210,15 +285,20 @@ export const messagingRoutes: Route[] = [
     creates: true,
     handle(req, ctx) {
       const f = fields(req, brandCreateSchema);
+      // The spec: "One of: STANDARD, SOLE_PROPRIETOR"; STANDARD when absent.
       const brandType = f.BrandType ?? 'STANDARD';
-      if (brandType !== 'SOLE_PROPRIETOR') {
-        throw invalidParam('BrandType', `the sandbox only registers SOLE_PROPRIETOR brands (got ${brandType})`);
+      if (brandType !== 'SOLE_PROPRIETOR' && brandType !== 'STANDARD') {
+        throw invalidParam('BrandType', `must be one of STANDARD, SOLE_PROPRIETOR (got ${brandType})`);
       }
       if (!ctx.store.customerProfiles.has(f.CustomerProfileBundleSid)) {
         throw invalidParam('CustomerProfileBundleSid', `Customer Profile ${f.CustomerProfileBundleSid} was not found`);
       }
       if (!ctx.store.trustProducts.has(f.A2PProfileBundleSid)) {
         throw invalidParam('A2PProfileBundleSid', `A2P Trust Bundle ${f.A2PProfileBundleSid} was not found`);
+      }
+      if (brandType === 'STANDARD') {
+        const refusal = standardBundleRefusal(ctx, f.CustomerProfileBundleSid, f.A2PProfileBundleSid);
+        if (refusal) throw invalidParam(refusal.param, refusal.why);
       }
       const now = Date.now();
       const b: Brand = {
@@ -238,6 +318,9 @@ export const messagingRoutes: Route[] = [
         mobile: null,
         email: null,
         otpsSent: 0,
+        brandScore: null,
+        brandFeedback: null,
+        generation: 0,
       };
       ctx.store.brands.set(b.sid, b);
       ctx.lifecycle.brandCreated(b);
@@ -277,6 +360,45 @@ export const messagingRoutes: Route[] = [
       }
       ctx.lifecycle.sendOtp(b);
       return { status: 201, body: { account_sid: ctx.options.accountSid, brand_registration_sid: b.sid } };
+    },
+  },
+  // Secondary vetting and Authentication+ records of a brand (ListBrandVetting / FetchBrandVetting). Creating one
+  // (CreateBrandVetting: a Campaign Verify token import) is not simulated: no route, so Twilio's path answers 405.
+  ...collectionRoutes<Vetting>({
+    product: 'messaging',
+    name: 'brandVetting',
+    list: '/v1/a2p/BrandRegistrations/{BrandSid}/Vettings',
+    item: '/v1/a2p/BrandRegistrations/{BrandSid}/Vettings/{BrandVettingSid}',
+    itemParam: 'BrandVettingSid',
+    key: 'data',
+    paging: 'v1',
+    host: HOST,
+    items(ctx, req) {
+      const b = ctx.store.brands.get(req.params['BrandSid'] ?? '');
+      if (!b) throw notFound(req.twilioPath);
+      return ctx.store.vettingsOf(b.sid);
+    },
+    get(ctx, req, sid) {
+      const v = ctx.store.vettings.get(sid);
+      return v && v.brandSid === req.params['BrandSid'] ? v : undefined;
+    },
+    render: (ctx, v) => renderVetting(ctx, v),
+    filters: { VettingProvider: (v, value) => v.vettingProvider === value },
+  }),
+  {
+    // Authentication+ re-send ("Brand 2FA verify" page; not in the bundled OpenAPI file: a contract supplement).
+    method: 'POST',
+    product: 'messaging',
+    path: '/v1/a2p/BrandRegistrations/{BrandSid}/2fa',
+    operation: 'brand2fa.create',
+    creates: true,
+    handle(req, ctx) {
+      const b = ctx.store.brands.get(req.params['BrandSid'] ?? '');
+      if (!b) throw notFound(req.twilioPath);
+      const refusal = ctx.lifecycle.standard.resendRefusal(b);
+      if (refusal) throw badRequest(refusal);
+      ctx.lifecycle.standard.resend(b);
+      return { status: 201, body: { account_sid: ctx.options.accountSid, brand_sid: b.sid } };
     },
   },
   ...collectionRoutes<MessagingService>({
@@ -330,6 +452,20 @@ export const messagingRoutes: Route[] = [
       return { status: 201, body: renderService(ctx, s) };
     },
   },
+  {
+    // Before the campaign routes: `Usecases` would otherwise be taken for a campaign SID.
+    method: 'GET',
+    product: 'messaging',
+    path: '/v1/Services/{MessagingServiceSid}/Compliance/Usa2p/Usecases',
+    operation: 'usecases.fetch',
+    handle(req, ctx) {
+      getService(ctx, req, 'MessagingServiceSid');
+      const sid = req.query.get('BrandRegistrationSid');
+      const brand = sid === null ? undefined : ctx.store.brands.get(sid);
+      if (sid !== null && !brand) throw invalidParam('BrandRegistrationSid', `Brand ${sid} was not found`);
+      return { status: 200, body: { us_app_to_person_usecases: usecasesFor(brand).map((u) => ({ ...u })) } };
+    },
+  },
   ...collectionRoutes<Campaign>({
     product: 'messaging',
     name: 'campaign',
@@ -363,8 +499,13 @@ export const messagingRoutes: Route[] = [
       const brand = ctx.store.brands.get(f.BrandRegistrationSid);
       if (!brand) throw invalidParam('BrandRegistrationSid', `Brand ${f.BrandRegistrationSid} was not found`);
       if (brand.status !== 'APPROVED') {
+        const authPlus = brand.brandType === 'STANDARD' ? ctx.lifecycle.standard.authPlusVetting(brand) : undefined;
+        if (authPlus && authPlus.vettingStatus !== 'SUCCESS') {
+          throw badRequest(`Brand ${brand.sid} has not completed Authentication+ (2FA, vetting ${authPlus.sid} is ${authPlus.vettingStatus}): the brand contact must confirm the verification email before a campaign can be created.`, STANDARD_CODES.authPlusNotDone);
+        }
         throw badRequest(`Brand ${brand.sid} is ${brand.status}; a campaign can only be created for an APPROVED brand.`);
       }
+      if (brand.brandType === 'STANDARD') standardCampaignChecks(ctx, brand, f.UsAppToPersonUsecase, f.PrivacyPolicyUrl);
       if (brand.brandType === 'SOLE_PROPRIETOR') {
         // VETTED_VERIFIED is a verified identity too (twilio_messaging_v1.json's identity_status enum).
         if (brand.identityStatus !== 'VERIFIED' && brand.identityStatus !== 'VETTED_VERIFIED') {
@@ -400,6 +541,8 @@ export const messagingRoutes: Route[] = [
         optInKeywords: f.OptInKeywords ?? null,
         optOutKeywords: f.OptOutKeywords ?? null,
         helpKeywords: f.HelpKeywords ?? null,
+        privacyPolicyUrl: f.PrivacyPolicyUrl ?? null,
+        termsAndConditionsUrl: f.TermsAndConditionsUrl ?? null,
         errors: [],
         dateCreated: now,
         dateUpdated: now,
@@ -427,6 +570,8 @@ export const messagingRoutes: Route[] = [
       c.description = f.Description;
       c.ageGated = f.AgeGated;
       c.directLending = f.DirectLending;
+      if (f.PrivacyPolicyUrl !== undefined) c.privacyPolicyUrl = f.PrivacyPolicyUrl;
+      if (f.TermsAndConditionsUrl !== undefined) c.termsAndConditionsUrl = f.TermsAndConditionsUrl;
       c.dateUpdated = Date.now();
       ctx.lifecycle.campaignUpdated(c);
       return { status: 200, body: renderCampaign(ctx, c) };

@@ -12,8 +12,14 @@ export interface SandboxOptions {
   authToken: string;
   /** Time from submission (in-review) to the review outcome of a bundle. */
   reviewDelayMs: number;
-  /** Time from brand creation (PENDING) to APPROVED or FAILED. */
+  /** Time from brand creation (PENDING) to APPROVED or FAILED; for STANDARD brands also the secondary vetting's time. */
   brandDelayMs: number;
+  /** How long a STANDARD brand a marker or a scripted outcome sends to IN_REVIEW stays there before its identity is verified. */
+  brandReviewDelayMs: number;
+  /** Time from the Authentication+ email to the brand contact's confirmation; -1 = never confirmed. */
+  authPlusConfirmDelayMs: number;
+  /** How long an Authentication+ email stays valid (Twilio: 7 days); unconfirmed by then, the brand FAILS with 21737. */
+  authPlusExpiryMs: number;
   /** Time from an OTP being sent to the customer's YES reply; -1 = customers never reply. */
   otpReplyDelayMs: number;
   /** Time from campaign creation (IN_PROGRESS) to VERIFIED. */
@@ -47,7 +53,11 @@ export const STARTER_POLICY_SHAPES = ['documented', 'sample-1.1'] as const;
 export type StarterPolicyShape = (typeof STARTER_POLICY_SHAPES)[number];
 
 /** The numbers examples/businesses.csv uses: the sandbox account owns them unless SANDBOX_PHONE_NUMBERS says otherwise. */
-export const DEFAULT_PHONE_NUMBERS: readonly string[] = ['+14155550170', '+14155550171', '+12125550172', '+13125550173', '+15125550174', '+16175550175'];
+export const DEFAULT_PHONE_NUMBERS: readonly string[] = [
+  '+14155550170', '+14155550171', '+12125550172', '+13125550173', '+15125550174', '+16175550175',
+  // The Standard-brand rows (biz-2008..2012): their phone_numbers, and biz-2008's sender_number.
+  '+14155550176', '+14155550181', '+13125550178', '+15125550179', '+12125550177', '+16175550180',
+];
 
 export const SANDBOX_DEFAULTS: SandboxOptions = Object.freeze({
   port: 0,
@@ -56,6 +66,9 @@ export const SANDBOX_DEFAULTS: SandboxOptions = Object.freeze({
   authToken: 'sandbox-auth-token',
   reviewDelayMs: 800,
   brandDelayMs: 1000,
+  brandReviewDelayMs: 3000,
+  authPlusConfirmDelayMs: 2000,
+  authPlusExpiryMs: 7 * 24 * 60 * 60 * 1000,
   otpReplyDelayMs: 1000,
   campaignDelayMs: 1500,
   maxRps: 100,
@@ -77,6 +90,10 @@ const sandboxOptionsSchema = z.object({
   authToken: z.string().min(1),
   reviewDelayMs: z.number().int().min(0),
   brandDelayMs: z.number().int().min(0),
+  brandReviewDelayMs: z.number().int().min(0),
+  authPlusConfirmDelayMs: z.number().int().min(-1),
+  // setTimeout's ceiling: a longer expiry would fire at once.
+  authPlusExpiryMs: z.number().int().min(0).max(2_147_483_647),
   otpReplyDelayMs: z.number().int().min(-1),
   campaignDelayMs: z.number().int().min(0),
   maxRps: z.number().int().min(0),
@@ -115,7 +132,10 @@ const envSchema = z.object({
   SANDBOX_ACCOUNT_SID: z.string().trim().optional().describe('Account SID it accepts (HTTP Basic user). Other credentials get 401, code 20003.'),
   SANDBOX_AUTH_TOKEN: z.string().optional().describe('Auth token it accepts (HTTP Basic password); it also signs the status callbacks with it.'),
   SANDBOX_REVIEW_DELAY_MS: intFromEnv('SANDBOX_REVIEW_DELAY_MS').optional().describe('When a submitted profile or bundle is reviewed (and rejected if it breaks a rule).'),
-  SANDBOX_BRAND_DELAY_MS: intFromEnv('SANDBOX_BRAND_DELAY_MS').optional().describe('Brand PENDING → APPROVED (or FAILED).'),
+  SANDBOX_BRAND_DELAY_MS: intFromEnv('SANDBOX_BRAND_DELAY_MS').optional().describe('Brand PENDING → APPROVED (or FAILED); for a STANDARD brand, PENDING → identity VERIFIED, and again for its secondary vetting (→ VETTED_VERIFIED).'),
+  SANDBOX_BRAND_REVIEW_DELAY_MS: intFromEnv('SANDBOX_BRAND_REVIEW_DELAY_MS').optional().describe('How long a STANDARD brand sent to manual review (a `manualreview` legal name, or a scripted `IN_REVIEW` outcome) stays `IN_REVIEW` before its identity is verified.'),
+  SANDBOX_AUTH_PLUS_CONFIRM_DELAY_MS: intFromEnv('SANDBOX_AUTH_PLUS_CONFIRM_DELAY_MS').optional().describe('When the brand contact of a public company confirms the Authentication+ email (the sandbox\'s model); `-1` means never. A `brand_contact_email` whose local part contains `noconfirm` never confirms.'),
+  SANDBOX_AUTH_PLUS_EXPIRY_MS: intFromEnv('SANDBOX_AUTH_PLUS_EXPIRY_MS').optional().describe('How long the Authentication+ email stays valid (Twilio: 7 days); unconfirmed by then, the AUTHPLUS vetting and the brand FAIL with error 21737.'),
   SANDBOX_OTP_REPLY_DELAY_MS: intFromEnv('SANDBOX_OTP_REPLY_DELAY_MS').optional().describe('When the simulated customer replies YES to the OTP; `-1` means never.'),
   SANDBOX_CAMPAIGN_DELAY_MS: intFromEnv('SANDBOX_CAMPAIGN_DELAY_MS').optional().describe('Campaign IN_PROGRESS → VERIFIED.'),
   SANDBOX_MAX_RPS: intFromEnv('SANDBOX_MAX_RPS').optional().describe('Account request budget per sliding second; over it, 429 with code 20429. `0` means unlimited.'),
@@ -164,6 +184,9 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv): SandboxOptions {
     authToken: e.SANDBOX_AUTH_TOKEN,
     reviewDelayMs: e.SANDBOX_REVIEW_DELAY_MS,
     brandDelayMs: e.SANDBOX_BRAND_DELAY_MS,
+    brandReviewDelayMs: e.SANDBOX_BRAND_REVIEW_DELAY_MS,
+    authPlusConfirmDelayMs: e.SANDBOX_AUTH_PLUS_CONFIRM_DELAY_MS,
+    authPlusExpiryMs: e.SANDBOX_AUTH_PLUS_EXPIRY_MS,
     otpReplyDelayMs: e.SANDBOX_OTP_REPLY_DELAY_MS,
     campaignDelayMs: e.SANDBOX_CAMPAIGN_DELAY_MS,
     maxRps: e.SANDBOX_MAX_RPS,
@@ -189,6 +212,9 @@ const SETTING_OPTION: Record<SettingName, keyof SandboxOptions> = {
   SANDBOX_AUTH_TOKEN: 'authToken',
   SANDBOX_REVIEW_DELAY_MS: 'reviewDelayMs',
   SANDBOX_BRAND_DELAY_MS: 'brandDelayMs',
+  SANDBOX_BRAND_REVIEW_DELAY_MS: 'brandReviewDelayMs',
+  SANDBOX_AUTH_PLUS_CONFIRM_DELAY_MS: 'authPlusConfirmDelayMs',
+  SANDBOX_AUTH_PLUS_EXPIRY_MS: 'authPlusExpiryMs',
   SANDBOX_OTP_REPLY_DELAY_MS: 'otpReplyDelayMs',
   SANDBOX_CAMPAIGN_DELAY_MS: 'campaignDelayMs',
   SANDBOX_MAX_RPS: 'maxRps',

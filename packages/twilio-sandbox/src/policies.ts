@@ -1,4 +1,5 @@
 import {
+  POLICY_A2P_MESSAGING,
   POLICY_SECONDARY_BUSINESS,
   POLICY_SHAKEN_STIR,
   POLICY_SOLE_PROPRIETOR,
@@ -10,6 +11,7 @@ import {
   type Store,
 } from './store.js';
 import { NANP_MOBILE_RE, PHONE_RE, SOLE_PROPRIETOR_VERTICALS } from './rules.js';
+import { A2P_PROFILE_END_USER, COMPANY_TYPE_VALUES, STOCK_EXCHANGE_VALUES, isEmailAddress } from './standard-rules.js';
 import {
   BUSINESS_IDENTITY_VALUES,
   BUSINESS_INDUSTRY_VALUES,
@@ -152,6 +154,31 @@ export const POLICIES: ReadonlyMap<string, PolicyDoc> = new Map<string, PolicyDo
       },
     },
   ],
+  [
+    // The Standard ISV guide, step 2: an end user us_a2p_messaging_profile_information and the Secondary
+    // Customer Profile assigned. Its requirements are modelled from the guide (no document prints this policy).
+    POLICY_A2P_MESSAGING,
+    {
+      sid: POLICY_A2P_MESSAGING,
+      friendly_name: 'A2P Messaging Profile',
+      requirements: {
+        end_user: [
+          {
+            url: `/EndUserTypes/${A2P_PROFILE_END_USER}`,
+            fields: ['company_type', 'stock_exchange', 'stock_ticker', 'brand_contact_email'],
+            type: A2P_PROFILE_END_USER,
+            name: 'A2P Messaging Profile Information',
+            requirement_name: A2P_PROFILE_END_USER,
+          },
+        ],
+        supporting_trust_products: [],
+        supporting_document: [[]],
+        supporting_customer_profiles: [
+          { type: 'secondary_customer_profile_type_business', name: 'Secondary Customer Profile Bundle', requirement_name: 'customer_profile' },
+        ],
+      },
+    },
+  ],
 ]);
 
 
@@ -264,7 +291,23 @@ const FIELD_CHECKS: Record<string, (v: string) => string | null> = {
   },
   website_url: (v) => (isWebsiteUrl(v) ? null : 'The Website URL is not a valid URL.'),
   job_position: oneOf(JOB_POSITION_VALUES, 'Job Position'),
+  company_type: oneOf(COMPANY_TYPE_VALUES, 'Company Type'),
+  stock_exchange: oneOf(STOCK_EXCHANGE_VALUES, 'Stock Exchange'),
+  // Twilio error 30701: stock_ticker "Max length 10".
+  stock_ticker: (v) => (/^[A-Za-z0-9.-]{1,10}$/.test(v) ? null : 'The Stock Ticker must be 1 to 10 letters, digits, dots or dashes.'),
+  brand_contact_email: (v) => (isEmailAddress(v) ? null : 'The Brand Contact Email is not a well formatted email address.'),
 };
+
+/**
+ * Fields a policy lists that only some end users must fill: the A2P Messaging profile's stock_exchange,
+ * stock_ticker and brand_contact_email are required for company_type public (the Standard guide, step 2;
+ * Authentication+ mails the brand contact of public companies), optional otherwise.
+ */
+function optionalFor(type: string, field: string, attributes: Record<string, unknown>): boolean {
+  if (OPTIONAL_FIELDS.has(field)) return true;
+  if (type === A2P_PROFILE_END_USER && (field === 'stock_exchange' || field === 'stock_ticker' || field === 'brand_contact_email')) return attributes['company_type'] !== 'public';
+  return false;
+}
 
 function endUserResult(store: Store, bundle: Bundle, r: PolicyRequirements['end_user'][number]): EvaluationResult | null {
   const reqFriendly = r.name ?? fieldName(r.type);
@@ -276,7 +319,7 @@ function endUserResult(store: Store, bundle: Bundle, r: PolicyRequirements['end_
     const name = fieldName(field);
     const v = eu ? str(eu.attributes[field]) : null;
     if (v === null) {
-      if (!OPTIONAL_FIELDS.has(field)) invalid.push(bad(field, name, `The ${name} is missing. Please enter in a ${name} on the ${reqFriendly}.`, EVAL_CODES.endUserField));
+      if (!optionalFor(r.type, field, eu?.attributes ?? {})) invalid.push(bad(field, name, `The ${name} is missing. Please enter in a ${name} on the ${reqFriendly}.`, EVAL_CODES.endUserField));
       continue;
     }
     const problem = FIELD_CHECKS[field]?.(v) ?? null;
@@ -341,12 +384,17 @@ function profileResults(store: Store, bundle: Bundle, list: PolicyRequirements['
     const friendly = TYPE_FRIENDLY[types[0]!] ?? fieldName(types[0]!);
     // A primary profile must be approved to support another bundle (the ISV's vetted identity).
     const mustBeApproved = types.some((t) => t.startsWith('primary_'));
+    // The A2P Messaging profile may go on before its Secondary Customer Profile is approved (the Standard
+    // guide: no need to wait), but not on a rejected one.
+    const mustNotBeRejected = bundle.policySid === POLICY_A2P_MESSAGING;
     const candidates = store.assignedProfiles(bundle.sid).filter((p) => p.sid !== bundle.sid);
     const matching = candidates.filter((p) => profileTypes(store, p).some((t) => types.includes(t)));
     const valid: EvaluationResultItem[] = [];
     const invalid: EvaluationResultItem[] = [];
     let missing: { reason: string; code: number } | null = null;
-    if (matching.some((p) => !mustBeApproved || p.status === 'twilio-approved')) valid.push(ok('bundle_sid', 'Supporting Bundle Status'));
+    const usable = (p: Bundle) => (mustBeApproved ? p.status === 'twilio-approved' : !mustNotBeRejected || p.status !== 'twilio-rejected');
+    if (matching.some(usable)) valid.push(ok('bundle_sid', 'Supporting Bundle Status'));
+    else if (matching.length > 0 && !mustBeApproved) invalid.push(bad('bundle_sid', 'Supporting Bundle Status', `The ${friendly} is twilio-rejected.`, EVAL_CODES.supportingProfile));
     else if (matching.length > 0) invalid.push(bad('bundle_sid', 'Supporting Bundle Status', `The ${friendly} is not in twilio-approved status.`, EVAL_CODES.supportingProfile));
     else if (candidates.length > 0) invalid.push(bad('bundle_sid', 'Supporting Bundle Status', `The assigned Customer Profile is not a ${friendly}.`, EVAL_CODES.supportingProfile));
     else missing = { reason: `A ${friendly} is missing. Please add one to the regulatory bundle.`, code: EVAL_CODES.documentMissing };

@@ -79,6 +79,8 @@ export interface Collection<T extends { sid: string }> {
   /** List path template; `{item}` is `${list}/{Sid}` unless given. */
   list: string;
   item?: string;
+  /** The item's path parameter (`Sid` unless the item template names it otherwise, e.g. `BrandVettingSid`). */
+  itemParam?: string;
   /** `results`, `data`, `services`, `compliance`, `addresses`… as the operation's list response names it. */
   key: string;
   /** v1 pages carry `meta` with absolute URLs; API 2010 pages carry relative URIs at the top level. */
@@ -99,7 +101,7 @@ export interface Collection<T extends { sid: string }> {
 export function collectionRoutes<T extends { sid: string }>(c: Collection<T>): Route[] {
   const item = c.item ?? `${c.list}/{Sid}`;
   const fetchOne = (req: ApiRequest, ctx: SandboxContext): T => {
-    const t = c.get(ctx, req, req.params['Sid'] ?? '');
+    const t = c.get(ctx, req, req.params[c.itemParam ?? 'Sid'] ?? '');
     if (!t) throw notFound(req.twilioPath);
     return t;
   };

@@ -4,8 +4,10 @@ export const POLICY_STARTER = 'RN806dd6cd175f314e1f96a9727ee271f4';
 export const POLICY_SOLE_PROPRIETOR = 'RN670d5d2e282a6130ae063b234b6019c8';
 export const POLICY_SECONDARY_BUSINESS = 'RNdfbf3fae0e1107f8aded0e7cead80bf5';
 export const POLICY_SHAKEN_STIR = 'RN7a97559effdf62d00f4298208492a5ea';
+/** A2P Messaging profile Trust Product (Standard / Low-Volume Standard brands; the Standard ISV guide). */
+export const POLICY_A2P_MESSAGING = 'RNb0d4771c2c98518d916a3d4cd70a8f8b';
 
-export type SidPrefix = 'BU' | 'IT' | 'RD' | 'AD' | 'BV' | 'EL' | 'RN' | 'BN' | 'MG' | 'QE' | 'PN' | 'RA';
+export type SidPrefix = 'BU' | 'IT' | 'RD' | 'AD' | 'BV' | 'EL' | 'RN' | 'BN' | 'MG' | 'QE' | 'PN' | 'RA' | 'VT';
 
 /** prefix + 32 lowercase hex. */
 export function newSid(prefix: SidPrefix): string {
@@ -173,6 +175,26 @@ export interface Brand {
   mobile: string | null;
   email: string | null;
   otpsSent: number;
+  /** The secondary vetting score (STANDARD brands once vetted), else null. */
+  brandScore: number | null;
+  /** DEPRECATED in the spec, still rendered: TAX_ID etc. for a failed TCR check. */
+  brandFeedback: string[] | null;
+  /** Bumped on every registration (create, resubmission, forced PENDING) and every 2FA re-send: a stale timer does nothing. */
+  generation: number;
+}
+
+export type VettingStatus = 'PENDING' | 'SUCCESS' | 'FAILED';
+
+/** A brand vetting (`/v1/a2p/BrandRegistrations/{BN}/Vettings`): secondary vetting (aegis) or Authentication+ (the sandbox's model). */
+export interface Vetting {
+  sid: string;
+  brandSid: string;
+  vettingClass: 'STANDARD' | 'AUTHPLUS';
+  vettingProvider: 'aegis' | 'campaign-verify';
+  vettingStatus: VettingStatus;
+  vettingId: string;
+  dateCreated: number;
+  dateUpdated: number;
 }
 
 export interface MessagingService {
@@ -218,6 +240,9 @@ export interface Campaign {
   optInKeywords: string[] | null;
   optOutKeywords: string[] | null;
   helpKeywords: string[] | null;
+  /** twilio-node 6.2.0 sends and reads these; the bundled OpenAPI file predates them (see contract supplements). */
+  privacyPolicyUrl: string | null;
+  termsAndConditionsUrl: string | null;
   errors: JsonObject[];
   /** Bumped on each vetting, so a stale timer from an earlier one does nothing. */
   vetting?: number;
@@ -258,6 +283,8 @@ export class Store {
   readonly brands = new Map<string, Brand>();
   readonly services = new Map<string, MessagingService>();
   readonly campaigns = new Map<string, Campaign>();
+  /** Brand vettings by VT SID, in creation order. */
+  readonly vettings = new Map<string, Vetting>();
   readonly channelEndpointAssignments = new Map<string, ChannelEndpointAssignment>();
   readonly phoneNumbers = new Map<string, PhoneNumber>();
   /** Numbers on Messaging Services, by PN SID: a number is on at most one service. */
@@ -281,6 +308,10 @@ export class Store {
 
   bundle(sid: string): Bundle | undefined {
     return this.customerProfiles.get(sid) ?? this.trustProducts.get(sid);
+  }
+
+  vettingsOf(brandSid: string): Vetting[] {
+    return [...this.vettings.values()].filter((v) => v.brandSid === brandSid);
   }
 
   assignmentsOf(bundleSid: string): Assignment[] {

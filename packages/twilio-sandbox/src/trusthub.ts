@@ -7,6 +7,7 @@ import { evaluateBundle, type PolicyDoc } from './policies.js';
 import type { BundleError, EvaluationResult } from './store.js';
 import { collectionRoutes, type ApiRequest, type Route } from './routes.js';
 import {
+  POLICY_A2P_MESSAGING,
   POLICY_SECONDARY_BUSINESS,
   POLICY_SHAKEN_STIR,
   POLICY_SOLE_PROPRIETOR,
@@ -52,7 +53,7 @@ const TRUST_PRODUCTS: KindInfo = {
   sidField: 'trust_product_sid',
   linkPrefix: 'trust_products',
   name: 'trustProduct',
-  policies: [POLICY_SOLE_PROPRIETOR, POLICY_SHAKEN_STIR],
+  policies: [POLICY_SOLE_PROPRIETOR, POLICY_SHAKEN_STIR, POLICY_A2P_MESSAGING],
 };
 
 function mapOf(ctx: SandboxContext, k: KindInfo): Map<string, Bundle> {

@@ -8,7 +8,7 @@
     KEYS[2]     batch counts (hash "stage|state" -> customers)
     KEYS[3]     ledger counts (hash state -> customers)
     KEYS[4]     customer hash
-    KEYS[5..11] the batch's state filters (zset by row), one per state, in the order of ARGV[7..]
+    KEYS[5..12] the batch's state filters (zset by row), one per state, in the order of ARGV[7..]
 
     ARGV[1]     customer id
     ARGV[2]     row
