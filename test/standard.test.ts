@@ -185,4 +185,34 @@ describe('Standard and Low-Volume Standard brands', () => {
       await stack.close();
     }
   });
+  it('ingest --update corrects Standard customers in place: the same brand resubmitted (one more brand fee), a use case Twilio offers, then live', { timeout: 90_000 }, async () => {
+    const stack = await startStack();
+    try {
+      const ids = ['fix-name', 'fix-usecase'];
+      await ingest(stack, 'fix', [businessFields('fix-name', 21, { business_name: 'Mismatch Supply LLC' }), businessFields('fix-usecase', 22, { usecase: 'POLITICAL' })]);
+      await settled(stack, ids);
+      const before = await stack.rt.ledger.getMany(ids);
+      assert.deepEqual(before.map((r) => `${r?.state} at ${r?.stage}`), ['failed at brand-status', 'failed at campaign']);
+      const brandSid = before[0]!.sids.brand;
+
+      // The operator corrects the legal name and the use case and sends the rows again.
+      const report = await ingestFile(stack.rt, tmpFile('fix2.csv', bizCsv([businessFields('fix-name', 21), businessFields('fix-usecase', 22, { usecase: 'MARKETING' })])), { batchId: 'fix', update: true });
+      assert.equal(report.updated, 2, JSON.stringify(report.rejected));
+      await waitFor('both corrected customers live', async () => (await stack.rt.ledger.getMany(ids)).every((r) => r?.state === 'live'), 60_000);
+
+      const fixedName = await stack.rt.ledger.get('fix-name');
+      assert.equal(fixedName?.sids.brand, brandSid, 'the same brand, resubmitted: no second registration');
+      assert.equal((await feesOf(stack, 'fix-name')).brand.count, 2, 'the registration and its resubmission, each a brand fee');
+      const client = clientOf(stack);
+      const brands = (await client.messaging.v1.brandRegistrations.list({ pageSize: 100 })).filter((b) => b.a2pProfileBundleSid === fixedName?.sids.a2pProduct);
+      assert.equal(brands.length, 1);
+
+      const fixedUsecase = await stack.rt.ledger.get('fix-usecase');
+      const campaigns = await client.messaging.v1.services(fixedUsecase!.status.messagingServiceSid!).usAppToPerson.list({ pageSize: 20 });
+      assert.deepEqual(campaigns.map((c) => c.usAppToPersonUsecase), ['MARKETING']);
+      assert.deepEqual([(await feesOf(stack, 'fix-usecase')).brand.count, (await feesOf(stack, 'fix-usecase')).campaignVetting.count], [1, 1], 'one brand, one campaign vetting');
+    } finally {
+      await stack.close();
+    }
+  });
 });
