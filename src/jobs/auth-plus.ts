@@ -5,9 +5,9 @@ import { errorCodes, suggestAction } from '../reports/actions.js';
 import { RejectedError } from '../twilio/errors.js';
 import type { Brand, BrandVetting } from '../twilio/gateway.js';
 import { describeErrors } from './bundle.js';
-import { recordFee } from './fees.js';
+import { brandIsMock, recordFee } from './fees.js';
 import type { StageContext, StageOutcome } from './outcome.js';
-import { nextCheck } from './settings.js';
+import { duration, nextCheck } from './settings.js';
 
 const STAGE = 'brand-status';
 
@@ -57,7 +57,7 @@ export function isAuthPlusFailure(b: Brand): boolean {
  */
 async function readVettings(ctx: StageContext, b: Brand, rec: CustomerRecord): Promise<BrandVetting | null> {
   const vettings = await ctx.gateway.listBrandVettings(b.sid);
-  const mock = b.mock || rec.status.brandMock === true || (ctx.settings.mockBrands ?? false);
+  const mock = brandIsMock(ctx, b.mock || rec.status.brandMock);
   const patch: StatusPatch = {};
   const secondary = vettings.find(isSecondaryVetting);
   if (secondary) {
@@ -120,7 +120,7 @@ export async function followStandardBrand(ctx: StageContext, b: Brand, rec: Cust
 async function awaitEmail(ctx: StageContext, b: Brand, rec: CustomerRecord, vetting: BrandVetting | null): Promise<StageOutcome> {
   const { settings, customerId } = ctx;
   const now = ctx.now();
-  const mock = b.mock || rec.status.brandMock === true || (settings.mockBrands ?? false);
+  const mock = brandIsMock(ctx, b.mock || rec.status.brandMock);
   const fresh = vetting !== null && rec.status.authPlusVetting !== vetting.sid;
   let sentAt = rec.status.authPlusSentAt ?? now;
   if (fresh) {
@@ -132,7 +132,7 @@ async function awaitEmail(ctx: StageContext, b: Brand, rec: CustomerRecord, vett
     await ctx.ledger.setStatus(customerId, { authPlusSentAt: sentAt });
   }
   const expiresAt = sentAt + settings.authPlusExpiryMs;
-  if (now >= expiresAt) return resendOrExpire(ctx, b, rec, `the Authentication+ email sent ${new Date(sentAt).toISOString()} was not confirmed within ${days(settings.authPlusExpiryMs)}`);
+  if (now >= expiresAt) return resendOrExpire(ctx, b, rec, `the Authentication+ email sent ${new Date(sentAt).toISOString()} was not confirmed within ${duration(settings.authPlusExpiryMs)}`);
   const checks = fresh ? 0 : (rec.status.authPlusChecks ?? 0);
   await ctx.ledger.setStatus(customerId, { authPlusChecks: checks + 1 });
   const at = nextCheck(settings, now, checks, expiresAt);
@@ -163,7 +163,7 @@ async function resendOrExpire(ctx: StageContext, b: Brand, rec: CustomerRecord, 
   }
   await ctx.ledger.setStatus(customerId, { authPlusResendGen: gen, authPlusResends: used + 1 });
   await ctx.gateway.resendBrandAuthPlus(b.sid);
-  const mock = b.mock || rec.status.brandMock === true || (settings.mockBrands ?? false);
+  const mock = brandIsMock(ctx, b.mock || rec.status.brandMock);
   await recordFee(ctx, 'authPlus', `authPlus:${b.sid}:gen ${gen} resend ${used + 1}`, { sid: b.sid, what: `Authentication+ email re-sent (${used + 1} of ${settings.authPlusResends})`, mock });
   const now = ctx.now();
   // The new email's vetting is read on the next check; its 7 days count from now.
@@ -174,9 +174,4 @@ async function resendOrExpire(ctx: StageContext, b: Brand, rec: CustomerRecord, 
     details: { brandSid: b.sid, authPlus: true, emailSentAt: new Date(now).toISOString(), expiresAt: new Date(now + settings.authPlusExpiryMs).toISOString() },
   });
   return { kind: 'watch', at };
-}
-
-function days(ms: number): string {
-  const d = ms / 86_400_000;
-  return d >= 1 ? `${Number(d.toFixed(1))} days` : `${ms} ms`;
 }

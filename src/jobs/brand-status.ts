@@ -5,7 +5,7 @@ import { BRAND_STATUSES, type Brand, type BrandIdentityStatus } from '../twilio/
 import { errorCodes, suggestAction } from '../reports/actions.js';
 import { describeErrors } from './bundle.js';
 import { resubmitBrand } from './brand.js';
-import { nextCheck, pollDelay } from './settings.js';
+import { duration, nextCheck, pollDelay } from './settings.js';
 import { requireSid } from './ensure.js';
 import type { StageContext, StageOutcome } from './outcome.js';
 import { isBusiness } from '../ledger/ledger.js';
@@ -120,12 +120,6 @@ async function flagLongReview(ctx: StageContext, b: Brand, rec: CustomerRecord, 
 /** One flag per brand and generation, so a redriven customer is flagged again if its brand sticks again. */
 function gateKey(ctx: StageContext, b: Brand): string {
   return `${ctx.gen}:${b.sid}`;
-}
-
-function duration(ms: number): string {
-  const days = ms / 86_400_000;
-  if (days >= 1) return `${Number(days.toFixed(1))} day${days === 1 ? '' : 's'}`;
-  return `${ms} ms`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { isAuthPlusFailure } from './auth-plus.js';
 import { BUNDLE_ROLES, rejectIfRejected } from './bundle.js';
 import { ensure, requireSid } from './ensure.js';
 import type { StageContext, StageOutcome } from './outcome.js';
-import { recordFee } from './fees.js';
+import { brandIsMock, recordFee } from './fees.js';
 import type { Brand } from '../twilio/gateway.js';
 
 const STAGE = 'brand';
@@ -92,5 +92,5 @@ export async function resubmitBrand(ctx: StageContext, brandSid: string, key: st
 }
 
 async function recordBrandFee(ctx: StageContext, b: Brand, submission: string, what: string): Promise<void> {
-  await recordFee(ctx, 'brand', `brand:${b.sid}:${submission}`, { sid: b.sid, what, mock: b.mock || (ctx.settings.mockBrands ?? false) });
+  await recordFee(ctx, 'brand', `brand:${b.sid}:${submission}`, { sid: b.sid, what, mock: brandIsMock(ctx, b.mock) });
 }

@@ -8,7 +8,7 @@ import { friendlyName } from './friendly-name.js';
 import type { StageContext, StageOutcome } from './outcome.js';
 import type { Customer } from '../customers/customer.js';
 import { isBusiness, type AnyCustomer } from '../ledger/ledger.js';
-import { recordFee } from './fees.js';
+import { brandIsMock, recordFee } from './fees.js';
 
 const STAGE = 'campaign';
 
@@ -53,7 +53,7 @@ export async function campaign(ctx: StageContext): Promise<StageOutcome<'sender-
     deleted = `campaign ${recorded} deleted (${how}) to be created again; `;
     recorded = null;
   }
-  const brandMock = rec0?.status.brandMock === true || (ctx.settings.mockBrands ?? false);
+  const brandMock = brandIsMock(ctx, rec0?.status.brandMock);
   const vetted = (sid: string, what: string, mock: boolean) => recordFee(ctx, 'campaignVetting', `campaign:${sid}:created`, { sid, what, mock: mock || brandMock });
   const campaignSid = await ensure(
     ctx, STAGE, 'campaign',

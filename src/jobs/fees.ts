@@ -11,3 +11,8 @@ export async function recordFee(ctx: StageContext, kind: FeeKind, key: string, p
   const recorded = await ctx.ledger.recordFee(ctx.customerId, key, { kind, cents, mock: p.mock, sid: p.sid, what: p.what });
   if (recorded) ctx.log.info({ customerId: ctx.customerId, fee: kind, cents: p.mock ? 0 : cents, mock: p.mock, sid: p.sid }, 'fee recorded');
 }
+
+/** A mock brand (TWILIO_MOCK_BRANDS, or Twilio said so) and everything submitted for it cost nothing. */
+export function brandIsMock(ctx: StageContext, brandMock: boolean | undefined): boolean {
+  return brandMock === true || (ctx.settings.mockBrands ?? false);
+}

@@ -55,3 +55,10 @@ export function pollDelay(settings: StageSettings, polls: number): number {
   const base = Math.max(settings.validationWaitMs, 250);
   return Math.min(settings.statusPollMaxMs, Math.round(base * 1.5 ** Math.min(polls, 30)));
 }
+
+/** A span of time as an operator reads it in a reason: "2 days", "7 days", or the milliseconds a test setting gives. */
+export function duration(ms: number): string {
+  const days = ms / 86_400_000;
+  if (days >= 1) return `${Number(days.toFixed(1))} day${days === 1 ? '' : 's'}`;
+  return `${ms} ms`;
+}
