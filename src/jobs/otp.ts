@@ -8,6 +8,8 @@ import type { StageContext, StageOutcome } from './outcome.js';
 export async function otp(ctx: StageContext): Promise<StageOutcome> {
   const brandSid = await requireSid(ctx, 'brand');
   await ctx.gateway.requestBrandOtp(brandSid);
+  // The slot was claimed before the budget's wait and any retries: count the interval from the real send.
+  await ctx.ledger.otpSent(ctx.customerId, ctx.now());
   ctx.log.info({ brandSid }, 'fresh OTP requested');
   return { kind: 'done' };
 }

@@ -473,6 +473,11 @@ export class Ledger {
     return this.redis.a2pClaimOtp(this.keys.customer(customerId), String(now), String(minIntervalMs));
   }
 
+  /** The claimed OTP reached Twilio at `at`: the re-send interval counts from then (never moves back). */
+  async otpSent(customerId: string, at: number): Promise<void> {
+    await this.redis.a2pOtpSent(this.keys.customer(customerId), String(at));
+  }
+
   /**
    * Start a new generation of the customer at `stage` (redrive), optionally with corrected data
    * (`ingest --update`). Jobs of older generations skip themselves when they run.

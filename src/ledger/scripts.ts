@@ -17,6 +17,7 @@ export interface ScriptResults {
   transition: number;
   claimDue: string[];
   claimOtp: number;
+  otpSent: number;
   newGeneration: string[];
   firstRows: number[];
   releaseLease: number;
@@ -36,7 +37,7 @@ export type ScriptedMulti = ChainableCommander & { [N in ScriptName as CommandNa
 
 /** Every script (the type makes this list complete); each must have its file in ./lua. */
 const NAMES = Object.keys({
-  register: true, transition: true, claimDue: true, claimOtp: true, newGeneration: true,
+  register: true, transition: true, claimDue: true, claimOtp: true, otpSent: true, newGeneration: true,
   firstRows: true, releaseLease: true, noteRedisRun: true, indexMove: true, recordFee: true,
 } satisfies Record<ScriptName, true>) as ScriptName[];
 
