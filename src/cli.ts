@@ -326,6 +326,17 @@ program
     process.exitCode = await runDoctorCommand(o);
   });
 
+const events = program.command('events').description("Twilio Event Streams: brand and campaign decisions pushed to this deployment within seconds");
+events
+  .command('setup')
+  .description('create (or find) the webhook Sink and the Subscription to the brand and campaign registration events, per account; safe to run again')
+  .option('--sink-url <url>', 'where Twilio delivers: the public HTTPS address of /webhooks/twilio/events (default: PUBLIC_BASE_URL + that path)')
+  .option('--json', 'print {"ok", "sinkUrl", "accounts": [{"account", "ok", "sink", "subscription", "problems"}]}')
+  .action(async (o: { sinkUrl?: string; json?: boolean }) => {
+    const { runEventsSetupCommand } = await import('./commands/events.js');
+    process.exitCode = await runEventsSetupCommand(o);
+  });
+
 program
   .command('sandbox')
   .description('run the local Twilio sandbox (SANDBOX_* settings)')

@@ -114,6 +114,13 @@ const configSchema = z.object({
     .describe('How often the scheduled sweep runs (a BullMQ job scheduler, one per deployment). It is also the first re-check delay of a waiting customer, which then doubles up to `SWEEP_MAX_INTERVAL_MS`. `0` turns the schedule off (run `a2p-onboard sweep` yourself).'),
   SWEEP_MAX_INTERVAL_MS: int(6 * 3600_000, 1)
     .describe('The longest wait between two re-checks of a customer waiting on Twilio (6 h: with 100,000 customers waiting, under 5 Twilio calls per second). OTP re-sends and the 30-day limit are checked on time regardless.'),
+  EVENT_STREAMS: flag(false)
+    .describe('`true`: this deployment receives Twilio\'s Event Streams at `{PUBLIC_BASE_URL}/webhooks/twilio/events` (set them up with `a2p-onboard events setup`). A brand or campaign event re-checks its customer within seconds, so the sweeps and brand polls only reconcile and back off to `EVENTS_SWEEP_MAX_INTERVAL_MS` and `EVENTS_STATUS_POLL_MAX_MS` instead. `doctor` checks that the sink and subscription exist and point here.')
+    .meta({ help: 'Twilio Event Streams are set up (`events setup`): waits back off further and events re-check customers at once' }),
+  EVENTS_SWEEP_MAX_INTERVAL_MS: int(24 * 3600_000, 1)
+    .describe('With `EVENT_STREAMS` on: the longest wait between two re-checks of a waiting customer (instead of `SWEEP_MAX_INTERVAL_MS`). Events say when something changed; this sweep only catches an event Twilio gave up delivering (it retries for 4 hours).'),
+  EVENTS_STATUS_POLL_MAX_MS: int(3600_000, 1)
+    .describe('With `EVENT_STREAMS` on: the longest interval between two checks of a brand still `PENDING` or `IN_REVIEW` (instead of `STATUS_POLL_MAX_MS`).'),
   TWILIO_MAX_RPS: num(25, 0.01)
     .describe('Account-wide budget for all Twilio calls, shared through Redis by every worker process.'),
   REGISTRATION_RPS: num(1, 0.01)

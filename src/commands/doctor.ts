@@ -7,7 +7,8 @@ import { connectRedis, type RedisClient } from '../redis.js';
 import { AuthError } from '../twilio/errors.js';
 import type { TwilioGateway } from '../twilio/gateway.js';
 import { PIPELINE_FILLS, splitRequirements } from '../twilio/policy.js';
-import { createGateway, resolvePrimaryProfile } from '../workers/runtime.js';
+import { createGateway, eventsSinkUrl, resolvePrimaryProfile } from '../workers/runtime.js';
+import { checkEvents } from './events.js';
 
 /**
  * `a2p-onboard doctor`: what an operator runs before the first real batch, when every brand and campaign
@@ -18,7 +19,7 @@ import { createGateway, resolvePrimaryProfile } from '../workers/runtime.js';
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
 export interface DoctorCheck {
-  /** Stable id for scripts: credentials, primary-profile, policy:<role>, sender-numbers, public-base-url, redis. */
+  /** Stable id for scripts: credentials, primary-profile, policy:<role>, sender-numbers, public-base-url, event-streams, redis. */
   id: string;
   status: CheckStatus;
   /** One line: what was checked and what was found. */
@@ -75,6 +76,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   }
   await checkSenderNumbers(input, twilioOk ? input.gateway : undefined, checks);
   await checkPublicBaseUrl(input.config, input.urlTimeoutMs ?? 5_000, checks);
+  await checkEventStreams(input.config, twilioOk ? input.gateway : undefined, checks);
   await checkRedis(input, checks);
   const ok = checks.every((c) => c.status === 'ok' || (c.status === 'warn' && !input.strict));
   return { ok, checks };
@@ -278,6 +280,44 @@ async function checkPublicBaseUrl(config: Config, timeoutMs: number, checks: Doc
   } catch (e) {
     const cause = e instanceof Error && e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : errText(e);
     checks.push({ id, status: 'fail', summary: `PUBLIC_BASE_URL ${base} does not answer within ${timeoutMs} ms (${cause})`, fix: 'start the dashboard and make it reachable at that address from the internet (valid TLS certificate), or unset PUBLIC_BASE_URL' });
+  }
+}
+
+/**
+ * Event Streams: with EVENT_STREAMS on, waits back off to a day and rely on events to move at once,
+ * so a missing or misdirected sink means customers noticed up to a day late: a failure. Off, the
+ * sweeps do the work (noticed up to SWEEP_MAX_INTERVAL_MS late): a warning when the deployment
+ * could receive events (PUBLIC_BASE_URL is set).
+ */
+async function checkEventStreams(config: Config, gateway: TwilioGateway | undefined, checks: DoctorCheck[]): Promise<void> {
+  const id = 'event-streams';
+  const url = eventsSinkUrl(config);
+  if (!config.EVENT_STREAMS) {
+    if (url) {
+      checks.push({
+        id,
+        status: 'warn',
+        summary: `Event Streams: off, so campaign approvals and brand decisions are noticed by sweeps, up to ${Math.round(config.SWEEP_MAX_INTERVAL_MS / 60_000)} min late`,
+        fix: `run \`a2p-onboard events setup --sink-url ${url}\`, then set EVENT_STREAMS=true`,
+      });
+    } else {
+      checks.push({ id, status: 'ok', summary: 'Event Streams: off (they need PUBLIC_BASE_URL); sweeps notice Twilio\'s decisions' });
+    }
+    return;
+  }
+  if (!url) {
+    checks.push({ id, status: 'fail', summary: 'Event Streams: EVENT_STREAMS is on but PUBLIC_BASE_URL is not set, so Twilio has nowhere to deliver', fix: 'set PUBLIC_BASE_URL to the dashboard\'s public HTTPS address and run `a2p-onboard events setup`, or set EVENT_STREAMS=false' });
+    return;
+  }
+  if (!gateway) {
+    checks.push({ id, status: 'warn', summary: 'Event Streams: not checked (Twilio was not asked)' });
+    return;
+  }
+  try {
+    const c = await checkEvents(gateway, url);
+    checks.push(c.ok ? { id, status: 'ok', summary: c.summary } : { id, status: 'fail', summary: c.summary, ...(c.fix ? { fix: c.fix } : {}) });
+  } catch (e) {
+    checks.push({ id, status: 'fail', summary: `Event Streams: the sinks could not be read (${errText(e)})`, fix: 'run doctor again; if it persists, check the account in the Twilio Console' });
   }
 }
 

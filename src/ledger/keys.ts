@@ -28,6 +28,10 @@ export class LedgerKeys {
   sidOwner(): string {
     return this.k('sid-owner');
   }
+  /** An Event Streams event already acted on (by its CloudEvents id), kept while Twilio may deliver it again. */
+  eventSeen(eventId: string): string {
+    return this.k('event', eventId);
+  }
   reuse(kind: 'mobile' | 'email'): string {
     return this.k('reuse', kind);
   }

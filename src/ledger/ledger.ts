@@ -468,6 +468,19 @@ export class Ledger {
     return this.redis.zrange(this.keys.batches(), String(offset), String(offset + count - 1));
   }
 
+  /**
+   * Event Streams deliver at least once: true the first time an event id is seen within `ttlMs`,
+   * false for a duplicate or a replay. Forget it again (forgetEvent) when acting on it failed, so a
+   * re-delivery is acted on.
+   */
+  async firstSightOfEvent(eventId: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.keys.eventSeen(eventId), '1', 'PX', Math.max(1, ttlMs), 'NX')) === 'OK';
+  }
+
+  async forgetEvent(eventId: string): Promise<void> {
+    await this.redis.del(this.keys.eventSeen(eventId));
+  }
+
   /** Take the OTP slot if the last OTP is at least `minIntervalMs` old; returns the OTP's number, or 0 when it is too early. */
   async claimOtp(customerId: string, now: number, minIntervalMs: number): Promise<number> {
     return this.redis.a2pClaimOtp(this.keys.customer(customerId), String(now), String(minIntervalMs));

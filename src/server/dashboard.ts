@@ -12,6 +12,7 @@ import { bearerOk, newRegistry, registerStoreMetrics } from '../metrics/metrics.
 import type { Queues } from '../workers/queues.js';
 import { batchPages } from './batch-pages.js';
 import { html, page } from './html.js';
+import { eventsWebhook, type EventsWebhookOptions } from './events-webhook.js';
 import { statusWebhook, type StatusWebhookOptions } from './webhook.js';
 
 /**
@@ -26,8 +27,8 @@ export interface DashboardOptions {
   user: string;
   password: string | undefined;
   queues: Queues;
-  /** Twilio's status callbacks; served without basic auth (Twilio signs them instead). */
-  webhook?: Omit<StatusWebhookOptions, 'queues'> | undefined;
+  /** Twilio's status callbacks and Event Streams deliveries; served without basic auth (Twilio signs them instead). */
+  webhook?: WebhookOptions | undefined;
   /** Default: a ledger on the queues' Redis connection and prefix. */
   ledger?: Ledger;
   /** Default: a registry with the store's gauges (and process metrics). Pass one to add this process's Twilio metrics too. */
@@ -35,6 +36,9 @@ export interface DashboardOptions {
   /** Lets Prometheus scrape /metrics with `Authorization: Bearer <token>` instead of basic auth. */
   metricsToken?: string | undefined;
 }
+
+/** What Twilio's two webhooks need: the status callbacks' options, plus the events sink's public URL (and subaccounts' tokens). */
+export type WebhookOptions = Omit<StatusWebhookOptions, 'queues'> & Pick<EventsWebhookOptions, 'subaccountToken'> & { eventsPublicUrl?: string | undefined };
 
 export interface Dashboard {
   url: string;
@@ -99,7 +103,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
-  if (opts.webhook) app.use(statusWebhook({ ...opts.webhook, queues: opts.queues }));
+  if (opts.webhook) {
+    app.use(statusWebhook({ ...opts.webhook, queues: opts.queues }));
+    app.use(eventsWebhook({ ...opts.webhook, publicUrl: opts.webhook.eventsPublicUrl, queues: opts.queues }));
+  }
   const auth = basicAuth(opts.user, opts.password);
   app.get('/metrics', (req, res, next) => {
     const serve = () => {

@@ -1,4 +1,5 @@
 import express, { type Request, type Response } from 'express';
+import { refuseBadBodies } from './body-errors.js';
 import twilio from 'twilio';
 import { z } from 'zod';
 import type { Ledger } from '../ledger/ledger.js';
@@ -46,6 +47,7 @@ export function statusWebhook(opts: StatusWebhookOptions): express.Router {
       if (!res.headersSent) res.status(500).send('could not record the event');
     });
   });
+  router.use(refuseBadBodies);
   return router;
 }
 

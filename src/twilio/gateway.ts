@@ -745,6 +745,72 @@ export class TwilioGateway {
     const hit = list.find((c) => c.brandRegistrationSid === brandRegistrationSid);
     return hit ? toCampaign(campaignSchema.parse(hit)) : null;
   }
+
+  // ---- Event Streams (events v1): the webhook Sink and Subscription `events setup` makes ----
+
+  /** Every Sink of the account (a handful). */
+  async listSinks(): Promise<EventSink[]> {
+    const list = await this.call('list event sinks', () => this.client.events.v1.sinks.list({ pageSize: 100 }));
+    return list.map((s) => toSink(sinkSchema.parse(s)));
+  }
+
+  /** A webhook Sink posting batches of events to `destination`. */
+  async createWebhookSink(description: string, destination: string): Promise<EventSink> {
+    const res = await this.call('create event sink', () =>
+      this.client.events.v1.sinks.create({ description, sinkType: 'webhook', sinkConfiguration: { destination, method: 'POST', batch_events: true } }),
+    { create: true });
+    return toSink(sinkSchema.parse(res));
+  }
+
+  async listSubscriptions(sinkSid: string): Promise<EventSubscription[]> {
+    const list = await this.call('list event subscriptions', () => this.client.events.v1.subscriptions.list({ sinkSid, pageSize: 100 }));
+    return list.map((s) => subscriptionSchema.parse(s)).map((s) => ({ sid: s.sid, sinkSid: s.sinkSid ?? sinkSid, description: s.description ?? '' }));
+  }
+
+  /** Types without a schema version: Twilio then uses the type's current one; the pipeline reads only the SIDs every version has. */
+  async createSubscription(description: string, sinkSid: string, types: readonly string[]): Promise<EventSubscription> {
+    const res = await this.call('create event subscription', () => this.client.events.v1.subscriptions.create({ description, sinkSid, types: types.map((type) => ({ type })) }), { create: true });
+    const s = subscriptionSchema.parse(res);
+    return { sid: s.sid, sinkSid: s.sinkSid ?? sinkSid, description: s.description ?? description };
+  }
+
+  async listSubscribedEventTypes(subscriptionSid: string): Promise<string[]> {
+    const list = await this.call('list subscribed events', () => this.client.events.v1.subscriptions(subscriptionSid).subscribedEvents.list({ pageSize: 100 }));
+    return list.map((e) => z.object({ type: z.string() }).passthrough().parse(e).type);
+  }
+
+  async addSubscribedEventType(subscriptionSid: string, type: string): Promise<void> {
+    await this.call('create subscribed event', () => this.client.events.v1.subscriptions(subscriptionSid).subscribedEvents.create({ type }), { create: true });
+  }
+}
+
+const sinkSchema = z
+  .object({
+    sid: sid('DG'),
+    description: z.string().nullish(),
+    status: z.string().nullish(),
+    sinkType: z.string().nullish(),
+    sinkConfiguration: z.unknown(),
+  })
+  .passthrough();
+const subscriptionSchema = z.object({ sid: sid('DF'), sinkSid: z.string().nullish(), description: z.string().nullish() }).passthrough();
+
+/** An Event Streams Sink, as far as a2p-onboard cares: where it posts, and whether Twilio uses it. */
+export type EventSink = { sid: string; description: string; status: string; sinkType: string; destination: string | null };
+export type EventSubscription = { sid: string; sinkSid: string; description: string };
+
+function toSink(s: z.infer<typeof sinkSchema>): EventSink {
+  // twilio-node passes sink_configuration through as Twilio sent it: an object, or a JSON string.
+  let conf: unknown = s.sinkConfiguration;
+  if (typeof conf === 'string') {
+    try {
+      conf = JSON.parse(conf);
+    } catch {
+      conf = null;
+    }
+  }
+  const destination = conf && typeof conf === 'object' && typeof (conf as { destination?: unknown }).destination === 'string' ? (conf as { destination: string }).destination : null;
+  return { sid: s.sid, description: s.description ?? '', status: s.status ?? 'unknown', sinkType: s.sinkType ?? 'unknown', destination };
 }
 
 function toBrand(b: z.infer<typeof brandSchema>): Brand {

@@ -11,7 +11,9 @@ import { RateLimitedError, TransientError } from '../twilio/errors.js';
 import { createTwilioClient, type CallInfo } from '../twilio/client.js';
 import { TwilioGateway } from '../twilio/gateway.js';
 import { createQueues, closeQueues, type Queues } from './queues.js';
-import { STATUS_WEBHOOK_PATH, type StatusWebhookOptions } from '../server/webhook.js';
+import { STATUS_WEBHOOK_PATH } from '../server/webhook.js';
+import { EVENTS_WEBHOOK_PATH } from '../server/events-webhook.js';
+import type { WebhookOptions } from '../server/dashboard.js';
 import { policyCache, usedPolicies, warnUnknownRequirements } from '../jobs/policies.js';
 
 /** Everything a worker process shares: one Redis connection, the queues, the ledger, the gateway. */
@@ -64,9 +66,14 @@ export function statusCallbackUrl(config: Config): string | undefined {
 }
 
 /** What the dashboard's status webhook needs; undefined without Twilio credentials (signatures cannot be checked). */
-export function webhookOptions(config: Config, ledger: Ledger, log: Logger): Omit<StatusWebhookOptions, 'queues'> | undefined {
+export function webhookOptions(config: Config, ledger: Ledger, log: Logger): WebhookOptions | undefined {
   if (!config.TWILIO_ACCOUNT_SID || !config.TWILIO_AUTH_TOKEN) return undefined;
-  return { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: statusCallbackUrl(config), ledger, log };
+  return { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: statusCallbackUrl(config), eventsPublicUrl: eventsSinkUrl(config), ledger, log };
+}
+
+/** Where Twilio's Event Streams should deliver (the Sink's destination), when the dashboard has a public address. */
+export function eventsSinkUrl(config: Config): string | undefined {
+  return config.PUBLIC_BASE_URL ? new URL(EVENTS_WEBHOOK_PATH, config.PUBLIC_BASE_URL).toString() : undefined;
 }
 
 /** How long a customer may sit in a watched state before a sweep looks at it: one sweep interval. */
@@ -87,14 +94,15 @@ function stageSettings(config: Config, isvPrimaryProfileSid: string): StageSetti
     buySenderNumbers: config.BUY_SENDER_NUMBERS,
     policyRefreshMs: config.POLICY_REFRESH_MS,
     validationWaitMs: config.VALIDATION_WAIT_MS,
-    statusPollMaxMs: config.STATUS_POLL_MAX_MS,
+    // Events say when a brand or campaign changed: the polls and sweeps only reconcile, so they may wait longer.
+    statusPollMaxMs: config.EVENT_STREAMS ? config.EVENTS_STATUS_POLL_MAX_MS : config.STATUS_POLL_MAX_MS,
     otpResendMs: config.OTP_RESEND_MS,
     otpExpiryMs: config.OTP_EXPIRY_MS,
     brandReviewStuckMs: config.BRAND_REVIEW_STUCK_MS,
     brandRetryMs: config.BRAND_RETRY_MS,
     brandRetries: config.BRAND_RETRIES,
     sweepIntervalMs: Math.max(config.SWEEP_INTERVAL_MS, 1),
-    sweepMaxIntervalMs: config.SWEEP_MAX_INTERVAL_MS,
+    sweepMaxIntervalMs: config.EVENT_STREAMS ? config.EVENTS_SWEEP_MAX_INTERVAL_MS : config.SWEEP_MAX_INTERVAL_MS,
     statusCallbackUrl: statusCallbackUrl(config),
     mockBrands: config.TWILIO_MOCK_BRANDS,
     fees: feeSchedule(config),
