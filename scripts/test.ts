@@ -26,6 +26,7 @@ const UNIT = [
   'sandbox-independence',
   'sandbox',
   'sandbox-standard',
+  'sandbox-events',
   'budget',
   'dashboard',
 ];

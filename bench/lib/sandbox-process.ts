@@ -31,6 +31,12 @@ const ENV: Record<keyof Omit<SandboxOptions, 'port' | 'host' | 'accountSid' | 'a
   latencyMs: 'SANDBOX_LATENCY_MS',
   faultRate: 'SANDBOX_FAULT_RATE',
   starterPolicyShape: 'SANDBOX_STARTER_POLICY_SHAPE',
+  eventDelayMs: 'SANDBOX_EVENT_DELAY_MS',
+  eventDuplicateRate: 'SANDBOX_EVENT_DUPLICATE_RATE',
+  eventReorder: 'SANDBOX_EVENT_REORDER',
+  eventBatchWindowMs: 'SANDBOX_EVENT_BATCH_WINDOW_MS',
+  eventRetryBaseMs: 'SANDBOX_EVENT_RETRY_BASE_MS',
+  eventRetryWindowMs: 'SANDBOX_EVENT_RETRY_WINDOW_MS',
 };
 
 export async function startSandboxProcess(opts: Partial<SandboxOptions> = {}): Promise<SandboxProcess> {

@@ -6,6 +6,9 @@ import { POLICIES, setStarterPolicyShape } from './policies.js';
 import { STARTER_POLICY_SHAPES } from './options.js';
 import { addPhoneNumber } from './phone-numbers.js';
 import { sandboxPolicyRequirementsSchema } from './business-rules.js';
+import { brandEventData } from './event-streams.js';
+import { SUBSCRIBABLE_TYPE } from './event-types.js';
+import { ownerAccountSid, requestAccountSid } from './owner.js';
 
 export interface AdminResult {
   status: number;
@@ -41,6 +44,15 @@ const primaryProfileSchema = z
   })
   .refine((v) => v.status !== undefined || v.businessIdentity !== undefined, { message: 'status or businessIdentity is required' });
 const starterShapeSchema = z.object({ shape: z.enum(STARTER_POLICY_SHAPES) });
+/** A custom Event Streams event: any subscribable type; `brandSid` fills the data from that brand (the secondary-vetting failure the sandbox never simulates, say). */
+const customEventSchema = z
+  .object({
+    type: z.string().regex(SUBSCRIBABLE_TYPE, 'type must be an event type such as com.twilio.messaging.compliance.brand-registration.brand-secondary-vetting-failure'),
+    brandSid: z.string().regex(/^BN[0-9a-fA-F]{32}$/).optional(),
+    source: z.string().min(1).optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
 const phoneNumberSchema = z.object({ phoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'phoneNumber must be E.164') });
 
 function parseJson(body: string): unknown {
@@ -65,7 +77,9 @@ function invalid(error: z.ZodError | string): AdminResult {
  * POST phone-numbers (the account buys a number),
  * POST primary-profile {status?, businessIdentity?} (the ISV's primary profile: its status, its business_identity),
  * POST starter-policy-shape {shape: documented | sample-1.1} (what fetching the Starter policy answers; evaluations unchanged),
- * POST brands/{BN}/auth-plus {outcome: confirm | expire} (the pending Authentication+ email of a public STANDARD brand, now).
+ * POST brands/{BN}/auth-plus {outcome: confirm | expire} (the pending Authentication+ email of a public STANDARD brand, now),
+ * GET event-deliveries (every Event Streams delivery: event id, type, sink, attempts, last status, state),
+ * POST events {type, brandSid?, source?, data?} (emit an event now to the subscribed sinks).
  */
 export function handleAdmin(ctx: SandboxContext, method: string, path: string, body: string): AdminResult {
   const store = ctx.store;
@@ -74,6 +88,28 @@ export function handleAdmin(ctx: SandboxContext, method: string, path: string, b
   }
   if (method === 'GET' && path === '/_sandbox/requests') {
     return { status: 200, body: store.requestLog };
+  }
+  if (method === 'GET' && path === '/_sandbox/event-deliveries') {
+    return { status: 200, body: ctx.eventStreams?.deliveries ?? [] };
+  }
+  if (method === 'POST' && path === '/_sandbox/events') {
+    const json = parseJson(body);
+    if (json === undefined) return invalid('body must be JSON');
+    const r = customEventSchema.safeParse(json);
+    if (!r.success) return invalid(r.error);
+    if (!ctx.eventStreams) return { status: 409, body: { error: 'Event Streams are not running' } };
+    let account = requestAccountSid(ctx.options);
+    let data: Record<string, unknown> = r.data.data ?? {};
+    let source = r.data.source;
+    if (r.data.brandSid) {
+      const brand = store.brands.get(r.data.brandSid);
+      if (!brand) return { status: 404, body: { error: `brand ${r.data.brandSid} not found` } };
+      account = ownerAccountSid(ctx.options, brand);
+      data = { ...brandEventData(account, brand), ...data };
+      source ??= brand.sid;
+    }
+    const event = ctx.eventStreams.emit(account, r.data.type, source ?? account, data);
+    return { status: 200, body: { event, sinks: ctx.eventStreams.sinksFor(account, r.data.type).map((s) => s.sid) } };
   }
   if (method === 'GET' && path === '/_sandbox/faults') {
     return { status: 200, body: countFaults(store.requestLog) };

@@ -13,12 +13,13 @@ import { supplement } from './contract-supplements.js';
  */
 
 /** The Twilio API products the sandbox serves, one OpenAPI file each (the first path segment of a request). */
-export type Product = 'trusthub' | 'messaging' | 'api';
+export type Product = 'trusthub' | 'messaging' | 'api' | 'events';
 
 const SPEC_FILES: Readonly<Record<Product, string>> = {
   trusthub: 'twilio_trusthub_v1.json',
   messaging: 'twilio_messaging_v1.json',
   api: 'twilio_api_v2010.json',
+  events: 'twilio_events_v1.json',
 };
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

@@ -11,7 +11,7 @@ import type { Product } from './contract.js';
 import { matchRoute, type CompiledRoute } from './routes.js';
 import type { RequestLogEntry } from './store.js';
 
-const PRODUCTS: readonly Product[] = ['trusthub', 'messaging', 'api'];
+const PRODUCTS: readonly Product[] = ['trusthub', 'messaging', 'api', 'events'];
 const MAX_BODY_BYTES = 1 << 20;
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { addressRoutes } from './addresses.js';
 import { StatusCallbacks } from './callbacks.js';
 import { Timers } from './clock.js';
+import { A2pEvents, EventStreams, type EventDelivery } from './event-streams.js';
+import { eventsRoutes } from './events.js';
 import type { SandboxContext } from './context.js';
 import { createSandboxServer } from './http.js';
 import { Lifecycle } from './lifecycle.js';
@@ -21,6 +23,8 @@ import { ISV_RESELLER_OR_PARTNER } from './business-rules.js';
 export { FAULT_KINDS, SANDBOX_DEFAULTS, sandboxOptionsFromEnv, sandboxSettings, type FaultKind, type SandboxOptions, type SandboxSetting } from './options.js';
 export type { RequestLogEntry } from './store.js';
 export type { CreatedEvent } from './http.js';
+export type { CloudEvent, EventDelivery } from './event-streams.js';
+export { EVENT_TYPES, BRAND_EVENT_PREFIX, CAMPAIGN_EVENT_PREFIX } from './event-types.js';
 export { POLICY_A2P_MESSAGING, POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER } from './store.js';
 export { DEFAULT_PHONE_NUMBERS } from './options.js';
 // The contract and the rule tables, for tests that hold a client or the product's own rules against them.
@@ -66,11 +70,13 @@ export interface Sandbox {
    * SANDBOX_LATENCY_MS count too): what a test waits on to see that something did not change, instead of a sleep.
    */
   idle(): Promise<void>;
+  /** Event Streams deliveries so far, oldest first (also GET /_sandbox/event-deliveries). */
+  eventDeliveries(): EventDelivery[];
   /** Stops the server, clears every timer and destroys open sockets. */
   close(): Promise<void>;
 }
 
-const ROUTES = [...trusthubRoutes, ...messagingRoutes, ...servicePhoneNumberRoutes, ...addressRoutes, ...phoneNumberRoutes];
+const ROUTES = [...trusthubRoutes, ...messagingRoutes, ...servicePhoneNumberRoutes, ...addressRoutes, ...phoneNumberRoutes, ...eventsRoutes];
 
 /** What the sandbox serves: Twilio's product, method and OpenAPI path template of each route (for docs and contract tests). */
 export function sandboxRoutes(): Array<{ product: string; method: string; path: string; operation: string }> {
@@ -85,7 +91,9 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
   const store = new Store();
   const timers = new Timers();
   const callbacks = new StatusCallbacks(options.authToken);
-  const lifecycle = new Lifecycle(options, store, timers, callbacks);
+  const eventStreams = new EventStreams(options, store, timers);
+  const a2pEvents = new A2pEvents(options, eventStreams);
+  const lifecycle = new Lifecycle(options, store, timers, callbacks, a2pEvents);
 
   for (const [sid, p] of defaultPolicies()) store.policies.set(sid, p);
   setStarterPolicyShape(store, options.starterPolicyShape);
@@ -138,6 +146,8 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
     otpLimiter: new SlidingWindowLimiter(options.otpRps),
     isvPrimaryProfileSid,
     events: new EventEmitter(),
+    eventStreams,
+    a2pEvents,
   };
   const { server, destroySockets } = createSandboxServer({ ctx, routes, contract, budget: new SlidingWindowLimiter(options.maxRps) });
   server.keepAliveTimeout = 5000;
@@ -166,6 +176,7 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
     },
     events: ctx.events!,
     idle: () => timers.idle(),
+    eventDeliveries: () => eventStreams.deliveries.map((d) => ({ ...d })),
     counts: () => ({
       customerProfiles: store.customerProfiles.size,
       trustProducts: store.trustProducts.size,
@@ -178,6 +189,7 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
       closing ??= new Promise<void>((resolve) => {
         timers.clearAll();
         callbacks.close();
+        eventStreams.close();
         server.close(() => resolve());
         server.closeAllConnections();
         destroySockets();

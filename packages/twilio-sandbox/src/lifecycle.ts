@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StatusCallbacks } from './callbacks.js';
 import type { Timers } from './clock.js';
+import type { A2pEvents } from './event-streams.js';
 import type { SandboxOptions } from './options.js';
 import { addressSidsOf } from './policies.js';
 import {
@@ -93,8 +94,13 @@ export class Lifecycle {
     private readonly store: Store,
     private readonly timers: Timers,
     private readonly callbacks: StatusCallbacks,
+    /** Event Streams: told of every brand and campaign change (it emits only what differs from the last report). */
+    private readonly events?: A2pEvents,
   ) {
-    this.standard = new StandardBrands(options, store, timers, { fail: (b, reason, errors) => this.failBrand(b, reason, errors) });
+    this.standard = new StandardBrands(options, store, timers, {
+      fail: (b, reason, errors) => this.failBrand(b, reason, errors),
+      changed: (b) => this.events?.brandChanged(b),
+    });
   }
 
   // ---------------------------------------------------------------- bundles
@@ -219,6 +225,7 @@ export class Lifecycle {
   brandCreated(brand: Brand): void {
     brand.generation += 1;
     brand.brandFeedback = null;
+    this.events?.brandChanged(brand);
     const gen = brand.generation;
     this.timers.after(this.options.brandDelayMs, () => {
       if (brand.generation === gen) this.registerBrand(brand);
@@ -286,6 +293,7 @@ export class Lifecycle {
     brand.tcrId = tcrId('B');
     brand.failureReason = null;
     brand.dateUpdated = Date.now();
+    this.events?.brandChanged(brand);
     // The change to APPROVED automatically sends the first OTP.
     this.sendOtp(brand);
   }
@@ -295,10 +303,12 @@ export class Lifecycle {
     brand.failureReason = reason;
     brand.errors = errors;
     brand.dateUpdated = Date.now();
+    this.events?.brandChanged(brand);
     for (const c of this.store.campaigns.values()) {
       if (c.brandRegistrationSid === brand.sid && c.campaignStatus === 'IN_PROGRESS') {
         c.campaignStatus = 'FAILED';
         c.dateUpdated = Date.now();
+        this.events?.campaignChanged(c);
       }
     }
   }
@@ -309,6 +319,14 @@ export class Lifecycle {
    * approves its bundles, PENDING registers it again.
    */
   forceBrand(brand: Brand, to: ForcedBrandState): void {
+    try {
+      this.applyForced(brand, to);
+    } finally {
+      this.events?.brandChanged(brand);
+    }
+  }
+
+  private applyForced(brand: Brand, to: ForcedBrandState): void {
     const wasApproved = brand.status === 'APPROVED';
     if (to.status === 'FAILED') {
       this.failBrand(brand, to.failureReason ?? BRAND_FAILURES.tcr, to.errors ?? []);
@@ -347,6 +365,7 @@ export class Lifecycle {
     if (brand.mobile && this.store.neverReply.has(brand.mobile)) return false;
     brand.identityStatus = 'VERIFIED';
     brand.dateUpdated = Date.now();
+    this.events?.brandChanged(brand);
     for (const sid of [brand.customerProfileBundleSid, brand.a2pProfileBundleSid]) {
       const b = this.store.bundle(sid);
       if (b && b.status === 'in-review') this.setBundleStatus(b, 'twilio-approved');
@@ -358,6 +377,7 @@ export class Lifecycle {
 
   campaignCreated(c: Campaign): void {
     const vetting = c.vetting = (c.vetting ?? 0) + 1;
+    this.events?.campaignChanged(c);
     this.timers.after(this.options.campaignDelayMs, () => {
       if (c.campaignStatus !== 'IN_PROGRESS' || c.vetting !== vetting) return;
       const brand = this.store.brands.get(c.brandRegistrationSid);
@@ -376,6 +396,7 @@ export class Lifecycle {
         if (svc) svc.dateUpdated = Date.now();
       }
       c.dateUpdated = Date.now();
+      this.events?.campaignChanged(c);
     });
   }
 

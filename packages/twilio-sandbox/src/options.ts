@@ -47,6 +47,18 @@ export interface SandboxOptions {
    * Evaluations judge as §1.7 either way.
    */
   starterPolicyShape: StarterPolicyShape;
+  /** Event Streams: time from an event's batching window closing to its delivery post. */
+  eventDelayMs: number;
+  /** Event Streams: share (0..1) of events delivered a second time later, with the same id. */
+  eventDuplicateRate: number;
+  /** Event Streams: shuffle the events of each batching window before they leave. */
+  eventReorder: boolean;
+  /** Event Streams: how long a sink's events gather before leaving together (one post for batch sinks). */
+  eventBatchWindowMs: number;
+  /** Event Streams: first retry interval of a failed delivery; doubles per attempt (capped at 5 minutes). */
+  eventRetryBaseMs: number;
+  /** Event Streams: how long a failed delivery is retried before it is dropped (Twilio: 4 hours). */
+  eventRetryWindowMs: number;
 }
 
 export const STARTER_POLICY_SHAPES = ['documented', 'sample-1.1'] as const;
@@ -79,6 +91,12 @@ export const SANDBOX_DEFAULTS: SandboxOptions = Object.freeze({
   recordBodies: false,
   phoneNumbers: [...DEFAULT_PHONE_NUMBERS],
   starterPolicyShape: 'documented',
+  eventDelayMs: 200,
+  eventDuplicateRate: 0,
+  eventReorder: false,
+  eventBatchWindowMs: 100,
+  eventRetryBaseMs: 1000,
+  eventRetryWindowMs: 4 * 60 * 60 * 1000,
 });
 
 const faultKindSchema = z.enum(FAULT_KINDS);
@@ -106,6 +124,13 @@ const sandboxOptionsSchema = z.object({
   openapiDir: z.string().min(1).optional(),
   phoneNumbers: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'phone numbers must be E.164 (+14155550100)')),
   starterPolicyShape: z.enum(STARTER_POLICY_SHAPES),
+  eventDelayMs: z.number().int().min(0),
+  eventDuplicateRate: z.number().min(0).max(1),
+  eventReorder: z.boolean(),
+  eventBatchWindowMs: z.number().int().min(0),
+  eventRetryBaseMs: z.number().int().min(1),
+  // setTimeout's ceiling, as for the Authentication+ expiry.
+  eventRetryWindowMs: z.number().int().min(0).max(2_147_483_647),
 });
 
 /** Merges a partial over the defaults and validates the result (throws a ZodError when invalid). */
@@ -162,13 +187,31 @@ const envSchema = z.object({
     .transform((s) => /^(true|1)$/i.test(s))
     .optional()
     .describe("Keep each request's form body and each answer's JSON in the request log (`/_sandbox/requests`); off, the log keeps method, path, query, status and operation only."),
-  SANDBOX_OPENAPI_DIR: z.string().trim().min(1).optional().describe("Folder holding Twilio's `twilio_trusthub_v1.json`, `twilio_messaging_v1.json` and `twilio_api_v2010.json`; the sandbox refuses to start without them."),
+  SANDBOX_OPENAPI_DIR: z.string().trim().min(1).optional().describe("Folder holding Twilio's `twilio_trusthub_v1.json`, `twilio_messaging_v1.json`, `twilio_api_v2010.json` and `twilio_events_v1.json`; the sandbox refuses to start without them."),
   SANDBOX_PHONE_NUMBERS: z
     .string()
     .transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n.length > 0))
     .optional()
     .describe('The numbers the account owns (its IncomingPhoneNumbers), E.164, comma-separated.'),
   SANDBOX_STARTER_POLICY_SHAPE: z.enum(STARTER_POLICY_SHAPES).optional().describe("What fetching the Starter policy answers: `documented` (what §1.7 evaluates) or `sample-1.1` (002 §1.1's sample response). Evaluations judge as §1.7 either way."),
+  SANDBOX_EVENT_DELAY_MS: intFromEnv('SANDBOX_EVENT_DELAY_MS').optional().describe('Event Streams: time from a batching window closing to the delivery post of its events.'),
+  SANDBOX_EVENT_DUPLICATE_RATE: z
+    .string()
+    .trim()
+    .regex(/^\d*\.?\d+$/, 'SANDBOX_EVENT_DUPLICATE_RATE must be a number between 0 and 1')
+    .transform(Number)
+    .optional()
+    .describe('Event Streams: share of events (0..1) delivered once more later, with the same `id` (at-least-once delivery).'),
+  SANDBOX_EVENT_REORDER: z
+    .string()
+    .trim()
+    .regex(/^(true|false|1|0)$/i, 'SANDBOX_EVENT_REORDER must be true or false')
+    .transform((s) => /^(true|1)$/i.test(s))
+    .optional()
+    .describe('Event Streams: shuffle the events of each batching window before they leave (Twilio does not guarantee order).'),
+  SANDBOX_EVENT_BATCH_WINDOW_MS: intFromEnv('SANDBOX_EVENT_BATCH_WINDOW_MS').optional().describe("Event Streams: how long a sink's events gather before leaving together: one JSON array per post (at most 64 kB) for a sink with `batch_events`, one post per event otherwise."),
+  SANDBOX_EVENT_RETRY_BASE_MS: intFromEnv('SANDBOX_EVENT_RETRY_BASE_MS').optional().describe('Event Streams: wait before the first retry of a delivery answered non-2xx, timed out (5 s) or refused; doubles per attempt, at most 5 minutes.'),
+  SANDBOX_EVENT_RETRY_WINDOW_MS: intFromEnv('SANDBOX_EVENT_RETRY_WINDOW_MS').optional().describe('Event Streams: how long a failing delivery is retried before it is dropped and logged (Twilio: 4 hours).'),
 });
 
 /** Reads SANDBOX_* variables (empty values count as unset); missing ones take SANDBOX_DEFAULTS. Throws on invalid values. */
@@ -199,6 +242,12 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv): SandboxOptions {
     openapiDir: e.SANDBOX_OPENAPI_DIR,
     phoneNumbers: e.SANDBOX_PHONE_NUMBERS,
     starterPolicyShape: e.SANDBOX_STARTER_POLICY_SHAPE,
+    eventDelayMs: e.SANDBOX_EVENT_DELAY_MS,
+    eventDuplicateRate: e.SANDBOX_EVENT_DUPLICATE_RATE,
+    eventReorder: e.SANDBOX_EVENT_REORDER,
+    eventBatchWindowMs: e.SANDBOX_EVENT_BATCH_WINDOW_MS,
+    eventRetryBaseMs: e.SANDBOX_EVENT_RETRY_BASE_MS,
+    eventRetryWindowMs: e.SANDBOX_EVENT_RETRY_WINDOW_MS,
   });
 }
 
@@ -227,6 +276,12 @@ const SETTING_OPTION: Record<SettingName, keyof SandboxOptions> = {
   SANDBOX_OPENAPI_DIR: 'openapiDir',
   SANDBOX_PHONE_NUMBERS: 'phoneNumbers',
   SANDBOX_STARTER_POLICY_SHAPE: 'starterPolicyShape',
+  SANDBOX_EVENT_DELAY_MS: 'eventDelayMs',
+  SANDBOX_EVENT_DUPLICATE_RATE: 'eventDuplicateRate',
+  SANDBOX_EVENT_REORDER: 'eventReorder',
+  SANDBOX_EVENT_BATCH_WINDOW_MS: 'eventBatchWindowMs',
+  SANDBOX_EVENT_RETRY_BASE_MS: 'eventRetryBaseMs',
+  SANDBOX_EVENT_RETRY_WINDOW_MS: 'eventRetryWindowMs',
 };
 
 /** Defaults that are not a value of SANDBOX_DEFAULTS. */

@@ -40,13 +40,18 @@ export interface CompiledRoute extends Route {
   spec: SpecOperation;
 }
 
+/** A path parameter's characters: event types (`{Type}`, Events v1) are dotted names; SIDs stop at a `.json` suffix. */
+export function paramPattern(part: string): string {
+  return part === '{Type}' ? '[^/]+' : '[^/.]+';
+}
+
 /** Binds a route to its operation in Twilio's files; a route the files do not have is a programming error. */
 export function compileRoute(r: Route, contract: Contract): CompiledRoute {
   const spec = contract.operation(r.product, r.method, r.path);
   if (!spec) throw new Error(`sandbox route ${r.method} ${r.product}${r.path} (${r.operation}) is not an operation of Twilio's OpenAPI files`);
   const src = r.path
     .split(/(\{[A-Za-z0-9]+\})/)
-    .map((part) => (part.startsWith('{') ? `(?<${part.slice(1, -1)}>[^/.]+)` : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .map((part) => (part.startsWith('{') ? `(?<${part.slice(1, -1)}>${paramPattern(part)})` : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('');
   return { ...r, regex: new RegExp(`^${src}/?$`), spec };
 }

@@ -17,6 +17,8 @@ import { newSid, normaliseEmail, type Brand, type Store, type Vetting } from './
 export interface StandardBrandHooks {
   /** FAILED with a reason and errors (fails the brand's campaigns still being vetted). */
   fail(brand: Brand, reason: string, errors: Record<string, unknown>[]): void;
+  /** The brand's status or identity may have changed (Event Streams). */
+  changed?(brand: Brand): void;
 }
 
 /** The deprecated failure_reason of a brand whose Authentication+ expired (the error's title, page 21737). */
@@ -100,6 +102,7 @@ export class StandardBrands {
     brand.failureReason = null;
     brand.errors = [];
     brand.dateUpdated = Date.now();
+    this.hooks.changed?.(brand);
     if (brand.skipAutomaticSecVet) return this.identityDone(brand);
     const gen = brand.generation;
     const vetting = this.addVetting(brand, 'STANDARD', 'aegis');
@@ -109,6 +112,7 @@ export class StandardBrands {
       brand.identityStatus = 'VETTED_VERIFIED';
       brand.brandScore = SECONDARY_VETTING_SCORE;
       brand.dateUpdated = Date.now();
+      this.hooks.changed?.(brand);
       this.identityDone(brand);
     });
   }
@@ -123,6 +127,7 @@ export class StandardBrands {
     brand.failureReason = null;
     brand.errors = [];
     brand.dateUpdated = Date.now();
+    this.hooks.changed?.(brand);
   }
 
   /** The "email" to brand_contact_email: a PENDING AUTHPLUS vetting; confirmed after the confirm delay, or expired. */
@@ -133,6 +138,7 @@ export class StandardBrands {
     const gen = brand.generation;
     const confirmAfter = this.confirmDelay(brand);
     this.stopClock(brand);
+    this.hooks.changed?.(brand);
     // Only one clock runs, so idle() is not held for the 7-day expiry when the contact confirms first.
     const cancel =
       confirmAfter !== null && confirmAfter < this.options.authPlusExpiryMs

@@ -7,7 +7,7 @@ export const POLICY_SHAKEN_STIR = 'RN7a97559effdf62d00f4298208492a5ea';
 /** A2P Messaging profile Trust Product (Standard / Low-Volume Standard brands; the Standard ISV guide). */
 export const POLICY_A2P_MESSAGING = 'RNb0d4771c2c98518d916a3d4cd70a8f8b';
 
-export type SidPrefix = 'BU' | 'IT' | 'RD' | 'AD' | 'BV' | 'EL' | 'RN' | 'BN' | 'MG' | 'QE' | 'PN' | 'RA' | 'VT';
+export type SidPrefix = 'BU' | 'IT' | 'RD' | 'AD' | 'BV' | 'EL' | 'RN' | 'BN' | 'MG' | 'QE' | 'PN' | 'RA' | 'VT' | 'DG' | 'DF' | 'NO';
 
 /** prefix + 32 lowercase hex. */
 export function newSid(prefix: SidPrefix): string {
@@ -271,6 +271,44 @@ export interface RequestLogEntry {
   responseBody?: unknown;
 }
 
+/** A webhook Sink's configuration (Events v1 `sink_configuration`; the A2P Event Streams guide). */
+export interface WebhookSinkConfiguration {
+  destination: string;
+  method: 'POST' | 'GET';
+  batch_events: boolean;
+}
+
+/** An Events v1 Sink (DG), owned by the account that created it. */
+export interface Sink {
+  sid: string;
+  accountSid: string;
+  description: string;
+  sinkType: 'webhook';
+  configuration: WebhookSinkConfiguration;
+  status: 'initialized' | 'validating' | 'active' | 'failed';
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+/** An Events v1 Subscription (DF): which event types go to which sink. */
+export interface Subscription {
+  sid: string;
+  accountSid: string;
+  sinkSid: string;
+  description: string;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+/** One event type of a subscription (`/v1/Subscriptions/{DF}/SubscribedEvents/{Type}`); `sid` is the type (paging keys on it). */
+export interface SubscribedEvent {
+  sid: string;
+  subscriptionSid: string;
+  accountSid: string;
+  type: string;
+  schemaVersion: number;
+}
+
 /** The whole in-memory state of one sandbox. Maps keep insertion order = creation order. */
 export class Store {
   readonly customerProfiles = new Map<string, Bundle>();
@@ -303,6 +341,10 @@ export class Store {
   /** Scripted brand outcomes by normalised mobile number (POST /_sandbox/brand-outcomes): how its next registrations end. */
   readonly brandOutcomes = new Map<string, { outcome: ForcedBrandState; remaining: number }>();
   readonly requestLog: RequestLogEntry[] = [];
+  /** Event Streams (events.ts): sinks, subscriptions and their event types, by SID (subscribed events by `${DF} ${type}`). */
+  readonly sinks = new Map<string, Sink>();
+  readonly subscriptions = new Map<string, Subscription>();
+  readonly subscribedEvents = new Map<string, SubscribedEvent>();
   otps = 0;
   readonly startedAt = Date.now();
 
