@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import twilio from 'twilio';
+import { checkEvents, setupEvents } from '../src/commands/events.js';
 import { A2P_EVENT_TYPES } from '../src/events/a2p-events.js';
 import { startDashboard, type Dashboard } from '../src/server/dashboard.js';
 import { EVENTS_WEBHOOK_PATH } from '../src/server/events-webhook.js';
@@ -110,6 +111,41 @@ describe('Event Streams in', () => {
       await res.body?.cancel();
       assert.equal(res.status, 413, 'an oversized body is refused before anything is read');
       assert.equal(A2P_EVENT_TYPES.length, 9);
+    } finally {
+      await dash.close();
+      await stack.close();
+    }
+  });
+
+  it('events setup is idempotent, and the sandbox\'s own signed, duplicated, reordered deliveries take a batch to live within seconds with sweeps at their defaults', async () => {
+    const stack = await startStack({ env: PRODUCTION_WAITS, sandbox: { eventDuplicateRate: 0.5, eventReorder: true } });
+    const dash = await withDashboard(stack);
+    try {
+      const sinkUrl = `${dash.url}${EVENTS_WEBHOOK_PATH}`;
+      assert.equal((await checkEvents(stack.rt.gateway, sinkUrl)).ok, false, 'doctor: no sink yet');
+      const first = await setupEvents(stack.rt.gateway, sinkUrl);
+      assert.ok(first.ok, first.problems.join('; '));
+      assert.equal(first.sink?.created, true);
+      assert.equal(first.subscription?.created, true);
+      const again = await setupEvents(stack.rt.gateway, sinkUrl);
+      assert.deepEqual([again.sink?.sid, again.sink?.created, again.subscription?.sid, again.subscription?.created, again.subscription?.addedTypes], [first.sink?.sid, false, first.subscription?.sid, false, []]);
+      const client = twilioClient(stack);
+      assert.equal((await client.events.v1.sinks.list()).length, 1);
+      assert.equal((await client.events.v1.subscriptions.list()).length, 1);
+      const check = await checkEvents(stack.rt.gateway, sinkUrl);
+      assert.ok(check.ok, check.summary);
+
+      const ids = ['es1', 'es2', 'es3'];
+      await ingestRows(stack, ids.map((id) => row(id)));
+      for (const id of ids) {
+        // OTP replies and campaign approvals come 80 ms after they are due; the next sweep is 5 minutes away.
+        const rec = await waitForState(stack.rt.ledger, id, ['live', 'failed', 'expired'], 30_000);
+        assert.equal(rec.state, 'live', `${id}: ${rec.reason ?? ''}`);
+      }
+      const campaigns = (await client.messaging.v1.services.list()).length;
+      assert.equal(campaigns, ids.length, 'one Messaging Service (and campaign) per customer');
+      const deliveries = (await (await fetch(`${stack.sandbox.url}/_sandbox/event-deliveries`)).json()) as unknown[];
+      assert.ok(deliveries.length > 0, 'the sandbox delivered events');
     } finally {
       await dash.close();
       await stack.close();
