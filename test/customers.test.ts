@@ -68,6 +68,8 @@ function good(overrides: Record<string, string> = {}): Record<string, string> {
     message_sample_2: SAMPLE_2,
     has_embedded_links: 'false',
     has_embedded_phone: 'no',
+    privacy_policy_url: 'https://www.example.com/privacy',
+    terms_and_conditions_url: 'https://www.example.com/terms',
     ...overrides,
   };
 }
@@ -201,6 +203,8 @@ describe('validateRow', () => {
       messageSamples: [SAMPLE_1, SAMPLE_2],
       hasEmbeddedLinks: false,
       hasEmbeddedPhone: false,
+      privacyPolicyUrl: 'https://www.example.com/privacy',
+      termsAndConditionsUrl: 'https://www.example.com/terms',
     });
     assert.equal('vertical' in ok(validateRow(good(), 2)), false);
   });
@@ -573,7 +577,7 @@ describe('readCustomerCsv', () => {
     const header = [...HEADER, 'City'];
     await assert.rejects(
       collect([header.join(','), `${row()},Oakland`].join('\n')),
-      (err: unknown) => err instanceof CsvFileError && /duplicated column: city \(columns 11, 23\)/.test(err.message),
+      (err: unknown) => err instanceof CsvFileError && /duplicated column: city \(columns 11, 25\)/.test(err.message),
     );
   });
 
@@ -592,9 +596,9 @@ describe('readCustomerCsv', () => {
     assert.equal(s?.ok, false);
     assert.deepEqual(!s?.ok && s?.customerId, 'short');
     assert.equal(!s?.ok && s?.problems[0]?.column, ROW_COLUMN);
-    assert.match((!s?.ok && s?.problems[0]?.reason) || '', /has 10 cells but the header has 22 columns/);
+    assert.match((!s?.ok && s?.problems[0]?.reason) || '', /has 10 cells but the header has 24 columns/);
     assert.equal(l?.ok, false);
-    assert.match((!l?.ok && l?.problems[0]?.reason) || '', /has 23 cells .* unquoted comma/);
+    assert.match((!l?.ok && l?.problems[0]?.reason) || '', /has 25 cells .* unquoted comma/);
     assert.equal(t?.ok, true);
     assert.equal(f?.ok, true);
     assert.equal(f?.row, 5);
