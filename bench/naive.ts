@@ -81,6 +81,8 @@ export async function runNaive(s: EfficiencySettings, n: number, extrapolateTo: 
           hasEmbeddedLinks: false,
           hasEmbeddedPhone: false,
           usAppToPersonUsecase: 'SOLE_PROPRIETOR',
+          privacyPolicyUrl: BENCH_TEMPLATE.privacy_policy_url.replace('{{customer_id}}', id),
+          termsAndConditionsUrl: BENCH_TEMPLATE.terms_and_conditions_url.replace('{{customer_id}}', id),
         }),
       );
     }

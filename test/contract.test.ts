@@ -49,6 +49,8 @@ const CAMPAIGN = {
   hasEmbeddedPhone: false,
   optInKeywords: ['START'],
   optInMessage: 'Studio: you are subscribed to reminders. Reply HELP for help, STOP to opt out.',
+  privacyPolicyUrl: 'https://isv.example.com/privacy/c1',
+  termsAndConditionsUrl: 'https://isv.example.com/terms/c1',
 };
 
 /** Every public gateway method, called once (both bundle kinds where it takes one). */

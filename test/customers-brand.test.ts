@@ -299,14 +299,25 @@ describe('Sole Proprietor rows and the campaign URLs', () => {
     return r.customer;
   };
 
-  test('optional: carried in the campaign when given, absent otherwise; http is refused naming the column', () => {
-    assert.equal(ok(validateRow(sp(), 2)).campaign.privacyPolicyUrl, undefined);
+  test('required since Twilio errors 30933 and 30934: carried in the campaign, refused when missing or http, naming the column', () => {
+    const missing = validateRow(sp(), 2);
+    assert.equal(missing.ok, false);
+    assert.deepEqual(!missing.ok && missing.problems.map((p) => [p.column, /^is required: .*\(error 3093[34]\)\. Fill the column, or give \w+ in the campaign template/.test(p.reason)]), [['privacy_policy_url', true], ['terms_and_conditions_url', true]]);
     const c = ok(validateRow(sp({ privacy_policy_url: 'studio.example.com/privacy', terms_and_conditions_url: 'https://studio.example.com/terms' }), 2));
     assert.equal(c.campaign.privacyPolicyUrl, 'https://studio.example.com/privacy');
     assert.equal(c.campaign.termsAndConditionsUrl, 'https://studio.example.com/terms');
-    const r = validateRow(sp({ terms_and_conditions_url: 'http://studio.example.com/terms' }), 2);
+    const r = validateRow(sp({ privacy_policy_url: 'studio.example.com/privacy', terms_and_conditions_url: 'http://studio.example.com/terms' }), 2);
     assert.equal(r.ok, false);
     assert.deepEqual(!r.ok && r.problems.map((p) => p.column), ['terms_and_conditions_url']);
+  });
+
+  test("a Standard business row takes them from its own cells only, not from the template (the business's own pages)", () => {
+    const t = parseCampaignTemplate({ privacy_policy_url: 'https://isv.example.com/privacy/{{customer_id}}', terms_and_conditions_url: 'https://isv.example.com/terms/{{customer_id}}' });
+    const r = validateAnyRow(standardRecord({ privacy_policy_url: '', terms_and_conditions_url: '' }), 3, t);
+    assert.equal(r.ok, false);
+    assert.deepEqual(!r.ok && r.problems.map((p) => [p.column, p.reason.match(/error (\d+)/)?.[1]]), [['privacy_policy_url', '30933'], ['terms_and_conditions_url', '30934']]);
+    const own = validateAnyRow(standardRecord(), 3, t);
+    assert.ok(own.ok && 'flow' in own.customer && own.customer.a2p?.campaign.privacyPolicyUrl === 'https://www.harbor.example.com/privacy', JSON.stringify(own));
   });
 });
 
@@ -331,7 +342,7 @@ describe('the columns, as documented', () => {
     assert.equal(requirementLabel(spec('stock_ticker')), 'required if public, Standard business rows');
     assert.equal(requirementLabel(spec('brand_type')), 'optional, business rows');
     assert.equal(requirementLabel(spec('sender_number')), 'optional');
-    assert.equal(requirementLabel(spec('privacy_policy_url')), 'required on Standard business rows, optional on sole-proprietor rows');
+    assert.equal(requirementLabel(spec('privacy_policy_url')), 'required (row or template on sole-proprietor rows, row only on Standard business rows)');
     assert.ok(PII_COLUMNS.has('brand_contact_email'));
     assert.match(formatColumnMarkdown(), /\| `brand_type` \| optional, business rows \|/);
   });
@@ -360,7 +371,7 @@ describe('examples/businesses.csv', () => {
   });
 
   test('a mixed file (flow column) with a Standard row and a Sole Proprietor row: each checked by its own rules', async () => {
-    const sp = { customer_id: 'sp-1', first_name: 'Dana', last_name: 'Lopez', email: 'dana@studio.example.com', phone_number: '(415) 555-0100', mobile_phone_number: '+1 415 555 0188', brand_name: 'Dana Lopez Studio', street: '123 Market St', city: 'San Francisco', region: 'CA', postal_code: '94105', iso_country: 'US', ...CAMPAIGN };
+    const sp = { customer_id: 'sp-1', first_name: 'Dana', last_name: 'Lopez', email: 'dana@studio.example.com', phone_number: '(415) 555-0100', mobile_phone_number: '+1 415 555 0188', brand_name: 'Dana Lopez Studio', street: '123 Market St', city: 'San Francisco', region: 'CA', postal_code: '94105', iso_country: 'US', ...CAMPAIGN, privacy_policy_url: 'https://isv.example.com/privacy/sp-1', terms_and_conditions_url: 'https://isv.example.com/terms/sp-1' };
     const biz = standardRecord({ customer_id: 'biz-1' });
     const header = [...new Set([...Object.keys(sp), ...Object.keys(biz)])];
     const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);

@@ -68,6 +68,8 @@ function good(overrides: Record<string, string> = {}): Record<string, string> {
     message_sample_2: SAMPLE_2,
     has_embedded_links: 'false',
     has_embedded_phone: 'no',
+    privacy_policy_url: 'https://www.example.com/privacy',
+    terms_and_conditions_url: 'https://www.example.com/terms',
     ...overrides,
   };
 }
@@ -201,6 +203,8 @@ describe('validateRow', () => {
       messageSamples: [SAMPLE_1, SAMPLE_2],
       hasEmbeddedLinks: false,
       hasEmbeddedPhone: false,
+      privacyPolicyUrl: 'https://www.example.com/privacy',
+      termsAndConditionsUrl: 'https://www.example.com/terms',
     });
     assert.equal('vertical' in ok(validateRow(good(), 2)), false);
   });
@@ -425,6 +429,55 @@ describe('campaign template', () => {
     assert.match(ps[0]?.reason ?? '', /too short: 16 characters.*campaign template <inline>/);
   });
 
+  test('privacy and terms URLs: a Sole Proprietor row without either, in the row or the template, is refused naming the column and the template (Twilio 30933, 30934)', () => {
+    const t = parseCampaignTemplate(templateJson);
+    const ps = problems(validateRow(bare({ privacy_policy_url: '', terms_and_conditions_url: '' }), 2, t));
+    assert.deepEqual(ps.map((p) => p.column), ['privacy_policy_url', 'terms_and_conditions_url']);
+    assert.match(ps[0]?.reason ?? '', /^is required: .*privacy policy.*error 30933\)\. Fill the column, or give privacy_policy_url in the campaign template \(--template\)/);
+    assert.match(ps[1]?.reason ?? '', /^is required: .*terms and conditions.*error 30934\)\. Fill the column, or give terms_and_conditions_url in the campaign template/);
+    // Without a template the row's own cells do it.
+    assert.equal(ok(validateRow(good(), 2)).campaign.privacyPolicyUrl, 'https://www.example.com/privacy');
+    // Only the privacy URL missing: that one alone.
+    assert.deepEqual(problems(validateRow(good({ privacy_policy_url: '' }), 2)).map((p) => p.column), ['privacy_policy_url']);
+  });
+
+  test('privacy and terms URLs from the template: {{customer_id}} filled per row, checked like the column; the row\'s own cell wins', () => {
+    const t = parseCampaignTemplate({ ...templateJson, privacy_policy_url: 'https://isv.example.com/privacy/{{customer_id}}', terms_and_conditions_url: 'isv.example.com/terms?c={{ customer_id }}' });
+    const row = (id: string, over: Record<string, string> = {}) => validateRow(bare({ customer_id: id, privacy_policy_url: '', terms_and_conditions_url: '', ...over }), 2, t);
+    const a = ok(row('cust-7')).campaign;
+    assert.equal(a.privacyPolicyUrl, 'https://isv.example.com/privacy/cust-7');
+    assert.equal(a.termsAndConditionsUrl, 'https://isv.example.com/terms?c=cust-7');
+    assert.equal(ok(row('Cust_8.b')).campaign.privacyPolicyUrl, 'https://isv.example.com/privacy/Cust_8.b');
+    const own = ok(row('cust-9', { privacy_policy_url: 'maria.example.com/privacy' })).campaign;
+    assert.equal(own.privacyPolicyUrl, 'https://maria.example.com/privacy');
+    assert.equal(own.termsAndConditionsUrl, 'https://isv.example.com/terms?c=cust-9');
+    // A row's own http:// cell is refused as the column is, not replaced by the template's.
+    const http = problems(row('cust-10', { privacy_policy_url: 'http://maria.example.com/privacy' }));
+    assert.deepEqual(http.map((p) => [p.column, p.reason.startsWith('must be an https:// URL')]), [['privacy_policy_url', true]]);
+
+    // The filled URL is checked per row: an id with '_' is no host name.
+    const hosted = parseCampaignTemplate({ ...templateJson, privacy_policy_url: 'https://{{customer_id}}.isv.example.com/privacy', terms_and_conditions_url: 'https://isv.example.com/terms' }, 'tpl.json');
+    assert.equal(ok(validateRow(bare({ customer_id: 'cust-11', privacy_policy_url: '', terms_and_conditions_url: '' }), 2, hosted)).campaign.privacyPolicyUrl, 'https://cust-11.isv.example.com/privacy');
+    const bad = problems(validateRow(bare({ customer_id: 'cust_12', privacy_policy_url: '', terms_and_conditions_url: '' }), 7, hosted));
+    assert.deepEqual(bad.map((p) => p.column), ['privacy_policy_url']);
+    assert.match(bad[0]?.reason ?? '', /^is not a public web address .* \(value from the campaign template tpl\.json\)$/);
+  });
+
+  test('template URLs: https only, only {{customer_id}}, which is for URLs only → TemplateError', () => {
+    assert.throws(
+      () => parseCampaignTemplate({ ...templateJson, privacy_policy_url: 'http://isv.example.com/privacy/{{customer_id}}', terms_and_conditions_url: 'https://isv.example.com/{{brand_name}}', message_flow: 'Clients of {{customer_id}} opt in on the booking form at the front desk.' }, 't.json'),
+      (err: unknown) => {
+        assert.ok(err instanceof TemplateError);
+        assert.equal(err.problems.length, 3, err.message);
+        assert.match(err.message, /privacy_policy_url must be an https:\/\/ URL/);
+        assert.match(err.message, /terms_and_conditions_url unknown placeholder \{\{brand_name\}\} \(allowed in a URL: \{\{customer_id\}\}\)/);
+        assert.match(err.message, /message_flow unknown placeholder \{\{customer_id\}\} .*only for privacy_policy_url and terms_and_conditions_url/);
+        return true;
+      },
+    );
+    assert.throws(() => parseCampaignTemplate({ ...templateJson, privacy_policy_url: true }), (err: unknown) => err instanceof TemplateError && /privacy_policy_url must be a string/.test(err.message));
+  });
+
   test('unknown placeholder → TemplateError', () => {
     assert.throws(
       () => parseCampaignTemplate({ ...templateJson, message_flow: 'Clients of {{business_name}} opt in on the booking form at the front desk.' }, 't.json'),
@@ -573,7 +626,7 @@ describe('readCustomerCsv', () => {
     const header = [...HEADER, 'City'];
     await assert.rejects(
       collect([header.join(','), `${row()},Oakland`].join('\n')),
-      (err: unknown) => err instanceof CsvFileError && /duplicated column: city \(columns 11, 23\)/.test(err.message),
+      (err: unknown) => err instanceof CsvFileError && /duplicated column: city \(columns 11, 25\)/.test(err.message),
     );
   });
 
@@ -592,9 +645,9 @@ describe('readCustomerCsv', () => {
     assert.equal(s?.ok, false);
     assert.deepEqual(!s?.ok && s?.customerId, 'short');
     assert.equal(!s?.ok && s?.problems[0]?.column, ROW_COLUMN);
-    assert.match((!s?.ok && s?.problems[0]?.reason) || '', /has 10 cells but the header has 22 columns/);
+    assert.match((!s?.ok && s?.problems[0]?.reason) || '', /has 10 cells but the header has 24 columns/);
     assert.equal(l?.ok, false);
-    assert.match((!l?.ok && l?.problems[0]?.reason) || '', /has 23 cells .* unquoted comma/);
+    assert.match((!l?.ok && l?.problems[0]?.reason) || '', /has 25 cells .* unquoted comma/);
     assert.equal(t?.ok, true);
     assert.equal(f?.ok, true);
     assert.equal(f?.row, 5);
@@ -664,6 +717,9 @@ describe('readCustomerCsv', () => {
     assert.match(reasons.get('cust-1019') ?? '', /ZIP code of CA \(California\), not of NY/);
     assert.match(reasons.get('cust-1028') ?? '', /error 30915/);
     // The documented verticals AUTOMOTIVE and COMMUNICATION; a name cell with an Alt+Enter line break, folded.
+    // The example template gives each Sole Proprietor the ISV's page for it (Twilio errors 30933, 30934 without one).
+    assert.equal(byId.get('cust-1001')?.customer.campaign.privacyPolicyUrl, 'https://isv.example.com/privacy/cust-1001');
+    assert.equal(byId.get('cust-1027')?.customer.campaign.termsAndConditionsUrl, 'https://isv.example.com/terms/cust-1027');
     assert.equal(byId.get('cust-1008')?.customer.vertical, 'AUTOMOTIVE');
     assert.equal(byId.get('cust-1027')?.customer.vertical, 'COMMUNICATION');
     assert.equal(byId.get('cust-1012')?.customer.brandName, "Kim's Taekwondo");

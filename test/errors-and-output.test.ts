@@ -58,6 +58,12 @@ describe('what to do, keyed on the kind of failure', () => {
     assert.match(failed('x', { kind: 'business-profile-rejected', errors: [{ code: 22215 }] }), /Secondary Business Profile/);
   });
 
+  it('a campaign refused without its privacy or terms URL (Twilio 30933, 30934) says which, and that the template can give it', () => {
+    const policy = failed('create campaign: Privacy Policy URL is required (error 30933)', { kind: 'request-refused', status: 400, code: 30933 });
+    assert.match(policy, /without a privacy policy URL \(error 30933\).*privacy_policy_url and terms_and_conditions_url.*campaign template.*\{\{customer_id\}\}.*ingest FILE --update/);
+    assert.match(failed('x', { kind: 'request-refused', status: 400, code: 30934 }), /without a terms and conditions URL \(error 30934\)/);
+  });
+
   it("an invalid row's action is keyed on its recorded column and rule", () => {
     const invalid = (column: string, rule: RowRule) => suggestAction({ state: 'invalid', stage: 'ingest', reason: 'whatever the wording', column, rule }) ?? '';
     assert.match(invalid('brand_name', 'company-brand-name'), /flow=business/);

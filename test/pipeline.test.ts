@@ -6,7 +6,7 @@ import { TwilioGateway } from '../src/twilio/gateway.js';
 import { ingestFile } from '../src/producers/ingest.js';
 import { batchStatus } from '../src/ledger/batch-status.js';
 import { stageJobId } from '../src/workers/queues.js';
-import { csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, twilioClient } from './helpers.js';
+import { HEADER, csv, row, startStack, stopTestRedis, templateFile, tmpFile, waitFor, waitForState, twilioClient } from './helpers.js';
 import { REVIEW_ONLY_DISPOSABLE_DOMAIN, REVIEW_ONLY_ZIP } from '../fixtures/customers.js';
 import { assertFollowsRegistry } from './stage-path.js';
 
@@ -18,9 +18,11 @@ async function ingest(stack: Awaited<ReturnType<typeof startStack>>, ...rows: st
 
 describe('Sole Proprietor pipeline against the sandbox', () => {
   it('drives a small batch to completed with every SID recorded, one of each resource per customer', async () => {
-    const stack = await startStack();
+    const stack = await startStack({ sandbox: { recordBodies: true } });
     try {
-      const report = await ingest(stack, row('c1'), row('c2'), row('c3'));
+      // The template's privacy and terms URLs hold {{customer_id}}; c3 has its own privacy page, which wins.
+      const file = tmpFile('customers.csv', [`${HEADER},privacy_policy_url`, `${row('c1')},`, `${row('c2')},`, `${row('c3')},www.c3-studio.example.com/privacy`].join('\n') + '\n');
+      const report = await ingestFile(stack.rt, file, { templatePath: templateFile(), batchId: 'b1' });
       assert.equal(report.accepted, 3);
       assert.deepEqual(report.rejected, []);
       for (const id of ['c1', 'c2', 'c3']) {
@@ -40,6 +42,16 @@ describe('Sole Proprietor pipeline against the sandbox', () => {
       assert.equal(counts.brands, 3);
       assert.equal(counts.services, 3);
       assert.equal(counts.campaigns, 3);
+      // Every campaign Twilio received carries the customer's own pages (Twilio errors 30933, 30934 without them).
+      const sent = stack.sandbox.requestLog().filter((e) => e.operation === 'campaign.create' && e.status === 201).map((e) => new Map(e.form ?? []));
+      assert.deepEqual(
+        sent.map((f) => [f.get('PrivacyPolicyUrl'), f.get('TermsAndConditionsUrl')]).sort(),
+        [
+          ['https://isv.example.com/privacy/c1', 'https://isv.example.com/terms/c1'],
+          ['https://isv.example.com/privacy/c2', 'https://isv.example.com/terms/c2'],
+          ['https://www.c3-studio.example.com/privacy', 'https://isv.example.com/terms/c3'],
+        ],
+      );
       const status = await batchStatus(stack.rt.ledger, 'b1');
       assert.equal(status.counts.live, 3);
       // Friendly names carry the customer id.

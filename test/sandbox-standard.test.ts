@@ -445,7 +445,7 @@ describe('Usecases and Standard campaigns', () => {
     assert.deepEqual(await codes(sp.sid), []);
   });
 
-  test('campaigns: refused before APPROVED, for a use case not offered (30900), without PrivacyPolicyUrl (30933); accepted, vetted, up to five per brand', async () => {
+  test('campaigns: refused before APPROVED, for a use case not offered (30900), without PrivacyPolicyUrl (30933) or TermsAndConditionsUrl (30934); accepted, vetted, up to five per brand', async () => {
     const { sb, client } = await start();
     const { brand } = await standardBrand(sb, client, { skip: true });
     const service = async (name: string) => (await client.messaging.v1.services.create({ friendlyName: name })).sid;
@@ -461,6 +461,8 @@ describe('Usecases and Standard campaigns', () => {
     assert.match(political.message, /POLITICAL is ineligible/);
     const noPolicy = await restError(create(await service('no policy'), { privacyPolicyUrl: undefined }));
     assert.deepEqual([noPolicy.status, noPolicy.code], [400, 30933]);
+    const noTerms = await restError(create(await service('no terms'), { termsAndConditionsUrl: undefined }));
+    assert.deepEqual([noTerms.status, noTerms.code], [400, 30934]);
 
     const mg = await service('standard 1');
     const c = await create(mg);

@@ -177,6 +177,8 @@ const CAMPAIGN = {
   usAppToPersonUsecase: 'SOLE_PROPRIETOR',
   hasEmbeddedLinks: false,
   hasEmbeddedPhone: false,
+  privacyPolicyUrl: 'https://isv.example.com/privacy/john-doe',
+  termsAndConditionsUrl: 'https://isv.example.com/terms/john-doe',
 };
 
 describe('sandbox', () => {
@@ -270,8 +272,20 @@ describe('sandbox', () => {
 
     const svc = await client.messaging.v1.services.create({ friendlyName: 'John Doe Messaging Service' });
     assert.match(svc.sid, /^MG[0-9a-f]{32}$/);
+    // Twilio errors 30933 and 30934: since 2026-06-30 every campaign, a Sole Proprietor's too, needs both URLs.
+    const noPolicy = await restError(client.messaging.v1.services(svc.sid).usAppToPerson.create({ brandRegistrationSid: brand.sid, ...CAMPAIGN, privacyPolicyUrl: undefined }));
+    assert.deepEqual([noPolicy.status, noPolicy.code], [400, 30933]);
+    assert.match(noPolicy.message, /Privacy Policy URL is required/);
+    const emptyPolicy = await restError(client.messaging.v1.services(svc.sid).usAppToPerson.create({ brandRegistrationSid: brand.sid, ...CAMPAIGN, privacyPolicyUrl: ' ' }));
+    assert.equal(emptyPolicy.code, 30933);
+    const noTerms = await restError(client.messaging.v1.services(svc.sid).usAppToPerson.create({ brandRegistrationSid: brand.sid, ...CAMPAIGN, termsAndConditionsUrl: undefined }));
+    assert.deepEqual([noTerms.status, noTerms.code], [400, 30934]);
+    assert.match(noTerms.message, /Terms and Conditions URL is required/);
+    assert.equal(sb.counts().campaigns, 0);
     const campaign = await client.messaging.v1.services(svc.sid).usAppToPerson.create({ brandRegistrationSid: brand.sid, ...CAMPAIGN });
     assert.match(campaign.sid, /^QE[0-9a-f]{32}$/);
+    assert.equal(campaign.privacyPolicyUrl, CAMPAIGN.privacyPolicyUrl);
+    assert.equal(campaign.termsAndConditionsUrl, CAMPAIGN.termsAndConditionsUrl);
     assert.equal(campaign.campaignStatus, 'IN_PROGRESS');
     assert.deepEqual(campaign.messageSamples, CAMPAIGN.messageSamples);
     const done = await waitFor('campaign', () => client.messaging.v1.services(svc.sid).usAppToPerson(campaign.sid).fetch(), (c) => c.campaignStatus === 'VERIFIED');

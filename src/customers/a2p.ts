@@ -2,7 +2,7 @@
  * The Standard brand columns of a business row (issue 14): `brand_type`, the A2P Messaging profile's
  * end user (`us_a2p_messaging_profile_information`: company_type, stock_exchange, stock_ticker,
  * brand_contact_email), the campaign's use case and its privacy policy and terms URLs. Rules are the
- * documented ones (Twilio's Standard ISV guide, twilio_messaging_v1.json, error pages 21740 and 30933);
+ * documented ones (Twilio's Standard ISV guide, twilio_messaging_v1.json, error pages 21740, 30933 and 30934);
  * reasons name the column and never contain a PII value (emails are never echoed).
  */
 import { normalizeEmail } from './email.js';
@@ -228,10 +228,11 @@ export function validateBrandColumns(
     else usecase = k;
   }
 
-  const url = (column: 'privacy_policy_url' | 'terms_and_conditions_url', what: string): string | undefined => {
+  const url = (column: 'privacy_policy_url' | 'terms_and_conditions_url', what: string, code: number): string | undefined => {
     const raw = cell(column);
     if (raw === '') {
-      fail(column, `is required for a Standard brand's campaign: the https URL of the business's ${what} (Twilio rejects campaigns without it, error 30933)`);
+      // From the row only: the business's own page (the template's URLs are for Sole Proprietor rows).
+      fail(column, `is required for a Standard brand's campaign: the https URL of the business's ${what} (Twilio rejects campaigns without it, error ${code})`);
       return undefined;
     }
     const r = normalizeHttpsUrl(raw);
@@ -239,8 +240,8 @@ export function validateBrandColumns(
     fail(column, r.reason);
     return undefined;
   };
-  const privacyPolicyUrl = url('privacy_policy_url', 'privacy policy');
-  const termsAndConditionsUrl = url('terms_and_conditions_url', 'terms and conditions');
+  const privacyPolicyUrl = url('privacy_policy_url', 'privacy policy', 30933);
+  const termsAndConditionsUrl = url('terms_and_conditions_url', 'terms and conditions', 30934);
 
   // A brand whose columns have problems still says its type: the caller checks its campaign all the same.
   if (!ok || !companyType || !usecase || !privacyPolicyUrl || !termsAndConditionsUrl) return { brandType };

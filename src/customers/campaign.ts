@@ -4,7 +4,8 @@
  */
 import type { RowRule } from '../failure-kinds.js';
 import type { Campaign } from './customer.js';
-import { MESSAGE_SAMPLE_COLUMNS, MIN_MESSAGE_SAMPLES } from './columns.js';
+import { MESSAGE_SAMPLE_COLUMNS, MIN_MESSAGE_SAMPLES, type CampaignUrlColumn } from './columns.js';
+import { normalizeHttpsUrl } from './a2p.js';
 import {
   BOOLEAN_COLUMNS,
   KEYWORD_PAIRS,
@@ -15,7 +16,14 @@ import {
   type CampaignKeywordColumn,
   type CampaignTextColumn,
 } from './campaign-rules.js';
-import { fillPlaceholders, PLACEHOLDERS, type CampaignTemplate, type PlaceholderValues } from './template.js';
+import {
+  fillPlaceholders,
+  fillUrl,
+  PLACEHOLDERS,
+  urlPlaceholderProblems,
+  type CampaignTemplate,
+  type PlaceholderValues,
+} from './template.js';
 
 export interface RowProblem {
   column: string;
@@ -152,4 +160,49 @@ export function buildCampaign(
   function given(column: string): boolean {
     return cell(column) !== '' || (template?.fields[column as CampaignTextColumn] ?? undefined) !== undefined;
   }
+}
+
+/** Why a Sole Proprietor row without the URL is refused: Twilio refuses the campaign (a brand fee already paid). */
+const URL_REQUIRED: Readonly<Record<CampaignUrlColumn, string>> = {
+  privacy_policy_url: 'is required: the https URL of the privacy policy, which Twilio requires on every campaign created since 2026-06-30 (error 30933). Fill the column, or give privacy_policy_url in the campaign template (--template); a template URL may hold {{customer_id}} for one page per customer, e.g. "https://isv.example.com/privacy/{{customer_id}}"',
+  terms_and_conditions_url: 'is required: the https URL of the terms and conditions, which Twilio requires on every campaign created since 2026-06-30 (error 30934). Fill the column, or give terms_and_conditions_url in the campaign template (--template); a template URL may hold {{customer_id}} for one page per customer, e.g. "https://isv.example.com/terms/{{customer_id}}"',
+};
+
+/**
+ * A Sole Proprietor campaign's privacy policy or terms URL: the row's own cell (`own`, trimmed; undefined when
+ * the cell was already refused), else the template's, with {{customer_id}} filled, then checked like the column.
+ * Neither given: a problem naming the column (Twilio errors 30933 and 30934). The reason never quotes the URL.
+ */
+export function campaignUrl(
+  column: CampaignUrlColumn,
+  own: string | undefined,
+  template: CampaignTemplate | undefined,
+  customerId: string | undefined,
+  problems: RowProblem[],
+): string | undefined {
+  if (own === undefined) return undefined;
+  let text = own;
+  let suffix = '';
+  if (text === '') {
+    const t = template?.fields[column];
+    if (typeof t !== 'string') {
+      problems.push({ column, reason: URL_REQUIRED[column] });
+      return undefined;
+    }
+    text = t;
+    suffix = ` (value from the campaign template ${template?.source ?? ''})`;
+  }
+  const ph = urlPlaceholderProblems(text);
+  if (ph.length > 0) {
+    problems.push({ column, reason: `${ph.join('; ')}${suffix}` });
+    return undefined;
+  }
+  // Without a valid customer_id (already a problem of the row) there is nothing to fill in.
+  if (customerId === undefined && text !== fillUrl(text, '')) return undefined;
+  const r = normalizeHttpsUrl(fillUrl(text, customerId ?? ''));
+  if (!r.ok) {
+    problems.push({ column, reason: `${r.reason}${suffix}` });
+    return undefined;
+  }
+  return r.url;
 }

@@ -140,8 +140,8 @@ export const BRAND_COLUMNS = [
   std('stock_ticker', 'optional', false, "A public company's ticker symbol: 1-10 letters, digits, '.' or '-' (uppercased, e.g. TWLO, BRK.B). Required when company_type is public, refused otherwise.", 'required if public, Standard business rows'),
   std('brand_contact_email', 'optional', true, "Where Authentication+ (TCR's 2FA for public companies) emails a verification link, to be confirmed within 7 days: required when company_type is public, optional otherwise. Written like email. Not on a free or personal mail domain (gmail.com, yahoo.*, outlook.com, hotmail.*, aol.com, icloud.com, proton.me...: the free-email-domains-typescript list), which Authentication+ refuses (Twilio error 21740); not a distribution list (Twilio refuses those too; ingest cannot tell one).", 'required if public, Standard business rows'),
   std('usecase', 'required', false, `The campaign's use case: one of ${USECASE_LIST} (any case; spaces and dashes read as underscores). Not SOLE_PROPRIETOR. Which use cases the brand may use is asked of Twilio again once the brand is approved; a use case Twilio does not offer the brand fails its campaign with that reason.`),
-  col('privacy_policy_url', 'optional', false, "The https URL of the business's privacy policy, sent with the campaign (a bare domain gets https://; http:// is refused): Twilio asks for a valid, publicly accessible HTTPS URL and, since 2026-06-30, rejects campaigns without one (error 30933). Required on Standard business rows, optional on Sole Proprietor rows (sent when given), refused on business rows without a brand.", 'sole-proprietor+standard', 'required on Standard business rows, optional on sole-proprietor rows'),
-  col('terms_and_conditions_url', 'optional', false, "The https URL of the business's terms and conditions, sent with the campaign, written like privacy_policy_url; Standard campaigns without it are rejected in practice. Required on Standard business rows, optional on Sole Proprietor rows (sent when given), refused on business rows without a brand.", 'sole-proprietor+standard', 'required on Standard business rows, optional on sole-proprietor rows'),
+  col('privacy_policy_url', 'campaign', false, "The https URL of the privacy policy, sent with the campaign (a bare domain gets https://; http:// is refused). Twilio refuses every campaign created without one since 2026-06-30 (error 30933) and asks for a valid, publicly accessible HTTPS URL. Sole Proprietor rows: required, from the row or the campaign template (--template), whose URL may hold {{customer_id}} for one page per customer (e.g. https://isv.example.com/privacy/{{customer_id}}); the row's own cell wins. Standard business rows: required, from the row only (the business's own page). Refused on business rows without a brand.", 'sole-proprietor+standard', 'required (row or template on sole-proprietor rows, row only on Standard business rows)'),
+  col('terms_and_conditions_url', 'campaign', false, "The https URL of the terms and conditions, sent with the campaign, written like privacy_policy_url. Twilio refuses every campaign created without one since 2026-06-30 (error 30934). Sole Proprietor rows: required, from the row or the campaign template, which may use {{customer_id}} as for privacy_policy_url; the row's own cell wins. Standard business rows: required, from the row only. Refused on business rows without a brand.", 'sole-proprietor+standard', 'required (row or template on sole-proprietor rows, row only on Standard business rows)'),
 ] as const satisfies readonly ColumnSpec[];
 
 /** Every known column, customer columns first, in the order docs/csv.md documents them. */
@@ -151,6 +151,16 @@ export type CustomerColumnName = (typeof CUSTOMER_COLUMNS)[number]['name'];
 export type CampaignColumnName = (typeof CAMPAIGN_COLUMNS)[number]['name'];
 export type BusinessColumnName = (typeof BUSINESS_COLUMNS)[number]['name'] | (typeof BRAND_COLUMNS)[number]['name'];
 export type ColumnName = CustomerColumnName | CampaignColumnName | BusinessColumnName;
+
+/**
+ * The campaign's privacy policy and terms URLs (Twilio errors 30933 and 30934: required on every campaign
+ * created since 2026-06-30). Listed with the brand columns, but the campaign template may give them for
+ * Sole Proprietor rows, with {{customer_id}} filled per row.
+ */
+export const CAMPAIGN_URL_COLUMNS = ['privacy_policy_url', 'terms_and_conditions_url'] as const satisfies readonly BusinessColumnName[];
+export type CampaignUrlColumn = (typeof CAMPAIGN_URL_COLUMNS)[number];
+/** The keys a campaign template may give: the campaign columns and the campaign URLs. */
+export type TemplateColumnName = CampaignColumnName | CampaignUrlColumn;
 
 export const MESSAGE_SAMPLE_COLUMNS = [
   'message_sample_1',

@@ -40,7 +40,7 @@ const text = (min: number, max: number) =>
     return n >= min && n <= max;
   }, `must be ${min}-${max} characters`);
 
-/** A privacy policy or terms page: Twilio asks for a valid, publicly accessible HTTPS URL (error 30933). */
+/** A privacy policy or terms page: Twilio asks for a valid, publicly accessible HTTPS URL (errors 30933, 30934). */
 export const httpsUrlSchema = z.string().url().refine((u) => u.startsWith('https://'), 'must be an https:// URL');
 
 export const campaignSchema = z.object({
@@ -55,7 +55,11 @@ export const campaignSchema = z.object({
   optOutMessage: text(20, 320).optional(),
   helpKeywords: z.array(z.string().regex(KEYWORD_PATTERN)).optional(),
   helpMessage: text(20, 320).optional(),
-  /** Optional on a Sole Proprietor campaign (sent when present); required on a Standard brand's (see business.ts). */
+  /**
+   * Required at ingest on every row with a campaign (Twilio errors 30933, 30934: since 2026-06-30 a campaign
+   * without them is refused; row.ts, business.ts). Optional here so that customers ingested before still read
+   * back from the ledger: their campaign create gets Twilio's error, with what to do.
+   */
   privacyPolicyUrl: httpsUrlSchema.optional(),
   termsAndConditionsUrl: httpsUrlSchema.optional(),
 });

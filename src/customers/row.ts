@@ -19,10 +19,9 @@ import { normalizePhone } from './phone.js';
 import { normalizeEmail } from './email.js';
 import { normalizeCountry, normalizePostalCode, normalizeRegion, postalCodeRegionProblem, type Country } from './address.js';
 import { brandNameProblem } from './brand-name.js';
-import { buildCampaign, type RowProblem } from './campaign.js';
+import { buildCampaign, campaignUrl, type RowProblem } from './campaign.js';
 import type { CampaignTemplate } from './template.js';
 import { validateBusinessRow, type BusinessCustomer } from './business.js';
-import { normalizeHttpsUrl } from './a2p.js';
 import { FLOWS, type Flow } from './columns.js';
 
 export type { RowProblem } from './campaign.js';
@@ -269,13 +268,10 @@ export function validateRow(
     { brand_name: cell('brand_name'), first_name: cell('first_name'), last_name: cell('last_name') },
     problems,
   );
-  // Optional here (required on a Standard brand's campaign): sent with the campaign when given.
+  // Required on every campaign since 2026-06-30 (Twilio errors 30933, 30934): from the row, or the template with {{customer_id}}.
   for (const [column, key] of [['privacy_policy_url', 'privacyPolicyUrl'], ['terms_and_conditions_url', 'termsAndConditionsUrl']] as const) {
-    const raw = check(column);
-    if (!raw) continue;
-    const r = normalizeHttpsUrl(raw);
-    if (!r.ok) add(column, r.reason);
-    else if (campaign) campaign[key] = r.url;
+    const url = campaignUrl(column, check(column), template, customerId, problems);
+    if (url !== undefined && campaign) campaign[key] = url;
   }
 
   const idForReport = customerId ?? null;

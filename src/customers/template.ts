@@ -2,7 +2,9 @@
  * The campaign template (`--template FILE`): campaign fields shared by every row, so the CSV
  * needs only the customer columns. Keys are the campaign column names; text values may use
  * {{brand_name}}, {{first_name}} and {{last_name}}, filled per row. A row's own non-empty cell
- * wins over the template, field by field (message samples slot by slot).
+ * wins over the template, field by field (message samples slot by slot). privacy_policy_url and
+ * terms_and_conditions_url (Sole Proprietor rows only) may use {{customer_id}}: an ISV hosts one
+ * page per customer.
  *
  * {
  *   "campaign_description": "...{{brand_name}}...",
@@ -13,11 +15,21 @@
  *   "opt_out_keywords": ["STOP", "END"],         (or "STOP, END")
  *   "opt_out_message": "...",
  *   "help_keywords": "HELP",
- *   "help_message": "..."
+ *   "help_message": "...",
+ *   "privacy_policy_url": "https://isv.example.com/privacy/{{customer_id}}",
+ *   "terms_and_conditions_url": "https://isv.example.com/terms/{{customer_id}}"
  * }
  */
 import { readFile } from 'node:fs/promises';
-import { CAMPAIGN_COLUMNS, MESSAGE_SAMPLE_COLUMNS, type CampaignColumnName } from './columns.js';
+import {
+  CAMPAIGN_COLUMNS,
+  CAMPAIGN_URL_COLUMNS,
+  MESSAGE_SAMPLE_COLUMNS,
+  type CampaignColumnName,
+  type CampaignUrlColumn,
+  type TemplateColumnName,
+} from './columns.js';
+import { normalizeHttpsUrl } from './a2p.js';
 import {
   isBooleanColumn,
   isKeywordColumn,
@@ -30,6 +42,10 @@ import { TemplateError } from './errors.js';
 export const PLACEHOLDERS = ['brand_name', 'first_name', 'last_name'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type PlaceholderValues = Readonly<Record<Placeholder, string>>;
+/** The one placeholder of the URL keys: the row's customer_id (its characters are all safe in a URL). */
+export const URL_PLACEHOLDERS = ['customer_id'] as const;
+/** An id that stands for every customer when a template URL is checked at load. */
+const SAMPLE_CUSTOMER_ID = 'cust-1001';
 
 export type TemplateValue = string | boolean | readonly string[];
 
@@ -41,23 +57,39 @@ export interface CampaignTemplate {
    * has_embedded_*, keyword lists already split and checked. `message_samples` is expanded
    * into message_sample_1..n.
    */
-  readonly fields: Readonly<Partial<Record<CampaignColumnName, TemplateValue>>>;
+  readonly fields: Readonly<Partial<Record<TemplateColumnName, TemplateValue>>>;
 }
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
-const KNOWN_KEYS = [...CAMPAIGN_COLUMNS.map((c) => c.name), 'message_samples'];
+const KNOWN_KEYS = [...CAMPAIGN_COLUMNS.map((c) => c.name), ...CAMPAIGN_URL_COLUMNS, 'message_samples'];
 
-function placeholderProblems(text: string): string[] {
+function isUrlColumn(c: string): c is CampaignUrlColumn {
+  return (CAMPAIGN_URL_COLUMNS as readonly string[]).includes(c);
+}
+
+function placeholderProblems(text: string, allowed: readonly string[] = PLACEHOLDERS): string[] {
   const problems: string[] = [];
+  const list = allowed.map((p) => `{{${p}}}`);
   for (const m of text.matchAll(PLACEHOLDER)) {
     const name = m[1] ?? '';
-    if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
-      problems.push(`unknown placeholder {{${name}}} (allowed: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')})`);
+    if (!allowed.includes(name)) {
+      const urlOnly = name === 'customer_id' ? '; {{customer_id}} is only for privacy_policy_url and terms_and_conditions_url' : '';
+      problems.push(`unknown placeholder {{${name}}} (allowed${allowed === URL_PLACEHOLDERS ? ' in a URL' : ''}: ${list.join(', ')}${urlOnly})`);
     }
   }
   const rest = text.replace(PLACEHOLDER, '');
-  if (rest.includes('{{') || rest.includes('}}')) problems.push('has a malformed placeholder: write {{brand_name}}, {{first_name}} or {{last_name}}');
+  if (rest.includes('{{') || rest.includes('}}')) problems.push(`has a malformed placeholder: write ${list.length > 1 ? `${list.slice(0, -1).join(', ')} or ${list.at(-1) ?? ''}` : (list[0] ?? '')}`);
   return problems;
+}
+
+/** Problems of a URL text (a template's or a row's): its placeholders; none means fillUrl may be called. */
+export function urlPlaceholderProblems(text: string): string[] {
+  return placeholderProblems(text, URL_PLACEHOLDERS);
+}
+
+/** A privacy or terms URL with {{customer_id}} replaced by the row's id. */
+export function fillUrl(text: string, customerId: string): string {
+  return text.replace(PLACEHOLDER, (whole, name: string) => (name === 'customer_id' ? customerId : whole));
 }
 
 /** Replace the placeholders of a template text with a row's values. */
@@ -73,7 +105,7 @@ export function parseCampaignTemplate(json: unknown, source = '<inline>'): Campa
     throw new TemplateError(source, ['must be a JSON object whose keys are campaign column names']);
   }
   const problems: string[] = [];
-  const fields: Partial<Record<CampaignColumnName, TemplateValue>> = {};
+  const fields: Partial<Record<TemplateColumnName, TemplateValue>> = {};
   const entries = Object.entries(json as Record<string, unknown>);
 
   const hasSampleArray = Object.hasOwn(json, 'message_samples');
@@ -98,6 +130,11 @@ export function parseCampaignTemplate(json: unknown, source = '<inline>'): Campa
     }
     if (!(KNOWN_KEYS as readonly string[]).includes(key)) {
       problems.push(`unknown key "${key}" (allowed: ${KNOWN_KEYS.join(', ')})`);
+      continue;
+    }
+    if (isUrlColumn(key)) {
+      const url = checkUrl(key, value, problems);
+      if (url !== undefined) fields[key] = url;
       continue;
     }
     const column = key as CampaignColumnName;
@@ -150,6 +187,32 @@ function checkText(
   return text;
 }
 
+/**
+ * A template's privacy or terms URL: a string whose only placeholder is {{customer_id}}, and which passes
+ * the column's URL check once filled (checked here with a sample id, so a bad URL stops the whole file
+ * before any row; each row's filled URL is checked again). Kept unfilled.
+ */
+function checkUrl(key: CampaignUrlColumn, value: unknown, problems: string[]): string | undefined {
+  if (typeof value !== 'string') {
+    problems.push(`${key} must be a string (an https URL)`);
+    return undefined;
+  }
+  const text = value.trim();
+  if (text === '') {
+    problems.push(`${key} is empty; leave the key out instead`);
+    return undefined;
+  }
+  const ph = urlPlaceholderProblems(text);
+  for (const p of ph) problems.push(`${key} ${p}`);
+  if (ph.length > 0) return undefined;
+  const r = normalizeHttpsUrl(fillUrl(text, SAMPLE_CUSTOMER_ID));
+  if (!r.ok) {
+    problems.push(`${key} ${r.reason}`);
+    return undefined;
+  }
+  return text;
+}
+
 /** Read and check a campaign template file. Throws TemplateError (exitCode 2). */
 export async function loadCampaignTemplate(path: string): Promise<CampaignTemplate> {
   let raw: string;
@@ -169,6 +232,6 @@ export async function loadCampaignTemplate(path: string): Promise<CampaignTempla
 }
 
 /** Whether the template gives a value for this campaign column. */
-export function templateProvides(template: CampaignTemplate | undefined, column: CampaignColumnName): boolean {
+export function templateProvides(template: CampaignTemplate | undefined, column: TemplateColumnName): boolean {
   return template !== undefined && template.fields[column] !== undefined;
 }

@@ -95,7 +95,9 @@ const CODE_RULES: Rule[] = [
   { test: code(21736), action: `TCR could not verify that the company owns the brand contact email's domain (error 21736). Use an address on the company's own website domain in brand_contact_email, ${RESUBMIT}.` },
   { test: code(21738), action: `The Authentication+ email could not be delivered to the brand contact (error 21738). Check brand_contact_email with the customer (a typo, an inactive mailbox, a server refusing outside mail), ${RESUBMIT}.` },
   { test: code(21737, 21739, 21741), action: `The brand contact did not complete Authentication+ in time (error 21737/21739/21741). Ask them to watch for the email from TCR and finish it as soon as it arrives, then ${REDRIVE}: a fresh email is sent (a fee).` },
-  { test: code(30933), action: `Twilio refused the campaign without a privacy policy URL (error 30933). Fill privacy_policy_url (and terms_and_conditions_url) with the business's public HTTPS pages, ${RESUBMIT}.` },
+  // Twilio refuses every campaign created since 2026-06-30 without them: ingest requires both now, so a customer
+  // ingested before lands here (its brand fee is paid; no campaign was created, so no vetting fee).
+  { test: code(30933, 30934), action: (f) => `Twilio refused the campaign without a ${f.codes.has('30933') ? 'privacy policy' : 'terms and conditions'} URL (error ${f.codes.has('30933') ? 30933 : 30934}). Fill privacy_policy_url and terms_and_conditions_url with public HTTPS pages (on a Sole Proprietor row they may come from the campaign template, e.g. "https://isv.example.com/privacy/{{customer_id}}"), ${RESUBMIT}.` },
   // [000] evaluation and review codes
   { test: code(22215), action: (f) => namedFields(f.details).has('email')
       ? `Twilio refused the customer's email (error 22215: a field of the customer's information is invalid). Ask the customer for a lasting address on a real domain (not disposable, not a typo), ${RESUBMIT}.`

@@ -8,7 +8,8 @@
  *   is the sandbox's model, shaped like its sibling CreateBrandRegistrationOtp.
  * - `PrivacyPolicyUrl` and `TermsAndConditionsUrl` on CreateUsAppToPerson and UpdateUsAppToPerson, and
  *   `privacy_policy_url` / `terms_and_conditions_url` on the campaign: twilio-node 6.2.0 sends and reads
- *   them; Twilio error 30933 makes PrivacyPolicyUrl required since 2026-06-30.
+ *   them; Twilio errors 30933 and 30934 make both required on every campaign created since 2026-06-30
+ *   (the sandbox refuses a create without them, whatever the brand type; the OpenAPI files still say optional).
  */
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -22,7 +23,7 @@ export interface ContractSupplement {
 
 export const CONTRACT_SUPPLEMENTS: readonly ContractSupplement[] = [
   { product: 'messaging', what: 'POST /v1/a2p/BrandRegistrations/{BrandSid}/2fa (CreateBrandRegistration2fa)', source: 'Twilio API page "Brand 2FA verify" (messaging/api/brand-2fa-verify)' },
-  { product: 'messaging', what: 'PrivacyPolicyUrl, TermsAndConditionsUrl on CreateUsAppToPerson / UpdateUsAppToPerson; privacy_policy_url, terms_and_conditions_url on the campaign', source: 'twilio-node 6.2.0 (usAppToPerson), Twilio error 30933' },
+  { product: 'messaging', what: 'PrivacyPolicyUrl, TermsAndConditionsUrl on CreateUsAppToPerson / UpdateUsAppToPerson; privacy_policy_url, terms_and_conditions_url on the campaign', source: 'twilio-node 6.2.0 (usAppToPerson), Twilio errors 30933 and 30934' },
 ];
 
 const isObject = (v: Json | undefined): v is JsonObject => v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v);

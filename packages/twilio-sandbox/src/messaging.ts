@@ -242,20 +242,30 @@ const campaignUpdateSchema = z.object({
 });
 
 /**
- * A STANDARD brand's campaign: a use case the Usecases resource offers the brand (30900), a PrivacyPolicyUrl
- * (30933, required since 2026-06-30), and at most five campaigns per brand (the Standard guide).
+ * A STANDARD brand's campaign: a use case the Usecases resource offers the brand (30900), and at most five
+ * campaigns per brand (the Standard guide).
  */
-function standardCampaignChecks(ctx: SandboxContext, brand: Brand, usecase: string, privacyPolicyUrl: string | undefined): void {
+function standardCampaignChecks(ctx: SandboxContext, brand: Brand, usecase: string): void {
   const offered = usecasesFor(brand).map((u) => u.code);
   if (!offered.includes(usecase)) {
     throw badRequest(`Campaign rejection - The campaign use case ${usecase} is ineligible for registration: brand ${brand.sid} may register ${offered.join(', ')} (see its Usecases).`, STANDARD_CODES.usecaseNotAllowed);
   }
-  if (privacyPolicyUrl === undefined || privacyPolicyUrl.trim() === '') {
-    throw badRequest('Campaign registration rejected: Privacy Policy URL is required for A2P 10DLC campaign registration (PrivacyPolicyUrl).', STANDARD_CODES.privacyPolicyMissing);
-  }
   const count = [...ctx.store.campaigns.values()].filter((c) => c.brandRegistrationSid === brand.sid).length;
   if (count >= MAX_CAMPAIGNS_PER_STANDARD_BRAND) {
     throw badRequest(`Brand ${brand.sid} already has ${count} campaigns; a STANDARD brand can have up to ${MAX_CAMPAIGNS_PER_STANDARD_BRAND}.`);
+  }
+}
+
+/**
+ * Every campaign create, whatever its brand type: since 2026-06-30 Twilio refuses one without
+ * PrivacyPolicyUrl (error 30933) or without TermsAndConditionsUrl (error 30934), absent or empty alike.
+ */
+function campaignUrlChecks(privacyPolicyUrl: string | undefined, termsAndConditionsUrl: string | undefined): void {
+  if (privacyPolicyUrl === undefined || privacyPolicyUrl.trim() === '') {
+    throw badRequest('Campaign registration rejected: Privacy Policy URL is required for A2P 10DLC campaign registration (PrivacyPolicyUrl).', STANDARD_CODES.privacyPolicyMissing);
+  }
+  if (termsAndConditionsUrl === undefined || termsAndConditionsUrl.trim() === '') {
+    throw badRequest('Campaign registration rejected: Terms and Conditions URL is required for A2P 10DLC campaign registration (TermsAndConditionsUrl).', STANDARD_CODES.termsMissing);
   }
 }
 
@@ -505,7 +515,7 @@ export const messagingRoutes: Route[] = [
         }
         throw badRequest(`Brand ${brand.sid} is ${brand.status}; a campaign can only be created for an APPROVED brand.`);
       }
-      if (brand.brandType === 'STANDARD') standardCampaignChecks(ctx, brand, f.UsAppToPersonUsecase, f.PrivacyPolicyUrl);
+      if (brand.brandType === 'STANDARD') standardCampaignChecks(ctx, brand, f.UsAppToPersonUsecase);
       if (brand.brandType === 'SOLE_PROPRIETOR') {
         // VETTED_VERIFIED is a verified identity too (twilio_messaging_v1.json's identity_status enum).
         if (brand.identityStatus !== 'VERIFIED' && brand.identityStatus !== 'VETTED_VERIFIED') {
@@ -515,6 +525,7 @@ export const messagingRoutes: Route[] = [
           throw invalidParam('UsAppToPersonUsecase', 'SOLE_PROPRIETOR is the only valid use case for a Sole Proprietor brand');
         }
       }
+      campaignUrlChecks(f.PrivacyPolicyUrl, f.TermsAndConditionsUrl);
       const existing = [...ctx.store.campaigns.values()].find((c) => c.messagingServiceSid === svc.sid);
       if (existing) {
         throw new TwilioApiError(UNVERIFIED_SECOND_CAMPAIGN.status, UNVERIFIED_SECOND_CAMPAIGN.code, `Messaging Service ${svc.sid} already has a US A2P campaign (${existing.sid}); a Messaging Service can have only one.`);

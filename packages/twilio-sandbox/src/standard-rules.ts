@@ -43,8 +43,10 @@ export const STANDARD_CODES = {
   authPlusExpired: 21737,
   /** 30900: "The campaign use case is ineligible for registration" (not one the Usecases resource returns). */
   usecaseNotAllowed: 30900,
-  /** 30933: "Privacy Policy URL is required for A2P 10DLC campaign registration" (since 2026-06-30). */
+  /** 30933: "Privacy Policy URL is required for A2P 10DLC campaign registration" (every campaign created since 2026-06-30). */
   privacyPolicyMissing: 30933,
+  /** 30934: "Terms and Conditions URL is required for A2P 10DLC campaign registration" (likewise). */
+  termsMissing: 30934,
   /** 30994: campaign refused because its brand has not completed 2FA (beyond-the-seeds.md). */
   authPlusNotDone: 30994,
 } as const;
