@@ -398,10 +398,5 @@ export class A2pEvents {
     const account = ownerAccountSid(this.options, c);
     this.streams.emit(account, CAMPAIGN_EVENT_PREFIX + kind, c.sid, campaignEventData(account, c, c.usAppToPersonUsecase));
   }
-
-  /** Forget a deleted campaign (a new one may reuse nothing, but the map should not grow forever). */
-  forgetCampaign(sid: string): void {
-    this.campaigns.delete(sid);
-  }
 }
 
