@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { POLICY_A2P_MESSAGING, POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER, loadContract, sandboxRoutes, type Sandbox, type SpecOperation } from '@a2p-onboard/twilio-sandbox';
 import { ingestFile } from '../src/producers/ingest.js';
@@ -494,10 +495,17 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
   test('Events v1 through twilio-node: sinks, subscriptions and subscribed events answer by the schema; the sandbox refuses what the contract refuses', async () => {
     const client = createTwilioClient({ accountSid: sb.options.accountSid, authToken: sb.options.authToken, apiBase: sb.url });
     const ev = client.events.v1;
+    // Deliveries (the sink test, later brand transitions) go to a local receiver that accepts them.
+    const rx = http.createServer((req, res) => req.resume().on('end', () => res.end()));
+    await new Promise<void>((r) => rx.listen(0, '127.0.0.1', r));
+    after(() => new Promise<void>((r) => rx.close(() => r())));
+    const receiver = `http://127.0.0.1:${(rx.address() as { port: number }).port}`;
     const from = sb.requestLog().length;
-    const sink = await ev.sinks.create({ description: 'contract sink', sinkType: 'webhook', sinkConfiguration: { destination: 'https://isv.example.com/webhooks/twilio/events', method: 'POST', batch_events: true } });
-    const other = await ev.sinks.create({ description: 'contract sink 2', sinkType: 'webhook', sinkConfiguration: { destination: 'https://isv.example.com/other', method: 'POST', batch_events: false } });
+    const sink = await ev.sinks.create({ description: 'contract sink', sinkType: 'webhook', sinkConfiguration: { destination: `${receiver}/webhooks/twilio/events`, method: 'POST', batch_events: true } });
+    const other = await ev.sinks.create({ description: 'contract sink 2', sinkType: 'webhook', sinkConfiguration: { destination: `${receiver}/other`, method: 'POST', batch_events: false } });
     await ev.sinks(sink.sid).update({ description: 'contract sink renamed' });
+    assert.equal((await ev.sinks(sink.sid).sinkTest.create()).result, 'submitted');
+    assert.equal((await ev.sinks(sink.sid).sinkValidate.create({ testId: 'NO' + '0'.repeat(32) })).result, 'valid');
     const subscription = await ev.subscriptions.create({
       description: 'contract subscription',
       sinkSid: sink.sid,
@@ -602,7 +610,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
     const tpe = await post(`/trusthub/v1/TrustProducts/${btp}/ChannelEndpointAssignments`, { ChannelEndpointType: 'phone-number', ChannelEndpointSid: pn });
     const mgn = await post('/messaging/v1/Services', { FriendlyName: 'del numbers' });
     await post(`/messaging/v1/Services/${mgn}/PhoneNumbers`, { PhoneNumberSid: pn });
-    const dg = await post('/events/v1/Sinks', { Description: 'del', SinkType: 'webhook', SinkConfiguration: JSON.stringify({ destination: 'https://isv.example.com/del', method: 'POST', batch_events: false }) });
+    const dg = await post('/events/v1/Sinks', { Description: 'del', SinkType: 'webhook', SinkConfiguration: JSON.stringify({ destination: 'http://127.0.0.1:9/del', method: 'POST', batch_events: false }) });
     const df = await post('/events/v1/Subscriptions', { Description: 'del', SinkSid: dg, Types: JSON.stringify({ type: 'com.twilio.messaging.compliance.brand-registration.brand-failure', schema_version: 3 }) });
     const deletes: Array<[string, string, Record<string, string>]> = [
       ['trusthub', '/v1/CustomerProfiles/{CustomerProfileSid}/EntityAssignments/{Sid}', { CustomerProfileSid: cp, Sid: cpa }],

@@ -281,6 +281,12 @@ describe('sandbox Event Streams', () => {
     assert.ok(post!.signatureOk);
     assert.equal(post!.batch, false, 'without batch_events: one event object per post');
     assert.equal(post!.events[0]!.data['brandvettingoutcome'], 'failed');
+    // The Sink Test resource: a test event to this sink, though no subscription names its type; Validate always answers valid.
+    assert.equal((await client.events.v1.sinks(sink.sid).sinkTest.create()).result, 'submitted');
+    const test = await waitFor('the test event', () => rx.posts, (ps) => ps.length === 2);
+    assert.equal(test[1]!.events[0]!.type, 'com.twilio.eventstreams.test-event');
+    assert.ok(test[1]!.signatureOk);
+    assert.equal((await client.events.v1.sinks(sink.sid).sinkValidate.create({ testId: String(test[1]!.events[0]!.data['test_id']) })).result, 'valid');
     const url = `${rx.url}?tenant=a&bodySHA256=${'0'.repeat(64)}`;
     assert.equal(twilio.validateRequestWithBody(sb.options.authToken, 'bogus', url, post!.body), false);
     assert.equal(twilio.validateRequestWithBody('another-token', 'x', url, post!.body), false);

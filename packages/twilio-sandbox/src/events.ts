@@ -17,6 +17,13 @@ import { newSid, type Sink, type SubscribedEvent, type Subscription, type Webhoo
 const HOST = 'https://events.twilio.com';
 const BASE = `${HOST}/v1`;
 
+/**
+ * UNVERIFIED: the Sink Test page names neither the test event's type nor the `result` value; the sandbox sends
+ * `com.twilio.eventstreams.test-event` with a `test_id` and answers `submitted`.
+ */
+const SINK_TEST_EVENT_TYPE = 'com.twilio.eventstreams.test-event';
+const SINK_TEST_RESULT = 'submitted';
+
 /** The sandbox simulates webhook sinks only (the A2P Event Streams guide's path); other types are refused. */
 const SUPPORTED_SINK_TYPE = 'webhook';
 
@@ -172,6 +179,7 @@ function subscribe(ctx: SandboxContext, sub: Subscription, type: string, schemaV
 
 const sinkCreateSchema = z.object({ Description: zNonEmpty, SinkConfiguration: z.unknown(), SinkType: z.string() });
 const sinkUpdateSchema = z.object({ Description: zNonEmpty });
+const sinkValidateSchema = z.object({ TestId: zNonEmpty });
 const subscriptionCreateSchema = z.object({ Description: zNonEmpty, SinkSid: z.string(), Types: z.array(z.unknown()) });
 const subscriptionUpdateSchema = z.object({ Description: zNonEmpty.optional(), SinkSid: z.string().optional() });
 const subscribedEventCreateSchema = z.object({ Type: z.string().regex(SUBSCRIBABLE_TYPE, 'must be an event type such as com.twilio.messaging.compliance.campaign-registration.campaign-approved'), SchemaVersion: z.number().int().min(1).optional() });
@@ -209,7 +217,7 @@ export const eventsRoutes: Route[] = [
       }
       const configuration = parseSinkConfiguration(f.SinkConfiguration);
       const now = Date.now();
-      // A webhook sink is usable at once (the A2P guide subscribes right after creating it).
+      // "The status of Sinks is active by default" (Sink Validate page).
       const sink: Sink = { sid: newSid('DG'), accountSid: requestAccountSid(ctx, req), description: f.Description, sinkType: 'webhook', configuration, status: 'active', dateCreated: now, dateUpdated: now };
       ctx.store.sinks.set(sink.sid, sink);
       return { status: 201, body: renderSink(sink) };
@@ -227,6 +235,32 @@ export const eventsRoutes: Route[] = [
       sink.description = f.Description;
       sink.dateUpdated = Date.now();
       return { status: 200, body: renderSink(sink) };
+    },
+  },
+  {
+    // "The Sink Test Resource creates a test event" (Sink Test page): one event to this sink, subscribed or not.
+    method: 'POST',
+    product: 'events',
+    path: '/v1/Sinks/{Sid}/Test',
+    operation: 'sink.test',
+    handle(req, ctx) {
+      const sink = getSink(ctx, req, req.params['Sid'] ?? '');
+      if (!sink) throw notFound(req.twilioPath);
+      ctx.eventStreams?.emitToSink(sink, SINK_TEST_EVENT_TYPE, { test_id: newSid('NO') });
+      return { status: 201, body: { result: SINK_TEST_RESULT } };
+    },
+  },
+  {
+    // "There is no longer a need for validating a Sink. … always returns a result property with a value of valid" (Sink Validate page).
+    method: 'POST',
+    product: 'events',
+    path: '/v1/Sinks/{Sid}/Validate',
+    operation: 'sink.validate',
+    handle(req, ctx) {
+      const sink = getSink(ctx, req, req.params['Sid'] ?? '');
+      if (!sink) throw notFound(req.twilioPath);
+      fields(req, sinkValidateSchema);
+      return { status: 201, body: { result: 'valid' } };
     },
   },
   ...collectionRoutes<Subscription>({
