@@ -318,5 +318,16 @@ describe('sandbox Event Streams', () => {
     assert.ok(d!.attempts >= 2, `retried before dropping (${d!.attempts} attempts)`);
     assert.equal(d!.lastStatus, 503);
     assert.equal(down.posts.length, d!.attempts);
+
+    // A pending retry (a minute away) does not hold idle(): tests waiting for transitions are not held by a dead receiver.
+    const { sb: sb3, client: client3 } = await start({ eventRetryBaseMs: 60_000 });
+    const dead = await startReceiver(sb3.options.authToken, () => 500);
+    const sink3 = await client3.events.v1.sinks.create({ description: 'dead', sinkType: 'webhook', sinkConfiguration: { destination: dead.url, method: 'POST', batch_events: true } });
+    await client3.events.v1.subscriptions.create({ description: 'dead', sinkSid: sink3.sid, types: [sub('brand-failure')] });
+    await fetch(`${sb3.url}/_sandbox/events`, { method: 'POST', body: JSON.stringify({ type: BRAND_EVENT_PREFIX + 'brand-failure' }) });
+    await waitFor('the first attempt answered', () => sb3.eventDeliveries(), (ds) => ds[0]?.lastStatus === 500);
+    const held = await Promise.race([sb3.idle().then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 3000).unref())]);
+    assert.equal(held, false, 'idle() resolved with a retry pending');
+    assert.deepEqual([sb3.eventDeliveries()[0]!.state, sb3.eventDeliveries()[0]!.attempts], ['pending', 1]);
   });
 });
