@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { POLICY_A2P_MESSAGING, POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER, loadContract, sandboxRoutes, type Sandbox, type SpecOperation } from '@a2p-onboard/twilio-sandbox';
 import { ingestFile } from '../src/producers/ingest.js';
@@ -261,6 +262,8 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
   let pipelineOps = new Set<string>();
   /** A public STANDARD brand awaiting Authentication+ (the Vettings, Usecases and 2fa routes). */
   let standardBrand = '';
+  /** An Events v1 subscription (with subscribed events) on a webhook sink, for the SubscribedEvents routes. */
+  let eventSubscription = '';
 
   /** Pipeline outcome per customer, and gateway calls that threw: asserted in tests, so a break shows where. */
   const states: Record<string, string> = {};
@@ -491,6 +494,54 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
     }
   });
 
+  test('Events v1 through twilio-node: sinks, subscriptions and subscribed events answer by the schema; the sandbox refuses what the contract refuses', async () => {
+    const client = createTwilioClient({ accountSid: sb.options.accountSid, authToken: sb.options.authToken, apiBase: sb.url });
+    const ev = client.events.v1;
+    // Deliveries (the sink test, later brand transitions) go to a local receiver that accepts them.
+    const rx = http.createServer((req, res) => req.resume().on('end', () => res.end()));
+    await new Promise<void>((r) => rx.listen(0, '127.0.0.1', r));
+    after(() => new Promise<void>((r) => rx.close(() => r())));
+    const receiver = `http://127.0.0.1:${(rx.address() as { port: number }).port}`;
+    const from = sb.requestLog().length;
+    const sink = await ev.sinks.create({ description: 'contract sink', sinkType: 'webhook', sinkConfiguration: { destination: `${receiver}/webhooks/twilio/events`, method: 'POST', batch_events: true } });
+    const other = await ev.sinks.create({ description: 'contract sink 2', sinkType: 'webhook', sinkConfiguration: { destination: `${receiver}/other`, method: 'POST', batch_events: false } });
+    await ev.sinks(sink.sid).update({ description: 'contract sink renamed' });
+    assert.equal((await ev.sinks(sink.sid).sinkTest.create()).result, 'submitted');
+    assert.equal((await ev.sinks(sink.sid).sinkValidate.create({ testId: 'NO' + '0'.repeat(32) })).result, 'valid');
+    const subscription = await ev.subscriptions.create({
+      description: 'contract subscription',
+      sinkSid: sink.sid,
+      types: [{ type: 'com.twilio.messaging.compliance.brand-registration.brand-verified', schema_version: 2 }, { type: 'com.twilio.messaging.compliance.campaign-registration.campaign-approved' }],
+    });
+    eventSubscription = subscription.sid;
+    await ev.subscriptions(subscription.sid).update({ description: 'contract subscription renamed' });
+    // twilio-node 6.2.0 sends only Description on this update; SinkSid by hand.
+    const moved = await raw(sb, 'POST', `/events/v1/Subscriptions/${subscription.sid}`, new URLSearchParams({ SinkSid: other.sid }));
+    assert.equal(moved.body?.['sink_sid'], other.sid);
+    const types = ev.subscriptions(subscription.sid).subscribedEvents;
+    await types.create({ type: 'com.twilio.messaging.compliance.campaign-registration.campaign-failure', schemaVersion: 2 });
+    await types('com.twilio.messaging.compliance.campaign-registration.campaign-failure').update({ schemaVersion: 1 });
+    assert.equal((await types.list()).length, 3);
+    assert.equal((await ev.eventTypes.list({ schemaId: 'A2P.BrandRegistered' }))[0]?.type, 'com.twilio.messaging.compliance.brand-registration.brand-registered');
+    const problems: string[] = [];
+    for (const e of sb.requestLog().slice(from)) {
+      const x = exchangeOf(contract, e);
+      assert.ok(x, `${e.method} ${e.path} is routed`);
+      problems.push(...problemsOf(contract, x));
+    }
+    assert.deepEqual(problems, []);
+    // What the contract refuses never reaches a handler: an enum, a SID pattern, a required field.
+    const badType = await raw(sb, 'POST', '/events/v1/Sinks', new URLSearchParams({ Description: 'x', SinkType: 'ftp', SinkConfiguration: '{}' }));
+    assert.equal(badType.status, 400);
+    assert.match(String(badType.body?.['message']), /Invalid parameter SinkType: must be one of/);
+    const badSid = await raw(sb, 'POST', '/events/v1/Subscriptions', new URLSearchParams({ Description: 'x', SinkSid: malformedSid(sink.sid), Types: '{"type":"com.twilio.a.b"}' }));
+    assert.equal(badSid.status, 400);
+    assert.match(String(badSid.body?.['message']), /SinkSid/);
+    const missing = await raw(sb, 'POST', '/events/v1/Subscriptions', new URLSearchParams({ Description: 'x', SinkSid: sink.sid }));
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body?.['message'], 'Missing required parameter Types in the post body');
+  });
+
   test('every route the sandbox serves is an operation of the files; list, fetch and delete answer by the schema', async () => {
     const routes = sandboxRoutes();
     const s = sidsOf(c1);
@@ -502,6 +553,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       AccountSid: sb.options.accountSid,
       CountryCode: 'US',
       BrandSid: standardBrand,
+      SubscriptionSid: eventSubscription,
     };
     // Phone numbers hang off the business customer's bundles.
     const bizParents: Record<string, string> = { ...parents, CustomerProfileSid: b1.sids.customerProfile!, TrustProductSid: b1.sids.trustProduct! };
@@ -520,19 +572,19 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
     assert.equal((await check('GET', 'messaging', usecases, parents, `?BrandRegistrationSid=${standardBrand}`)).status, 200);
     assert.equal((await check('GET', 'messaging', usecases, parents)).status, 200);
     // list (PageSize=2, so meta has a next page where there are items) → fetch the first item
-    for (const rt of routes.filter((r) => r.method === 'GET' && !/\{(Sid|BrandVettingSid)\}(\.json)?$/.test(r.path) && r.path !== usecases)) {
+    for (const rt of routes.filter((r) => r.method === 'GET' && !/\{(Sid|BrandVettingSid|Type)\}(\.json)?$/.test(r.path) && r.path !== usecases)) {
       const p = rt.path.includes('ChannelEndpointAssignments') ? bizParents : parents;
       const list = await check('GET', rt.product, rt.path, p, '?PageSize=2');
       assert.equal(list.status, 200, `${rt.operation}: ${JSON.stringify(list.body)}`);
       const key = rt.product === 'api' ? (rt.path.includes('IncomingPhoneNumbers') ? 'incoming_phone_numbers' : rt.path.includes('AvailablePhoneNumbers') ? 'available_phone_numbers' : 'addresses') : String((list.body?.['meta'] as Record<string, unknown>)['key']);
-      // Brand vettings are named by brand_vetting_sid under {BrandVettingSid}; everything else by sid under {Sid}.
-      const first = (list.body?.[key] as Array<{ sid?: string; brand_vetting_sid?: string }>)[0];
+      // Brand vettings are named by brand_vetting_sid under {BrandVettingSid}; event types by type under {Type}; everything else by sid under {Sid}.
+      const first = (list.body?.[key] as Array<{ sid?: string; brand_vetting_sid?: string; type?: string }>)[0];
       assert.ok(first, `${rt.operation} lists something`);
       if (key === 'available_phone_numbers') continue; // numbers for sale have no fetch operation
-      const itemPaths = rt.product === 'api' ? [rt.path.replace(/\.json$/, '/{Sid}.json')] : [`${rt.path}/{Sid}`, `${rt.path}/{BrandVettingSid}`];
+      const itemPaths = rt.product === 'api' ? [rt.path.replace(/\.json$/, '/{Sid}.json')] : [`${rt.path}/{Sid}`, `${rt.path}/{BrandVettingSid}`, `${rt.path}/{Type}`];
       const item = routes.find((r) => r.method === 'GET' && r.product === rt.product && itemPaths.includes(r.path));
       assert.ok(item, `${rt.operation} has a fetch route`);
-      const fetched = await check('GET', item.product, item.path, { ...p, Sid: first.sid ?? '', BrandVettingSid: first.brand_vetting_sid ?? '' });
+      const fetched = await check('GET', item.product, item.path, { ...p, Sid: first.sid ?? '', BrandVettingSid: first.brand_vetting_sid ?? '', Type: first.type ?? '' });
       assert.equal(fetched.status, 200, item.operation);
     }
     const accountFetch = await check('GET', 'api', '/2010-04-01/Accounts/{Sid}.json', { Sid: sb.options.accountSid });
@@ -560,6 +612,8 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
     const tpe = await post(`/trusthub/v1/TrustProducts/${btp}/ChannelEndpointAssignments`, { ChannelEndpointType: 'phone-number', ChannelEndpointSid: pn });
     const mgn = await post('/messaging/v1/Services', { FriendlyName: 'del numbers' });
     await post(`/messaging/v1/Services/${mgn}/PhoneNumbers`, { PhoneNumberSid: pn });
+    const dg = await post('/events/v1/Sinks', { Description: 'del', SinkType: 'webhook', SinkConfiguration: JSON.stringify({ destination: 'http://127.0.0.1:9/del', method: 'POST', batch_events: false }) });
+    const df = await post('/events/v1/Subscriptions', { Description: 'del', SinkSid: dg, Types: JSON.stringify({ type: 'com.twilio.messaging.compliance.brand-registration.brand-failure', schema_version: 3 }) });
     const deletes: Array<[string, string, Record<string, string>]> = [
       ['trusthub', '/v1/CustomerProfiles/{CustomerProfileSid}/EntityAssignments/{Sid}', { CustomerProfileSid: cp, Sid: cpa }],
       ['trusthub', '/v1/TrustProducts/{TrustProductSid}/EntityAssignments/{Sid}', { TrustProductSid: tp, Sid: tpa }],
@@ -572,6 +626,9 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       ['api', '/2010-04-01/Accounts/{AccountSid}/Addresses/{Sid}.json', { AccountSid: sb.options.accountSid, Sid: ad }],
       ['messaging', '/v1/Services/{Sid}', { Sid: mg }],
       ['messaging', '/v1/Services/{ServiceSid}/PhoneNumbers/{Sid}', { ServiceSid: mgn, Sid: pn }],
+      ['events', '/v1/Subscriptions/{SubscriptionSid}/SubscribedEvents/{Type}', { SubscriptionSid: df, Type: 'com.twilio.messaging.compliance.brand-registration.brand-failure' }],
+      ['events', '/v1/Subscriptions/{Sid}', { Sid: df }],
+      ['events', '/v1/Sinks/{Sid}', { Sid: dg }],
     ];
     for (const [product, template, params] of deletes) {
       assert.equal((await check('DELETE', product, template, params)).status, 204, template);

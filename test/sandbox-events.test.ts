@@ -3,6 +3,7 @@ import http from 'node:http';
 import { after, describe, test } from 'node:test';
 import twilio from 'twilio';
 import { createTwilioClient } from '../src/twilio/client.js';
+import { standardBrandByHand } from './contract/standard.js';
 import { BRAND_EVENT_PREFIX, CAMPAIGN_EVENT_PREFIX, POLICY_SOLE_PROPRIETOR, POLICY_STARTER, sandboxOptionsFromEnv, startSandbox, type CloudEvent, type Sandbox, type SandboxOptions } from '@a2p-onboard/twilio-sandbox';
 
 /**
@@ -219,6 +220,56 @@ describe('sandbox Event Streams', () => {
     assert.deepEqual(admin.map((d) => d.eventId), log.map((d) => d.eventId));
   });
 
+  test('a STANDARD brand: verified, vetted-verified, registered once Authentication+ is confirmed; a forced failure carries its errors', async () => {
+    const { sb, client } = await start({ brandReviewDelayMs: 60 });
+    const rx = await startReceiver(sb.options.authToken);
+    const sink = await client.events.v1.sinks.create({ description: 'brands', sinkType: 'webhook', sinkConfiguration: { destination: rx.url, method: 'POST', batch_events: true } });
+    const kinds = ['brand-registered', 'brand-failure', 'brand-unverified', 'brand-verified', 'brand-vetted-verified', 'brand-secondary-vetting-failure'];
+    await client.events.v1.subscriptions.create({ description: 'brands', sinkSid: sink.sid, types: kinds.map((k) => sub(k)) });
+    const brand = await standardBrandByHand(sb);
+    await waitFor('vetted-verified', rx.events, (es) => es.some((e) => e.type.endsWith('brand-vetted-verified')));
+    const confirm = await fetch(`${sb.url}/_sandbox/brands/${brand}/auth-plus`, { method: 'POST', body: JSON.stringify({ outcome: 'confirm' }) });
+    assert.equal(confirm.status, 200);
+    const registered = await waitFor('registered', rx.events, (es) => es.some((e) => e.type.endsWith('brand-registered')));
+    assert.deepEqual(registered.map((e) => e.type.replace(BRAND_EVENT_PREFIX, '')), ['brand-verified', 'brand-vetted-verified', 'brand-registered']);
+    const vetted = registered[1]!;
+    assert.equal(vetted.data['identitystatus'], 'vetted_verified');
+    assert.equal(vetted.data['brandscore'], 75);
+    assert.match(String(vetted.data['externalbrandid']), /^B[A-Z0-9]{6}$/);
+    assert.equal(registered[2]!.data['brandstatus'], 'registered');
+
+    const forced = await fetch(`${sb.url}/_sandbox/brands/${brand}/status`, { method: 'POST', body: JSON.stringify({ status: 'FAILED', errors: [{ code: 30796, field: 'stock_ticker', description: 'The stock symbol could not be verified.' }] }) });
+    assert.equal(forced.status, 200);
+    const all = await waitFor('failure', rx.events, (es) => es.some((e) => e.type.endsWith('brand-failure')));
+    const failure = all.find((e) => e.type.endsWith('brand-failure'))!;
+    assert.equal(failure.data['brandstatus'], 'registration_failed');
+    assert.deepEqual(failure.data['brandregistrationerrors'], [
+      { registrationerrorcode: 30796, registrationerrorurl: 'https://www.twilio.com/docs/api/errors/30796', registrationerrordescription: 'The stock symbol could not be verified.', registrationerrorfields: ['stock_ticker'] },
+    ]);
+    assert.equal(new Set(all.map((e) => e.id)).size, all.length, 'each transition is its own event');
+    assert.ok(rx.posts.every((p) => p.signatureOk));
+  });
+
+  test('batches: at most 64 kB per post, every event delivered once; reordering shuffles a window', async () => {
+    const { sb, client } = await start({ eventReorder: true, eventBatchWindowMs: 1000 });
+    const rx = await startReceiver(sb.options.authToken);
+    const sink = await client.events.v1.sinks.create({ description: 'bulk', sinkType: 'webhook', sinkConfiguration: { destination: rx.url, method: 'POST', batch_events: true } });
+    await client.events.v1.subscriptions.create({ description: 'bulk', sinkSid: sink.sid, types: [sub('brand-registered')] });
+    const padding = 'x'.repeat(6000);
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const r = (await (await fetch(`${sb.url}/_sandbox/events`, { method: 'POST', body: JSON.stringify({ type: BRAND_EVENT_PREFIX + 'brand-registered', data: { n: i, padding } }) })).json()) as { event: CloudEvent };
+      ids.push(r.event.id);
+    }
+    await waitFor('30 events', rx.events, (es) => es.length >= 30);
+    await sb.idle();
+    const got = rx.events().map((e) => e.id);
+    assert.deepEqual([...got].sort(), [...ids].sort(), 'each event exactly once');
+    assert.ok(rx.posts.length >= 3, `${rx.posts.length} posts for ~180 kB`);
+    for (const p of rx.posts) assert.ok(Buffer.byteLength(p.body) <= 64 * 1024, `a post of ${Buffer.byteLength(p.body)} bytes`);
+    assert.notDeepEqual(got, ids, 'reordered (30 events in one window keep their order with probability 1/30!)');
+  });
+
   test('a tampered body or signature does not validate (the receiver check can fail)', async () => {
     const { sb, client } = await start();
     const rx = await startReceiver(sb.options.authToken);
@@ -230,6 +281,12 @@ describe('sandbox Event Streams', () => {
     assert.ok(post!.signatureOk);
     assert.equal(post!.batch, false, 'without batch_events: one event object per post');
     assert.equal(post!.events[0]!.data['brandvettingoutcome'], 'failed');
+    // The Sink Test resource: a test event to this sink, though no subscription names its type; Validate always answers valid.
+    assert.equal((await client.events.v1.sinks(sink.sid).sinkTest.create()).result, 'submitted');
+    const test = await waitFor('the test event', () => rx.posts, (ps) => ps.length === 2);
+    assert.equal(test[1]!.events[0]!.type, 'com.twilio.eventstreams.test-event');
+    assert.ok(test[1]!.signatureOk);
+    assert.equal((await client.events.v1.sinks(sink.sid).sinkValidate.create({ testId: String(test[1]!.events[0]!.data['test_id']) })).result, 'valid');
     const url = `${rx.url}?tenant=a&bodySHA256=${'0'.repeat(64)}`;
     assert.equal(twilio.validateRequestWithBody(sb.options.authToken, 'bogus', url, post!.body), false);
     assert.equal(twilio.validateRequestWithBody('another-token', 'x', url, post!.body), false);
@@ -261,5 +318,16 @@ describe('sandbox Event Streams', () => {
     assert.ok(d!.attempts >= 2, `retried before dropping (${d!.attempts} attempts)`);
     assert.equal(d!.lastStatus, 503);
     assert.equal(down.posts.length, d!.attempts);
+
+    // A pending retry (a minute away) does not hold idle(): tests waiting for transitions are not held by a dead receiver.
+    const { sb: sb3, client: client3 } = await start({ eventRetryBaseMs: 60_000 });
+    const dead = await startReceiver(sb3.options.authToken, () => 500);
+    const sink3 = await client3.events.v1.sinks.create({ description: 'dead', sinkType: 'webhook', sinkConfiguration: { destination: dead.url, method: 'POST', batch_events: true } });
+    await client3.events.v1.subscriptions.create({ description: 'dead', sinkSid: sink3.sid, types: [sub('brand-failure')] });
+    await fetch(`${sb3.url}/_sandbox/events`, { method: 'POST', body: JSON.stringify({ type: BRAND_EVENT_PREFIX + 'brand-failure' }) });
+    await waitFor('the first attempt answered', () => sb3.eventDeliveries(), (ds) => ds[0]?.lastStatus === 500);
+    const held = await Promise.race([sb3.idle().then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 3000).unref())]);
+    assert.equal(held, false, 'idle() resolved with a retry pending');
+    assert.deepEqual([sb3.eventDeliveries()[0]!.state, sb3.eventDeliveries()[0]!.attempts], ['pending', 1]);
   });
 });

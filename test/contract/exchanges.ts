@@ -14,12 +14,13 @@ export interface Exchange {
   form: URLSearchParams;
 }
 
-const PRODUCTS: readonly Product[] = ['trusthub', 'messaging', 'api'];
+const PRODUCTS: readonly Product[] = ['trusthub', 'messaging', 'api', 'events'];
 
 export function templateRegex(template: string): RegExp {
   const src = template
     .split(/(\{[A-Za-z0-9]+\})/)
-    .map((part) => (part.startsWith('{') ? `(?<${part.slice(1, -1)}>[^/.]+)` : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    // Event types ({Type}, Events v1) are dotted names, as the sandbox's routes match them.
+    .map((part) => (part.startsWith('{') ? `(?<${part.slice(1, -1)}>${part === '{Type}' ? '[^/]+' : '[^/.]+'})` : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('');
   return new RegExp(`^${src}/?$`);
 }

@@ -49,6 +49,8 @@ const customEventSchema = z
   .object({
     type: z.string().regex(SUBSCRIBABLE_TYPE, 'type must be an event type such as com.twilio.messaging.compliance.brand-registration.brand-secondary-vetting-failure'),
     brandSid: z.string().regex(/^BN[0-9a-fA-F]{32}$/).optional(),
+    /** Whose sinks receive it (default: the brand's owner, else the main account). */
+    accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/).optional(),
     source: z.string().min(1).optional(),
     data: z.record(z.string(), z.unknown()).optional(),
   })
@@ -79,7 +81,7 @@ function invalid(error: z.ZodError | string): AdminResult {
  * POST starter-policy-shape {shape: documented | sample-1.1} (what fetching the Starter policy answers; evaluations unchanged),
  * POST brands/{BN}/auth-plus {outcome: confirm | expire} (the pending Authentication+ email of a public STANDARD brand, now),
  * GET event-deliveries (every Event Streams delivery: event id, type, sink, attempts, last status, state),
- * POST events {type, brandSid?, source?, data?} (emit an event now to the subscribed sinks).
+ * POST events {type, brandSid?, accountSid?, source?, data?} (emit an event now to the subscribed sinks).
  */
 export function handleAdmin(ctx: SandboxContext, method: string, path: string, body: string): AdminResult {
   const store = ctx.store;
@@ -98,13 +100,13 @@ export function handleAdmin(ctx: SandboxContext, method: string, path: string, b
     const r = customEventSchema.safeParse(json);
     if (!r.success) return invalid(r.error);
     if (!ctx.eventStreams) return { status: 409, body: { error: 'Event Streams are not running' } };
-    let account = requestAccountSid(ctx.options);
+    let account = r.data.accountSid ?? requestAccountSid(ctx, null);
     let data: Record<string, unknown> = r.data.data ?? {};
     let source = r.data.source;
     if (r.data.brandSid) {
       const brand = store.brands.get(r.data.brandSid);
       if (!brand) return { status: 404, body: { error: `brand ${r.data.brandSid} not found` } };
-      account = ownerAccountSid(ctx.options, brand);
+      account = r.data.accountSid ?? ownerAccountSid(ctx.options, brand);
       data = { ...brandEventData(account, brand), ...data };
       source ??= brand.sid;
     }

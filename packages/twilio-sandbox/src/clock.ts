@@ -1,6 +1,7 @@
 /** Tracks every timer the sandbox starts so close() can clear them all and the process can exit. */
 export class Timers {
   private readonly pending = new Set<NodeJS.Timeout>();
+  private readonly detached = new Set<NodeJS.Timeout>();
   private readonly idleWaiters: (() => void)[] = [];
   private closed = false;
 
@@ -8,8 +9,9 @@ export class Timers {
    * Runs fn after ms (unless the sandbox is closed first). Errors thrown by fn are swallowed. Returns a cancel
    * function: a clock that no longer matters (an Authentication+ expiry once confirmed) must not hold idle().
    */
-  after(ms: number, fn: () => void): () => void {
+  after(ms: number, fn: () => void, opts: { holdsIdle?: boolean } = {}): () => void {
     if (this.closed) return () => undefined;
+    if (opts.holdsIdle === false) return this.background(ms, fn);
     const t = setTimeout(() => {
       this.pending.delete(t);
       if (this.closed) return;
@@ -27,6 +29,26 @@ export class Timers {
       if (!this.pending.delete(t)) return;
       clearTimeout(t);
       if (this.pending.size === 0) this.wakeIdle();
+    };
+  }
+
+  /**
+   * A timer idle() does not wait for (a retry of a delivery to an endpoint that may stay down for hours); close()
+   * still clears it.
+   */
+  private background(ms: number, fn: () => void): () => void {
+    const t = setTimeout(() => {
+      this.detached.delete(t);
+      if (this.closed) return;
+      try {
+        fn();
+      } catch {
+        // as above
+      }
+    }, Math.max(0, ms));
+    this.detached.add(t);
+    return () => {
+      if (this.detached.delete(t)) clearTimeout(t);
     };
   }
 
@@ -57,6 +79,8 @@ export class Timers {
     this.closed = true;
     for (const t of this.pending) clearTimeout(t);
     this.pending.clear();
+    for (const t of this.detached) clearTimeout(t);
+    this.detached.clear();
     this.wakeIdle();
   }
 }

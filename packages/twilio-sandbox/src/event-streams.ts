@@ -90,6 +90,13 @@ export class EventStreams {
     return event;
   }
 
+  /** An event straight to one sink, subscribed or not (the Sink Test resource). */
+  emitToSink(sink: Sink, type: string, data: JsonObject): CloudEvent {
+    const event: CloudEvent = { specversion: '1.0', type, source: sink.sid, id: newSid('NO'), datacontenttype: 'application/json', time: new Date().toISOString(), data };
+    if (!this.closed) this.enqueue(sink.sid, [{ event, record: this.record(event, sink.accountSid, sink, false) }]);
+    return event;
+  }
+
   /** Active webhook sinks of the account with a subscription to the type (each once). */
   sinksFor(accountSid: string, type: string): Sink[] {
     const out = new Map<string, Sink>();
@@ -232,7 +239,8 @@ export class EventStreams {
     if (Date.now() + wait - (first.firstAttemptAt ?? Date.now()) > this.options.eventRetryWindowMs) {
       return this.drop(entries, `not delivered within the retry window (${first.attempts} attempts)`);
     }
-    this.timers.after(wait, () => this.attempt(sinkSid, entries));
+    // A receiver may stay down for hours: idle() waits for first attempts, not for retries.
+    this.timers.after(wait, () => this.attempt(sinkSid, entries), { holdsIdle: false });
   }
 
   private drop(entries: Entry[], why: string): void {
@@ -397,11 +405,6 @@ export class A2pEvents {
     const kind: CampaignEventKind = c.campaignStatus === 'VERIFIED' ? 'campaign-approved' : c.campaignStatus === 'FAILED' ? 'campaign-failure' : 'campaign-submitted';
     const account = ownerAccountSid(this.options, c);
     this.streams.emit(account, CAMPAIGN_EVENT_PREFIX + kind, c.sid, campaignEventData(account, c, c.usAppToPersonUsecase));
-  }
-
-  /** Forget a deleted campaign (a new one may reuse nothing, but the map should not grow forever). */
-  forgetCampaign(sid: string): void {
-    this.campaigns.delete(sid);
   }
 }
 

@@ -17,6 +17,13 @@ import { newSid, type Sink, type SubscribedEvent, type Subscription, type Webhoo
 const HOST = 'https://events.twilio.com';
 const BASE = `${HOST}/v1`;
 
+/**
+ * UNVERIFIED: the Sink Test page names neither the test event's type nor the `result` value; the sandbox sends
+ * `com.twilio.eventstreams.test-event` with a `test_id` and answers `submitted`.
+ */
+const SINK_TEST_EVENT_TYPE = 'com.twilio.eventstreams.test-event';
+const SINK_TEST_RESULT = 'submitted';
+
 /** The sandbox simulates webhook sinks only (the A2P Event Streams guide's path); other types are refused. */
 const SUPPORTED_SINK_TYPE = 'webhook';
 
@@ -131,30 +138,30 @@ function renderEventType(t: EventTypeInfo): Record<string, unknown> {
   };
 }
 
-function accountSinks(ctx: SandboxContext): Sink[] {
-  const account = requestAccountSid(ctx.options);
+function accountSinks(ctx: SandboxContext, req: ApiRequest): Sink[] {
+  const account = requestAccountSid(ctx, req);
   return [...ctx.store.sinks.values()].filter((s) => s.accountSid === account);
 }
 
-function accountSubscriptions(ctx: SandboxContext): Subscription[] {
-  const account = requestAccountSid(ctx.options);
+function accountSubscriptions(ctx: SandboxContext, req: ApiRequest): Subscription[] {
+  const account = requestAccountSid(ctx, req);
   return [...ctx.store.subscriptions.values()].filter((s) => s.accountSid === account);
 }
 
-function getSink(ctx: SandboxContext, sid: string): Sink | undefined {
+function getSink(ctx: SandboxContext, req: ApiRequest, sid: string): Sink | undefined {
   const s = ctx.store.sinks.get(sid);
-  return s && s.accountSid === requestAccountSid(ctx.options) ? s : undefined;
+  return s && s.accountSid === requestAccountSid(ctx, req) ? s : undefined;
 }
 
 function getSubscription(ctx: SandboxContext, req: ApiRequest, param: string): Subscription {
   const s = ctx.store.subscriptions.get(req.params[param] ?? '');
-  if (!s || s.accountSid !== requestAccountSid(ctx.options)) throw notFound(req.twilioPath);
+  if (!s || s.accountSid !== requestAccountSid(ctx, req)) throw notFound(req.twilioPath);
   return s;
 }
 
 /** "Sink must be active for the subscription to be created" (SinkSid's description). */
-function usableSink(ctx: SandboxContext, sid: string): Sink {
-  const sink = getSink(ctx, sid);
+function usableSink(ctx: SandboxContext, req: ApiRequest, sid: string): Sink {
+  const sink = getSink(ctx, req, sid);
   if (!sink) throw invalidParam('SinkSid', `Sink ${sid} was not found`);
   if (sink.status !== 'active') throw badRequest(`Sink ${sid} is ${sink.status}; a subscription needs an active sink.`);
   return sink;
@@ -172,6 +179,7 @@ function subscribe(ctx: SandboxContext, sub: Subscription, type: string, schemaV
 
 const sinkCreateSchema = z.object({ Description: zNonEmpty, SinkConfiguration: z.unknown(), SinkType: z.string() });
 const sinkUpdateSchema = z.object({ Description: zNonEmpty });
+const sinkValidateSchema = z.object({ TestId: zNonEmpty });
 const subscriptionCreateSchema = z.object({ Description: zNonEmpty, SinkSid: z.string(), Types: z.array(z.unknown()) });
 const subscriptionUpdateSchema = z.object({ Description: zNonEmpty.optional(), SinkSid: z.string().optional() });
 const subscribedEventCreateSchema = z.object({ Type: z.string().regex(SUBSCRIBABLE_TYPE, 'must be an event type such as com.twilio.messaging.compliance.campaign-registration.campaign-approved'), SchemaVersion: z.number().int().min(1).optional() });
@@ -185,8 +193,8 @@ export const eventsRoutes: Route[] = [
     key: 'sinks',
     paging: 'v1',
     host: HOST,
-    items: (ctx) => accountSinks(ctx),
-    get: (ctx, _req, sid) => getSink(ctx, sid),
+    items: (ctx, req) => accountSinks(ctx, req),
+    get: (ctx, req, sid) => getSink(ctx, req, sid),
     render: (_ctx, s) => renderSink(s),
     filters: {
       InUse: (s, v, ctx) => [...ctx.store.subscriptions.values()].some((sub) => sub.sinkSid === s.sid) === /^true$/i.test(v),
@@ -209,8 +217,8 @@ export const eventsRoutes: Route[] = [
       }
       const configuration = parseSinkConfiguration(f.SinkConfiguration);
       const now = Date.now();
-      // A webhook sink is usable at once (the A2P guide subscribes right after creating it).
-      const sink: Sink = { sid: newSid('DG'), accountSid: requestAccountSid(ctx.options), description: f.Description, sinkType: 'webhook', configuration, status: 'active', dateCreated: now, dateUpdated: now };
+      // "The status of Sinks is active by default" (Sink Validate page).
+      const sink: Sink = { sid: newSid('DG'), accountSid: requestAccountSid(ctx, req), description: f.Description, sinkType: 'webhook', configuration, status: 'active', dateCreated: now, dateUpdated: now };
       ctx.store.sinks.set(sink.sid, sink);
       return { status: 201, body: renderSink(sink) };
     },
@@ -221,12 +229,38 @@ export const eventsRoutes: Route[] = [
     path: '/v1/Sinks/{Sid}',
     operation: 'sink.update',
     handle(req, ctx) {
-      const sink = getSink(ctx, req.params['Sid'] ?? '');
+      const sink = getSink(ctx, req, req.params['Sid'] ?? '');
       if (!sink) throw notFound(req.twilioPath);
       const f = fields(req, sinkUpdateSchema);
       sink.description = f.Description;
       sink.dateUpdated = Date.now();
       return { status: 200, body: renderSink(sink) };
+    },
+  },
+  {
+    // "The Sink Test Resource creates a test event" (Sink Test page): one event to this sink, subscribed or not.
+    method: 'POST',
+    product: 'events',
+    path: '/v1/Sinks/{Sid}/Test',
+    operation: 'sink.test',
+    handle(req, ctx) {
+      const sink = getSink(ctx, req, req.params['Sid'] ?? '');
+      if (!sink) throw notFound(req.twilioPath);
+      ctx.eventStreams?.emitToSink(sink, SINK_TEST_EVENT_TYPE, { test_id: newSid('NO') });
+      return { status: 201, body: { result: SINK_TEST_RESULT } };
+    },
+  },
+  {
+    // "There is no longer a need for validating a Sink. … always returns a result property with a value of valid" (Sink Validate page).
+    method: 'POST',
+    product: 'events',
+    path: '/v1/Sinks/{Sid}/Validate',
+    operation: 'sink.validate',
+    handle(req, ctx) {
+      const sink = getSink(ctx, req, req.params['Sid'] ?? '');
+      if (!sink) throw notFound(req.twilioPath);
+      fields(req, sinkValidateSchema);
+      return { status: 201, body: { result: 'valid' } };
     },
   },
   ...collectionRoutes<Subscription>({
@@ -236,10 +270,10 @@ export const eventsRoutes: Route[] = [
     key: 'subscriptions',
     paging: 'v1',
     host: HOST,
-    items: (ctx) => accountSubscriptions(ctx),
-    get: (ctx, _req, sid) => {
+    items: (ctx, req) => accountSubscriptions(ctx, req),
+    get: (ctx, req, sid) => {
       const s = ctx.store.subscriptions.get(sid);
-      return s && s.accountSid === requestAccountSid(ctx.options) ? s : undefined;
+      return s && s.accountSid === requestAccountSid(ctx, req) ? s : undefined;
     },
     render: (_ctx, s) => renderSubscription(s),
     filters: { SinkSid: (s, v) => s.sinkSid === v },
@@ -256,10 +290,10 @@ export const eventsRoutes: Route[] = [
     creates: true,
     handle(req, ctx) {
       const f = fields(req, subscriptionCreateSchema);
-      const sink = usableSink(ctx, f.SinkSid);
+      const sink = usableSink(ctx, req, f.SinkSid);
       const types = parseTypes(f.Types);
       const now = Date.now();
-      const sub: Subscription = { sid: newSid('DF'), accountSid: requestAccountSid(ctx.options), sinkSid: sink.sid, description: f.Description, dateCreated: now, dateUpdated: now };
+      const sub: Subscription = { sid: newSid('DF'), accountSid: requestAccountSid(ctx, req), sinkSid: sink.sid, description: f.Description, dateCreated: now, dateUpdated: now };
       ctx.store.subscriptions.set(sub.sid, sub);
       for (const t of types) subscribe(ctx, sub, t.type, t.schemaVersion);
       return { status: 201, body: renderSubscription(sub) };
@@ -273,7 +307,7 @@ export const eventsRoutes: Route[] = [
     handle(req, ctx) {
       const sub = getSubscription(ctx, req, 'Sid');
       const f = fields(req, subscriptionUpdateSchema);
-      if (f.SinkSid !== undefined) sub.sinkSid = usableSink(ctx, f.SinkSid).sid;
+      if (f.SinkSid !== undefined) sub.sinkSid = usableSink(ctx, req, f.SinkSid).sid;
       if (f.Description !== undefined) sub.description = f.Description;
       sub.dateUpdated = Date.now();
       return { status: 200, body: renderSubscription(sub) };

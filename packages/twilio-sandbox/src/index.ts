@@ -56,8 +56,8 @@ export interface Sandbox {
   /** Every API request (admin calls excluded), oldest first. */
   requestLog(): RequestLogEntry[];
   counts(): SandboxCounts;
-  /** Change the fault rate or latency of a running sandbox (tests: faults during a batch, none during the audit). */
-  tune(changes: Partial<Pick<SandboxOptions, 'faultRate' | 'latencyMs'>>): void;
+  /** Change the fault rate, latency or Event Streams unreliability of a running sandbox (tests: faults during a batch, none during the audit). */
+  tune(changes: Partial<Pick<SandboxOptions, 'faultRate' | 'latencyMs' | 'eventDelayMs' | 'eventDuplicateRate' | 'eventReorder'>>): void;
   /** Faults injected so far, by kind (also GET /_sandbox/faults). */
   faultCounts(): FaultCounts;
   /**
@@ -173,6 +173,9 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
     tune(changes) {
       if (changes.faultRate !== undefined) options.faultRate = Math.min(1, Math.max(0, changes.faultRate));
       if (changes.latencyMs !== undefined) options.latencyMs = Math.max(0, Math.round(changes.latencyMs));
+      if (changes.eventDelayMs !== undefined) options.eventDelayMs = Math.max(0, Math.round(changes.eventDelayMs));
+      if (changes.eventDuplicateRate !== undefined) options.eventDuplicateRate = Math.min(1, Math.max(0, changes.eventDuplicateRate));
+      if (changes.eventReorder !== undefined) options.eventReorder = changes.eventReorder;
     },
     events: ctx.events!,
     idle: () => timers.idle(),

@@ -1,11 +1,12 @@
 import type { SandboxOptions } from './options.js';
 
 /**
- * Which account a request acts for and which account owns a brand or campaign. Today the sandbox has one
+ * Which account a request acts for (the request's credentials; null for admin hooks: the main account) and which
+ * account owns a brand or campaign. Today the sandbox has one
  * account (options.accountSid); multi-account support changes these two functions, not their callers.
  */
-export function requestAccountSid(options: Pick<SandboxOptions, 'accountSid'>): string {
-  return options.accountSid;
+export function requestAccountSid(ctx: { readonly options: Pick<SandboxOptions, 'accountSid'> }, _req: { readonly twilioPath: string } | null): string {
+  return ctx.options.accountSid;
 }
 
 /** The account that owns a brand or campaign (whose sinks receive its events, whose auth token signs them). */
