@@ -19,8 +19,9 @@ import { EFFICIENCY_DEFAULTS, runEfficiency, type EfficiencyResult } from './eff
 import { runIngest, type IngestResult } from './ingest.js';
 import { runNaive, type NaiveResult } from './naive.js';
 import { runOverhead, type OverheadResult } from './overhead.js';
+import { EVENTS_BENCH_DEFAULTS, runEventsBench, type EventsBenchResult } from './events.js';
 
-const BENCHES = ['efficiency', 'naive', 'overhead', 'ingest'] as const;
+const BENCHES = ['efficiency', 'naive', 'overhead', 'ingest', 'events'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const { values: raw } = parseArgs({
@@ -35,6 +36,8 @@ const { values: raw } = parseArgs({
     'overhead-n': { type: 'string' },
     'overhead-concurrency': { type: 'string' },
     rows: { type: 'string' },
+    'events-n': { type: 'string' },
+    'events-scale': { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -52,6 +55,8 @@ if (raw.help) {
   --overhead-n N           customers in the overhead run (default 1000)
   --overhead-concurrency C WORKER_CONCURRENCY there, and the bare loop's (default 32: enough jobs in flight to find the CPU limit)
   --rows N                 rows in the ingest CSV (default 1000000)
+  --events-n N             customers per mode in the events run (default ${EVENTS_BENCH_DEFAULTS.n})
+  --events-scale S         durations of the scaled modes divided by S (default ${EVENTS_BENCH_DEFAULTS.scale})
   --out FILE               results file (default bench/results/latest.json)`);
   process.exit(0);
 }
@@ -73,6 +78,8 @@ const opts = z
     'overhead-n': pos(1000).pipe(z.number().int()),
     'overhead-concurrency': pos(32).pipe(z.number().int()),
     rows: pos(1_000_000).pipe(z.number().int()),
+    'events-n': pos(EVENTS_BENCH_DEFAULTS.n).pipe(z.number().int()),
+    'events-scale': pos(EVENTS_BENCH_DEFAULTS.scale),
     out: z.string().default(fileURLToPath(new URL('results/latest.json', import.meta.url))),
   })
   .parse(raw);
@@ -102,7 +109,7 @@ if (!redisUrl) {
   redisUrl = local.url;
 }
 
-const results: { efficiency?: EfficiencyResult; naive?: NaiveResult; overhead?: OverheadResult; ingest?: IngestResult } = {};
+const results: { efficiency?: EfficiencyResult; naive?: NaiveResult; overhead?: OverheadResult; ingest?: IngestResult; events?: EventsBenchResult } = {};
 const started = new Date();
 // The host's load while we measure: on a shared machine, other work steals the CPU the pipeline's timing needs.
 const loads: number[] = [];
@@ -123,6 +130,11 @@ try {
   if (want('ingest')) {
     say(`(d) ingest: ${opts.rows} rows`);
     results.ingest = await runIngest(redisUrl, opts.rows, progress);
+  }
+  if (want('events')) {
+    const es = { ...EVENTS_BENCH_DEFAULTS, n: opts['events-n'], scale: opts['events-scale'] };
+    say(`(e) noticing Twilio's decisions: ${es.n} customers per mode; OTP reply after ${es.otpReplyHours} h, campaign vetting ${es.campaignDays} day (run 1:${es.scale}), and events in real time`);
+    results.events = await runEventsBench(redisUrl, es, progress);
   }
 } finally {
   clearInterval(loadTimer);
@@ -183,6 +195,17 @@ if (e) {
   console.log(`    minimum = max(one customer ${f(e.bound.oneCustomerS)} s, account ${f(e.bound.accountS)} s, registration ${f(e.bound.registrationS)} s, OTP ${f(e.bound.otpS)} s)`);
   console.log(`    busiest second at the sandbox: ${e.windows.maxAccount}/${e.settings.accountRps} calls, ${e.windows.maxRegistration}/${e.settings.registrationRps} registrations (as sent: ${e.sentWindows.maxAccount}, ${e.sentWindows.maxRegistration}); 429s: ${e.windows.tooMany}; ${e.completed} completed, ${e.failed} failed`);
   console.log(`    account budget used ${f(e.utilisation.account * 100)}% of the wall time; budget slots: ${e.budget.taken} used, ${e.budget.late} given up late, ${e.budget.exhausted} jobs sent back`);
+}
+const ev = results.events;
+if (ev) {
+  const secs = (x: number) => (x >= 3600 ? `${f(x / 3600, 1)} h` : x >= 60 ? `${f(x / 60, 1)} min` : `${f(x, 1)} s`);
+  console.log('');
+  console.log('(e) mode       | YES -> campaign submitted (p50 / max) | approved -> live (p50 / max) | Twilio calls per waiting customer per hour');
+  for (const m of ev.modes) {
+    const cell = (x: { p50: number; max: number; measured: string }) => `${secs(x.p50)} / ${secs(x.max)} (${x.measured})`;
+    console.log(`    ${m.mode.padEnd(10)} | ${cell(m.verifiedToCampaignS).padEnd(37)} | ${cell(m.approvedToLiveS).padEnd(28)} | ${f(m.callsPerWaitingHour, 2)} (${m.live}/${m.n} live)`);
+  }
+  console.log(`    the pipeline's own time after a push: ${f(ev.processingMs.verifiedToCampaign, 0)} ms to submit the campaign, ${f(ev.processingMs.approvedToLive, 0)} ms to live (real time, p50)`);
 }
 if (o) {
   console.log(`(c) CPU per customer: ${f((o.ours.cpuS / o.n) * 1000, 1)} ms node + ${f((o.ours.redisCpuS / o.n) * 1000, 1)} ms redis; projected on 2 cores: ${f(o.projectedCallsPerSOn2Cores, 0)} calls/s (target ${o.target}/s, 10x TWILIO_MAX_RPS's default)`);
