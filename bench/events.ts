@@ -13,7 +13,10 @@ import { STATUS_WEBHOOK_PATH } from '../src/server/webhook.js';
 import { createTwilioClient } from '../src/twilio/client.js';
 import { startWorkers } from '../src/workers/index.js';
 import { createRuntime, webhookOptions } from '../src/workers/runtime.js';
-import { benchCsv, benchTemplateFile } from './lib/customers.js';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_HEADER, benchRow, benchTemplateFile } from './lib/customers.js';
 import { deletePrefix, silent } from './lib/pipeline.js';
 
 /**
@@ -29,7 +32,7 @@ import { deletePrefix, silent } from './lib/pipeline.js';
  * the sandbox's request log (the campaign's creation) and the ledger (the move to `live`).
  */
 
-export const EVENTS_BENCH_DEFAULTS = { n: 10, scale: 5000, otpReplyHours: 2, campaignDays: 3 } as const;
+export const EVENTS_BENCH_DEFAULTS = { n: 20, scale: 5000, otpReplyHours: 2, campaignDays: 3 } as const;
 export type EventsBenchSettings = { n: number; scale: number; otpReplyHours: number; campaignDays: number };
 
 type Mode = 'sweeps' | 'callbacks' | 'events';
@@ -167,12 +170,22 @@ async function runMode(redisUrl: string, mode: Mode, s: EventsBenchSettings, sca
   }
   const pool = startWorkers(rt);
   try {
-    const batch = `ev-${mode}`;
+    // Customers arrive spread over one backed-off sweep interval (6 h, scaled), one batch each: sweeps look at
+    // each customer on its own schedule, so the phases of those schedules against Twilio's decisions spread out
+    // as they do in production, instead of every customer sharing one lucky or unlucky phase.
+    const spacingMs = scale === 1 ? 0 : (6 * HOUR) / scale / s.n;
     const t0 = Date.now();
-    const report = await ingestFile(rt, await benchCsv(s.n, 'e'), { templatePath: benchTemplateFile(), batchId: batch });
+    const ids: string[] = [];
+    for (let i = 0; i < s.n; i++) {
+      const batch = `ev-${mode}-${i}`;
+      const file = join(tmpdir(), `a2p-bench-ev-${process.pid}-${i}.csv`);
+      writeFileSync(file, `${BENCH_HEADER}\n${benchRow(i, 'e')}\n`);
+      const report = await ingestFile(rt, file, { templatePath: benchTemplateFile(), batchId: batch });
+      ids.push(...(await rt.ledger.batchCustomerIds(batch, 0, report.accepted)));
+      if (spacingMs) await sleep(spacingMs);
+    }
     // Long enough for the slowest mode: the OTP reply, the vetting, and a sweep at the backed-off interval after each.
-    const deadline = t0 + ((decide.otpReplyMs + decide.campaignMs) * 2 + (30 * HOUR) / scale + 60_000);
-    const ids = await rt.ledger.batchCustomerIds(batch, 0, report.accepted);
+    const deadline = Date.now() + ((decide.otpReplyMs + decide.campaignMs) * 2 + (30 * HOUR) / scale + 60_000);
     for (;;) {
       const recs = await rt.ledger.getMany(ids);
       // `untilCampaign`: a real-time run of a mode whose campaign approval only a sweep would notice (minutes away).
