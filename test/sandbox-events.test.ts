@@ -93,6 +93,9 @@ function campaignOf(brandName: string, named: boolean) {
     messageSamples: [`${who}: your appointment is at 3pm tomorrow. Reply STOP to opt out.`, `${who}: thanks for visiting! Reply HELP for help.`],
     hasEmbeddedLinks: false,
     hasEmbeddedPhone: false,
+    // Twilio refuses every API-created campaign without these (30933, 30934).
+    privacyPolicyUrl: 'https://isv.example.com/privacy/jo-doe',
+    termsAndConditionsUrl: 'https://isv.example.com/terms/jo-doe',
   };
 }
 
