@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { runDoctorCommand, type DoctorReport } from '../src/commands/doctor.js';
+import { runEventsSetupCommand } from '../src/commands/events.js';
 import { startLocalRedis, type LocalRedis } from '../src/local-redis.js';
 import { POLICY_SOLE_PROPRIETOR, startSandbox, type Sandbox } from '@a2p-onboard/twilio-sandbox';
 import { FAST_SANDBOX } from '../fixtures/sandbox.js';
@@ -71,6 +72,33 @@ async function admin(path: string, body: unknown) {
 }
 
 describe('a2p-onboard doctor', () => {
+  it('Event Streams: on without a sink fails its line with the command to run; `events setup` makes it pass, and a second setup creates nothing', async () => {
+    await fresh();
+    const e = env({ PUBLIC_BASE_URL: 'https://onboard.example.com', EVENT_STREAMS: 'true' });
+    const before = await doctor(e);
+    const missing = line(before.report, 'event-streams');
+    assert.equal(missing.status, 'fail', missing.summary);
+    assert.match(missing.summary, /no webhook sink .* posts to https:\/\/onboard\.example\.com\/webhooks\/twilio\/events/);
+    assert.match(missing.fix ?? '', /events setup --sink-url https:\/\/onboard\.example\.com\/webhooks\/twilio\/events/);
+
+    let out = '';
+    assert.equal(await runEventsSetupCommand({ json: true }, e, (x) => (out += x)), 0, out);
+    const first = JSON.parse(out) as { ok: boolean; accounts: { sink: { created: boolean; destination: string }; subscription: { created: boolean; addedTypes: string[] } }[] };
+    assert.equal(first.ok, true);
+    assert.deepEqual([first.accounts[0]!.sink.created, first.accounts[0]!.sink.destination, first.accounts[0]!.subscription.created], [true, 'https://onboard.example.com/webhooks/twilio/events', true]);
+    out = '';
+    assert.equal(await runEventsSetupCommand({ json: true }, e, (x) => (out += x)), 0, out);
+    const second = JSON.parse(out) as typeof first;
+    assert.deepEqual([second.accounts[0]!.sink.created, second.accounts[0]!.subscription.created, second.accounts[0]!.subscription.addedTypes], [false, false, []]);
+
+    const after = await doctor(e);
+    assert.equal(line(after.report, 'event-streams').status, 'ok', line(after.report, 'event-streams').summary);
+    // Off, with a public URL: a warning that says how to turn them on.
+    const off = await doctor(env({ PUBLIC_BASE_URL: 'https://onboard.example.com' }));
+    assert.equal(line(off.report, 'event-streams').status, 'warn');
+    assert.match(line(off.report, 'event-streams').fix ?? '', /EVENT_STREAMS=true/);
+  });
+
   it('passes on a good setup: every line ok but the optional ones, exit 0', async () => {
     await fresh();
     const { code, report, text } = await doctor(env(), { file: CSV(['+14155550170', '(415) 555-0171']) });
