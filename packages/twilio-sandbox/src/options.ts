@@ -129,8 +129,8 @@ const intFromEnv = (name: string) =>
 const envSchema = z.object({
   SANDBOX_PORT: intFromEnv('SANDBOX_PORT').optional().describe('Port to listen on; `0` picks a free one (`a2p-onboard sandbox --port N` overrides it).'),
   SANDBOX_HOST: z.string().trim().min(1).optional().describe('Address to listen on. The admin endpoints under `/_sandbox/` answer loopback callers only.'),
-  SANDBOX_ACCOUNT_SID: z.string().trim().optional().describe('Account SID it accepts (HTTP Basic user). Other credentials get 401, code 20003.'),
-  SANDBOX_AUTH_TOKEN: z.string().optional().describe('Auth token it accepts (HTTP Basic password); it also signs the status callbacks with it.'),
+  SANDBOX_ACCOUNT_SID: z.string().trim().optional().describe('The main account's SID (HTTP Basic user); its subaccounts (created through `POST /2010-04-01/Accounts.json`) have their own. Other credentials get 401, code 20003.'),
+  SANDBOX_AUTH_TOKEN: z.string().optional().describe('The main account's auth token (HTTP Basic password); it also signs the main account's status callbacks (a subaccount's are signed with its own token).'),
   SANDBOX_REVIEW_DELAY_MS: intFromEnv('SANDBOX_REVIEW_DELAY_MS').optional().describe('When a submitted profile or bundle is reviewed (and rejected if it breaks a rule).'),
   SANDBOX_BRAND_DELAY_MS: intFromEnv('SANDBOX_BRAND_DELAY_MS').optional().describe('Brand PENDING → APPROVED (or FAILED); for a STANDARD brand, PENDING → identity VERIFIED, and again for its secondary vetting (→ VETTED_VERIFIED).'),
   SANDBOX_BRAND_REVIEW_DELAY_MS: intFromEnv('SANDBOX_BRAND_REVIEW_DELAY_MS').optional().describe('How long a STANDARD brand sent to manual review (a `manualreview` legal name, or a scripted `IN_REVIEW` outcome) stays `IN_REVIEW` before its identity is verified.'),
@@ -138,7 +138,7 @@ const envSchema = z.object({
   SANDBOX_AUTH_PLUS_EXPIRY_MS: intFromEnv('SANDBOX_AUTH_PLUS_EXPIRY_MS').optional().describe('How long the Authentication+ email stays valid (Twilio: 7 days); unconfirmed by then, the AUTHPLUS vetting and the brand FAIL with error 21737.'),
   SANDBOX_OTP_REPLY_DELAY_MS: intFromEnv('SANDBOX_OTP_REPLY_DELAY_MS').optional().describe('When the simulated customer replies YES to the OTP; `-1` means never.'),
   SANDBOX_CAMPAIGN_DELAY_MS: intFromEnv('SANDBOX_CAMPAIGN_DELAY_MS').optional().describe('Campaign IN_PROGRESS → VERIFIED.'),
-  SANDBOX_MAX_RPS: intFromEnv('SANDBOX_MAX_RPS').optional().describe('Account request budget per sliding second; over it, 429 with code 20429. `0` means unlimited.'),
+  SANDBOX_MAX_RPS: intFromEnv('SANDBOX_MAX_RPS').optional().describe('Request budget per sliding second of each account (the main account and each subaccount apart); over it, 429 with code 20429. `0` means unlimited.'),
   SANDBOX_OTP_RPS: intFromEnv('SANDBOX_OTP_RPS').optional().describe('SmsOtp creates per sliding second (Twilio documents 10).'),
   SANDBOX_LATENCY_MS: intFromEnv('SANDBOX_LATENCY_MS').optional().describe('Added to every API answer.'),
   SANDBOX_FAULT_RATE: z
@@ -167,7 +167,7 @@ const envSchema = z.object({
     .string()
     .transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n.length > 0))
     .optional()
-    .describe('The numbers the account owns (its IncomingPhoneNumbers), E.164, comma-separated.'),
+    .describe('The numbers the main account owns (its IncomingPhoneNumbers), E.164, comma-separated; a subaccount starts with none and buys its own.'),
   SANDBOX_STARTER_POLICY_SHAPE: z.enum(STARTER_POLICY_SHAPES).optional().describe("What fetching the Starter policy answers: `documented` (what §1.7 evaluates) or `sample-1.1` (002 §1.1's sample response). Evaluations judge as §1.7 either way."),
 });
 
