@@ -129,8 +129,8 @@ const intFromEnv = (name: string) =>
 const envSchema = z.object({
   SANDBOX_PORT: intFromEnv('SANDBOX_PORT').optional().describe('Port to listen on; `0` picks a free one (`a2p-onboard sandbox --port N` overrides it).'),
   SANDBOX_HOST: z.string().trim().min(1).optional().describe('Address to listen on. The admin endpoints under `/_sandbox/` answer loopback callers only.'),
-  SANDBOX_ACCOUNT_SID: z.string().trim().optional().describe('The main account's SID (HTTP Basic user); its subaccounts (created through `POST /2010-04-01/Accounts.json`) have their own. Other credentials get 401, code 20003.'),
-  SANDBOX_AUTH_TOKEN: z.string().optional().describe('The main account's auth token (HTTP Basic password); it also signs the main account's status callbacks (a subaccount's are signed with its own token).'),
+  SANDBOX_ACCOUNT_SID: z.string().trim().optional().describe('The SID of the main account (HTTP Basic user); its subaccounts (created through `POST /2010-04-01/Accounts.json`) have their own. Other credentials get 401, code 20003.'),
+  SANDBOX_AUTH_TOKEN: z.string().optional().describe('The auth token of the main account (HTTP Basic password); it also signs the status callbacks of the main account (those of a subaccount are signed with its own token).'),
   SANDBOX_REVIEW_DELAY_MS: intFromEnv('SANDBOX_REVIEW_DELAY_MS').optional().describe('When a submitted profile or bundle is reviewed (and rejected if it breaks a rule).'),
   SANDBOX_BRAND_DELAY_MS: intFromEnv('SANDBOX_BRAND_DELAY_MS').optional().describe('Brand PENDING → APPROVED (or FAILED); for a STANDARD brand, PENDING → identity VERIFIED, and again for its secondary vetting (→ VETTED_VERIFIED).'),
   SANDBOX_BRAND_REVIEW_DELAY_MS: intFromEnv('SANDBOX_BRAND_REVIEW_DELAY_MS').optional().describe('How long a STANDARD brand sent to manual review (a `manualreview` legal name, or a scripted `IN_REVIEW` outcome) stays `IN_REVIEW` before its identity is verified.'),
