@@ -3,7 +3,7 @@ import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import twilio from 'twilio';
 import { createTwilioClient } from '../src/twilio/client.js';
-import { POLICY_A2P_MESSAGING, POLICY_SECONDARY_BUSINESS, POLICY_STARTER, SUBACCOUNT_NESTED_CODE, startSandbox, type Sandbox, type SandboxOptions } from '@a2p-onboard/twilio-sandbox';
+import { POLICY_A2P_MESSAGING, POLICY_SECONDARY_BUSINESS, POLICY_STARTER, SUBACCOUNT_LIMIT_CODE, SUBACCOUNT_NESTED_CODE, startSandbox, type Sandbox, type SandboxOptions } from '@a2p-onboard/twilio-sandbox';
 
 /**
  * Subaccounts in the sandbox (issue 15): API 2010 Accounts through twilio-node, each subaccount with its own
@@ -147,6 +147,16 @@ describe('API 2010 Accounts', () => {
     assert.equal(e.status, 400);
     assert.equal(e.code, SUBACCOUNT_NESTED_CODE);
     assert.equal(e.message, 'Subaccounts cannot contain subaccounts');
+  });
+
+  test('beyond SANDBOX_MAX_SUBACCOUNTS, 21480', async () => {
+    const small = await start({ maxSubaccounts: 2 });
+    await small.parent.api.v2010.accounts.create({ friendlyName: 'one' });
+    await small.parent.api.v2010.accounts.create({ friendlyName: 'two' });
+    const e = await restError(small.parent.api.v2010.accounts.create({ friendlyName: 'three' }));
+    assert.equal(e.status, 400);
+    assert.equal(e.code, SUBACCOUNT_LIMIT_CODE);
+    assert.equal((await small.parent.api.v2010.accounts.list()).length, 3, 'the main account and two subaccounts');
   });
 
   test('a wrong token, an unknown account, or no credentials → 401 / 20003', async () => {

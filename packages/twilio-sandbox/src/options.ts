@@ -28,6 +28,8 @@ export interface SandboxOptions {
   maxRps: number;
   /** SmsOtp create limit per sliding second per account (Twilio documents 10). */
   otpRps: number;
+  /** How many subaccounts the main account may have; the next create gets 21480 (Twilio: 1000 unless support raises it). */
+  maxSubaccounts: number;
   /** Added to every API response. */
   latencyMs: number;
   /** Probability (0..1) that an API request gets one of faultKinds. */
@@ -73,6 +75,7 @@ export const SANDBOX_DEFAULTS: SandboxOptions = Object.freeze({
   campaignDelayMs: 1500,
   maxRps: 100,
   otpRps: 10,
+  maxSubaccounts: 1000,
   latencyMs: 0,
   faultRate: 0,
   faultKinds: [...FAULT_KINDS],
@@ -98,6 +101,7 @@ const sandboxOptionsSchema = z.object({
   campaignDelayMs: z.number().int().min(0),
   maxRps: z.number().int().min(0),
   otpRps: z.number().int().min(0),
+  maxSubaccounts: z.number().int().min(0),
   latencyMs: z.number().int().min(0),
   faultRate: z.number().min(0).max(1),
   faultKinds: z.array(faultKindSchema),
@@ -140,6 +144,7 @@ const envSchema = z.object({
   SANDBOX_CAMPAIGN_DELAY_MS: intFromEnv('SANDBOX_CAMPAIGN_DELAY_MS').optional().describe('Campaign IN_PROGRESS → VERIFIED.'),
   SANDBOX_MAX_RPS: intFromEnv('SANDBOX_MAX_RPS').optional().describe('Request budget per sliding second of each account (the main account and each subaccount apart); over it, 429 with code 20429. `0` means unlimited.'),
   SANDBOX_OTP_RPS: intFromEnv('SANDBOX_OTP_RPS').optional().describe('SmsOtp creates per sliding second (Twilio documents 10).'),
+  SANDBOX_MAX_SUBACCOUNTS: intFromEnv('SANDBOX_MAX_SUBACCOUNTS').optional().describe('How many subaccounts the main account may create; the next one gets 400, code 21480 (Twilio allows 1000 unless support raises it).'),
   SANDBOX_LATENCY_MS: intFromEnv('SANDBOX_LATENCY_MS').optional().describe('Added to every API answer.'),
   SANDBOX_FAULT_RATE: z
     .string()
@@ -191,6 +196,7 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv): SandboxOptions {
     campaignDelayMs: e.SANDBOX_CAMPAIGN_DELAY_MS,
     maxRps: e.SANDBOX_MAX_RPS,
     otpRps: e.SANDBOX_OTP_RPS,
+    maxSubaccounts: e.SANDBOX_MAX_SUBACCOUNTS,
     latencyMs: e.SANDBOX_LATENCY_MS,
     faultRate: e.SANDBOX_FAULT_RATE,
     faultKinds: e.SANDBOX_FAULT_KINDS,
@@ -219,6 +225,7 @@ const SETTING_OPTION: Record<SettingName, keyof SandboxOptions> = {
   SANDBOX_CAMPAIGN_DELAY_MS: 'campaignDelayMs',
   SANDBOX_MAX_RPS: 'maxRps',
   SANDBOX_OTP_RPS: 'otpRps',
+  SANDBOX_MAX_SUBACCOUNTS: 'maxSubaccounts',
   SANDBOX_LATENCY_MS: 'latencyMs',
   SANDBOX_FAULT_RATE: 'faultRate',
   SANDBOX_FAULT_KINDS: 'faultKinds',
