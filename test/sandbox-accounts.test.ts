@@ -3,6 +3,7 @@ import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import twilio from 'twilio';
 import { createTwilioClient } from '../src/twilio/client.js';
+import { standardBrandByHand } from './contract/standard.js';
 import { POLICY_A2P_MESSAGING, POLICY_SECONDARY_BUSINESS, POLICY_SOLE_PROPRIETOR, POLICY_STARTER, SUBACCOUNT_LIMIT_CODE, SUBACCOUNT_NESTED_CODE, startSandbox, type Sandbox, type SandboxOptions } from '@a2p-onboard/twilio-sandbox';
 
 /**
@@ -399,5 +400,22 @@ describe('a Sole Proprietor registered wholly inside its subaccount', () => {
     assert.deepEqual(mine.campaigns, [campaign.sid]);
     assert.deepEqual(sb.resources(sb.options.accountSid), before, 'the parent gained nothing');
     assert.equal(sb.counts().otps, 1, 'the automatic OTP of the approved brand');
+  });
+});
+
+describe('a STANDARD brand inside its subaccount', () => {
+  test("its Secondary Customer Profile takes the parent's primary; identity, vetting and Authentication+ run as in the main account", async () => {
+    const { sb, parent } = await start();
+    const c = await subaccount(sb, parent, 'standard');
+    const token = sb.accounts().find((a) => a.sid === c.sid)!.authToken;
+    // The contract tests' hand-built STANDARD brand, sent with the subaccount's credentials.
+    const asSub: Sandbox = { ...sb, options: { ...sb.options, accountSid: c.sid, authToken: token } };
+    const brand = await standardBrandByHand(asSub);
+    const fetched = await c.client.messaging.v1.brandRegistrations(brand).fetch();
+    assert.equal(fetched.accountSid, c.sid);
+    assert.equal(fetched.identityStatus, 'VETTED_VERIFIED');
+    assert.deepEqual(sb.resources(c.sid)?.brands, [brand]);
+    assert.equal((await restError(parent.messaging.v1.brandRegistrations(brand).fetch())).status, 404, 'not the parent brand');
+    assert.deepEqual(sb.resources(sb.options.accountSid)?.brands, []);
   });
 });
