@@ -353,6 +353,8 @@ describe('sandbox Event Streams per account', () => {
     const childSink = await child.events.v1.sinks.create({ description: 'child', sinkType: 'webhook', sinkConfiguration: { destination: childRx.url, method: 'POST', batch_events: false } });
     const childSubscription = await child.events.v1.subscriptions.create({ description: 'child', sinkSid: childSink.sid, types });
     assert.equal(childSink.status, 'active');
+    assert.deepEqual([sb.resources(created.sid)?.sinks, sb.resources(created.sid)?.subscriptions], [[childSink.sid], [childSubscription.sid]]);
+    assert.deepEqual([sb.resources(sb.options.accountSid)?.sinks, sb.resources(sb.options.accountSid)?.subscriptions], [[parentSink.sid], [parentSubscription.sid]]);
 
     // Each account sees only its own sinks and subscriptions; the other's SIDs are unknown to it.
     assert.deepEqual((await parent.events.v1.sinks.list()).map((s) => s.sid), [parentSink.sid], "the parent's sink list does not show the subaccount's sink");

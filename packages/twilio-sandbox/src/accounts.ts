@@ -52,6 +52,9 @@ export interface AccountResources {
   services: string[];
   campaigns: string[];
   phoneNumbers: string[];
+  /** Event Streams sinks (DG) and subscriptions (DF). */
+  sinks: string[];
+  subscriptions: string[];
 }
 
 /** Twilio's error 21101: "Subaccounts cannot contain subaccounts". */
@@ -303,5 +306,7 @@ export function resourcesOf(a: SandboxAccount): AccountResources {
     services: sids(s.services),
     campaigns: sids(s.campaigns),
     phoneNumbers: sids(s.phoneNumbers),
+    sinks: sids(s.sinks),
+    subscriptions: sids(s.subscriptions),
   };
 }
