@@ -38,6 +38,9 @@ async function waitFor<T>(what: string, get: () => T | Promise<T>, done: (v: T) 
 
 interface Post {
   body: string;
+  /** The URL the sandbox signed (the receiver's view of it) and the X-Twilio-Signature sent. */
+  url: string;
+  signature: string;
   signatureOk: boolean;
   contentType: string;
   events: CloudEvent[];
@@ -53,9 +56,10 @@ async function startReceiver(authToken: string, answer: (n: number) => number = 
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}${req.url ?? ''}`;
-      const signatureOk = twilio.validateRequestWithBody(authToken, String(req.headers['x-twilio-signature'] ?? ''), url, body);
+      const signature = String(req.headers['x-twilio-signature'] ?? '');
+      const signatureOk = twilio.validateRequestWithBody(authToken, signature, url, body);
       const parsed = JSON.parse(body) as CloudEvent | CloudEvent[];
-      posts.push({ body, signatureOk, contentType: String(req.headers['content-type']), events: Array.isArray(parsed) ? parsed : [parsed], batch: Array.isArray(parsed) });
+      posts.push({ body, url, signature, signatureOk, contentType: String(req.headers['content-type']), events: Array.isArray(parsed) ? parsed : [parsed], batch: Array.isArray(parsed) });
       res.statusCode = answer(n++);
       res.end();
     });
@@ -332,5 +336,78 @@ describe('sandbox Event Streams', () => {
     const held = await Promise.race([sb3.idle().then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 3000).unref())]);
     assert.equal(held, false, 'idle() resolved with a retry pending');
     assert.deepEqual([sb3.eventDeliveries()[0]!.state, sb3.eventDeliveries()[0]!.attempts], ['pending', 1]);
+  });
+});
+
+describe('sandbox Event Streams per account', () => {
+  test("a subaccount's own sink and subscription: its Sole Proprietor brand's events reach its sink only, signed with its token; the parent's sinks and brands stay apart", async () => {
+    const { sb, client: parent } = await start();
+    const created = await parent.api.v2010.accounts.create({ friendlyName: 'events customer' });
+    const subToken = (await parent.api.v2010.accounts(created.sid).fetch()).authToken;
+    assert.notEqual(subToken, sb.options.authToken);
+    const child = createTwilioClient({ accountSid: created.sid, authToken: subToken, apiBase: sb.url, timeoutMs: 5000 });
+    const parentRx = await startReceiver(sb.options.authToken);
+    const childRx = await startReceiver(subToken);
+    const types = [sub('brand-registered'), sub('brand-verified'), sub('brand-failure')];
+
+    const parentSink = await parent.events.v1.sinks.create({ description: 'parent', sinkType: 'webhook', sinkConfiguration: { destination: parentRx.url, method: 'POST', batch_events: false } });
+    const parentSubscription = await parent.events.v1.subscriptions.create({ description: 'parent', sinkSid: parentSink.sid, types });
+    // The subaccount's own credentials create its own sink and subscription.
+    const childSink = await child.events.v1.sinks.create({ description: 'child', sinkType: 'webhook', sinkConfiguration: { destination: childRx.url, method: 'POST', batch_events: false } });
+    const childSubscription = await child.events.v1.subscriptions.create({ description: 'child', sinkSid: childSink.sid, types });
+    assert.equal(childSink.status, 'active');
+    assert.deepEqual([sb.resources(created.sid)?.sinks, sb.resources(created.sid)?.subscriptions], [[childSink.sid], [childSubscription.sid]]);
+    assert.deepEqual([sb.resources(sb.options.accountSid)?.sinks, sb.resources(sb.options.accountSid)?.subscriptions], [[parentSink.sid], [parentSubscription.sid]]);
+
+    // Each account sees only its own sinks and subscriptions; the other's SIDs are unknown to it.
+    assert.deepEqual((await parent.events.v1.sinks.list()).map((s) => s.sid), [parentSink.sid], "the parent's sink list does not show the subaccount's sink");
+    assert.deepEqual((await child.events.v1.sinks.list()).map((s) => s.sid), [childSink.sid]);
+    assert.deepEqual((await parent.events.v1.subscriptions.list()).map((s) => s.sid), [parentSubscription.sid]);
+    assert.deepEqual((await child.events.v1.subscriptions.list()).map((s) => s.sid), [childSubscription.sid]);
+    const statusOf = (p: Promise<unknown>) => p.then(() => 200, (e: { status: number }) => e.status);
+    assert.equal(await statusOf(parent.events.v1.sinks(childSink.sid).fetch()), 404);
+    assert.equal(await statusOf(child.events.v1.sinks(parentSink.sid).fetch()), 404);
+    assert.equal(await statusOf(parent.events.v1.subscriptions(childSubscription.sid).subscribedEvents.list()), 404);
+    assert.ok((await statusOf(child.events.v1.subscriptions.create({ description: 'x', sinkSid: parentSink.sid, types }))) >= 400, "a subaccount cannot subscribe the parent's sink");
+
+    // A Sole Proprietor brand registered inside the subaccount (with the parent's primary profile), and one in the parent.
+    const childBrand = await soleProprietor(sb, child, 'Ann Lee Yoga', '+16175550145');
+    assert.equal(childBrand.accountSid, created.sid);
+    const parentBrand = await soleProprietor(sb, parent, 'Bo Ray Cuts', '+16175550146');
+    await waitFor('subaccount brand-verified', childRx.events, (es) => es.some((e) => e.type === BRAND_EVENT_PREFIX + 'brand-verified'));
+    await waitFor('parent brand-verified', parentRx.events, (es) => es.some((e) => e.type === BRAND_EVENT_PREFIX + 'brand-verified'));
+    await sb.idle();
+
+    assert.deepEqual(childRx.events().map((e) => e.type.replace(/^.*\./, '')), ['brand-registered', 'brand-verified']);
+    for (const e of childRx.events()) {
+      assert.equal(e.source, childBrand.sid);
+      assert.equal(e.data['brandsid'], childBrand.sid);
+      assert.equal(e.data['accountsid'], created.sid, 'data.accountsid is the owning subaccount');
+    }
+    assert.ok(!parentRx.events().some((e) => e.data['brandsid'] === childBrand.sid), "the subaccount's brand events do not reach the parent's sink");
+    assert.ok(!childRx.events().some((e) => e.data['brandsid'] === parentBrand.sid), "the parent's brand events do not reach the subaccount's sink");
+    assert.deepEqual(parentRx.events().map((e) => [e.type.replace(/^.*\./, ''), e.data['accountsid']]), [['brand-registered', sb.options.accountSid], ['brand-verified', sb.options.accountSid]]);
+
+    // Signed with the subaccount's token: validateRequestWithBody passes with it and fails with the parent's.
+    assert.equal(childRx.posts.length, 2);
+    for (const p of childRx.posts) {
+      assert.ok(twilio.validateRequestWithBody(subToken, p.signature, p.url, p.body), "valid with the subaccount's token");
+      assert.ok(!twilio.validateRequestWithBody(sb.options.authToken, p.signature, p.url, p.body), "invalid with the parent's token");
+    }
+    for (const p of parentRx.posts) assert.ok(p.signatureOk, "the parent's deliveries are signed with the parent's token");
+
+    // The delivery log names each delivery's account; ?account= narrows it.
+    const log = sb.eventDeliveries();
+    assert.deepEqual(new Set(log.filter((d) => d.sinkSid === childSink.sid).map((d) => d.accountSid)), new Set([created.sid]));
+    assert.deepEqual(new Set(log.filter((d) => d.sinkSid === parentSink.sid).map((d) => d.accountSid)), new Set([sb.options.accountSid]));
+    const res = await fetch(`${sb.url}/_sandbox/event-deliveries?account=${created.sid}`);
+    const childLog = (await res.json()) as Array<{ accountSid: string; sinkSid: string; state: string }>;
+    assert.deepEqual(childLog.map((d) => [d.accountSid, d.sinkSid, d.state]), [[created.sid, childSink.sid, 'delivered'], [created.sid, childSink.sid, 'delivered']]);
+
+    // An event emitted by hand about the subaccount's brand goes to the subaccount's sinks (its owner), not the main account's.
+    const hook = await fetch(`${sb.url}/_sandbox/events`, { method: 'POST', body: JSON.stringify({ type: BRAND_EVENT_PREFIX + 'brand-failure', brandSid: childBrand.sid }) });
+    const emitted = (await hook.json()) as { event: CloudEvent; sinks: string[] };
+    assert.deepEqual(emitted.sinks, [childSink.sid]);
+    assert.equal(emitted.event.data['accountsid'], created.sid);
   });
 });

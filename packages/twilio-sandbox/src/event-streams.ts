@@ -5,7 +5,7 @@ import twilio from 'twilio';
 import type { Timers } from './clock.js';
 import { BRAND_EVENT_PREFIX, CAMPAIGN_EVENT_PREFIX, dataschemaOf, type BrandEventKind, type CampaignEventKind } from './event-types.js';
 import type { SandboxOptions } from './options.js';
-import { authTokenOf, ownerAccountSid } from './owner.js';
+import { authTokenOf, ownerAccountSid, type AccountTokens } from './owner.js';
 import { newSid, type Brand, type BrandStatus, type Campaign, type IdentityStatus, type JsonObject, type Sink, type Store } from './store.js';
 
 /**
@@ -61,9 +61,18 @@ export const MAX_RETRY_INTERVAL_MS = 5 * 60_000;
 
 type Options = Pick<
   SandboxOptions,
-  'accountSid' | 'authToken' | 'eventDelayMs' | 'eventDuplicateRate' | 'eventReorder' | 'eventBatchWindowMs' | 'eventRetryBaseMs' | 'eventRetryWindowMs'
+  'eventDelayMs' | 'eventDuplicateRate' | 'eventReorder' | 'eventBatchWindowMs' | 'eventRetryBaseMs' | 'eventRetryWindowMs'
 >;
 
+/** The accounts whose sinks receive events: each account's store (its sinks, subscriptions) and auth token. */
+export interface EventAccounts extends AccountTokens {
+  get(accountSid: string): { readonly authToken: string; readonly ctx: { readonly store: Store } } | undefined;
+}
+
+/**
+ * One delivery service for the whole sandbox (one delivery log, one clock); the sinks and subscriptions an event
+ * goes to are its account's, and the account's own token signs it, as Twilio's Event Streams are per account.
+ */
 export class EventStreams {
   /** Every delivery, oldest first (GET /_sandbox/event-deliveries). */
   readonly deliveries: EventDelivery[] = [];
@@ -73,7 +82,8 @@ export class EventStreams {
 
   constructor(
     private readonly options: Options,
-    private readonly store: Store,
+    /** Read lazily: the accounts are built after the delivery service they report to. */
+    private readonly accounts: () => EventAccounts,
     private readonly timers: Timers,
     private readonly rng: () => number = Math.random,
   ) {}
@@ -100,12 +110,23 @@ export class EventStreams {
   /** Active webhook sinks of the account with a subscription to the type (each once). */
   sinksFor(accountSid: string, type: string): Sink[] {
     const out = new Map<string, Sink>();
-    for (const sub of this.store.subscriptions.values()) {
-      if (sub.accountSid !== accountSid || !this.store.subscribedEvents.has(`${sub.sid} ${type}`)) continue;
-      const sink = this.store.sinks.get(sub.sinkSid);
+    const store = this.storeOf(accountSid);
+    if (!store) return [];
+    for (const sub of store.subscriptions.values()) {
+      if (sub.accountSid !== accountSid || !store.subscribedEvents.has(`${sub.sid} ${type}`)) continue;
+      const sink = store.sinks.get(sub.sinkSid);
       if (sink && sink.accountSid === accountSid && sink.status === 'active') out.set(sink.sid, sink);
     }
     return [...out.values()];
+  }
+
+  private storeOf(accountSid: string): Store | undefined {
+    return this.accounts().get(accountSid)?.ctx.store;
+  }
+
+  /** The sink still in its account's store (deleted sinks are not). */
+  private sinkOf(accountSid: string, sinkSid: string): Sink | undefined {
+    return this.storeOf(accountSid)?.sinks.get(sinkSid);
   }
 
   close(): void {
@@ -147,7 +168,8 @@ export class EventStreams {
   private flush(sinkSid: string): void {
     const entries = this.windows.get(sinkSid) ?? [];
     this.windows.delete(sinkSid);
-    const sink = this.store.sinks.get(sinkSid);
+    if (entries.length === 0) return;
+    const sink = this.sinkOf(entries[0]!.record.accountSid, sinkSid);
     if (!sink) return this.drop(entries, 'the sink was deleted');
     if (this.options.eventReorder) shuffle(entries, this.rng);
     const posts = sink.configuration.batch_events ? batches(entries) : entries.map((e) => [e]);
@@ -162,10 +184,10 @@ export class EventStreams {
 
   private attempt(sinkSid: string, entries: Entry[]): void {
     if (this.closed || entries.length === 0) return;
-    const sink = this.store.sinks.get(sinkSid);
-    if (!sink) return this.drop(entries, 'the sink was deleted');
     const accountSid = entries[0]!.record.accountSid;
-    const token = authTokenOf(this.options, accountSid);
+    const sink = this.sinkOf(accountSid, sinkSid);
+    if (!sink) return this.drop(entries, 'the sink was deleted');
+    const token = authTokenOf(this.accounts(), accountSid);
     if (token === undefined) return this.drop(entries, `no auth token for account ${accountSid}`);
     const body = sink.configuration.batch_events ? JSON.stringify(entries.map((e) => e.event)) : JSON.stringify(entries[0]!.event);
     const url = withBodyHash(sink.configuration.destination, body);
@@ -361,7 +383,8 @@ interface BrandSeen {
 }
 
 /**
- * Turns brand and campaign changes into events. Callers report a brand or campaign whenever it may have changed;
+ * Turns one account's brand and campaign changes into events (each account has its own, built with that
+ * account's options: its brands' events go to its sinks, `data.accountsid` = it). Callers report a brand or campaign whenever it may have changed;
  * only a difference from what was last reported emits, so reporting twice is harmless.
  */
 export class A2pEvents {

@@ -1,20 +1,19 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { AccountRegistry, accountInfo, accountRoutes, resourcesOf, type AccountResources, type SandboxAccountInfo } from './accounts.js';
 import { addressRoutes } from './addresses.js';
-import { StatusCallbacks } from './callbacks.js';
 import { Timers } from './clock.js';
-import { A2pEvents, EventStreams, type EventDelivery } from './event-streams.js';
+import { EventStreams, type EventDelivery } from './event-streams.js';
 import { eventsRoutes } from './events.js';
 import type { SandboxContext } from './context.js';
 import { createSandboxServer } from './http.js';
-import { Lifecycle } from './lifecycle.js';
 import { messagingRoutes } from './messaging.js';
 import { resolveSandboxOptions, type FaultKind, type SandboxOptions } from './options.js';
 import { countFaults } from './faults.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 import { loadContract } from './contract.js';
 import { compileRoute } from './routes.js';
-import { POLICY_SECONDARY_BUSINESS, Store, newSid, type RequestLogEntry } from './store.js';
+import { POLICY_SECONDARY_BUSINESS, newSid, type RequestLogEntry, type Store } from './store.js';
 import { trusthubRoutes } from './trusthub.js';
 import { addPhoneNumber, phoneNumberRoutes, servicePhoneNumberRoutes } from './phone-numbers.js';
 import { defaultPolicies, setStarterPolicyShape } from './policies.js';
@@ -22,6 +21,8 @@ import { ISV_RESELLER_OR_PARTNER } from './business-rules.js';
 
 export { FAULT_KINDS, SANDBOX_DEFAULTS, sandboxOptionsFromEnv, sandboxSettings, type FaultKind, type SandboxOptions, type SandboxSetting } from './options.js';
 export type { RequestLogEntry } from './store.js';
+export type { AccountStatus } from './context.js';
+export { SUBACCOUNT_LIMIT_CODE, SUBACCOUNT_NESTED_CODE, defaultSubaccountName, type AccountResources, type SandboxAccountInfo } from './accounts.js';
 export type { CreatedEvent } from './http.js';
 export type { CloudEvent, EventDelivery } from './event-streams.js';
 export { EVENT_TYPES, BRAND_EVENT_PREFIX, CAMPAIGN_EVENT_PREFIX } from './event-types.js';
@@ -55,7 +56,12 @@ export interface Sandbox {
   isvPrimaryProfileSid: string;
   /** Every API request (admin calls excluded), oldest first. */
   requestLog(): RequestLogEntry[];
+  /** Totals over every account (the main account and its subaccounts). */
   counts(): SandboxCounts;
+  /** The main account and its subaccounts, main first (tests: find a customer's subaccount, its token). */
+  accounts(): SandboxAccountInfo[];
+  /** What one account owns, by kind (undefined for an unknown account): "each customer's resources in its own subaccount". */
+  resources(accountSid: string): AccountResources | undefined;
   /** Change the fault rate, latency or Event Streams unreliability of a running sandbox (tests: faults during a batch, none during the audit). */
   tune(changes: Partial<Pick<SandboxOptions, 'faultRate' | 'latencyMs' | 'eventDelayMs' | 'eventDuplicateRate' | 'eventReorder'>>): void;
   /** Faults injected so far, by kind (also GET /_sandbox/faults). */
@@ -76,7 +82,7 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-const ROUTES = [...trusthubRoutes, ...messagingRoutes, ...servicePhoneNumberRoutes, ...addressRoutes, ...phoneNumberRoutes, ...eventsRoutes];
+const ROUTES = [...accountRoutes, ...trusthubRoutes, ...messagingRoutes, ...servicePhoneNumberRoutes, ...addressRoutes, ...phoneNumberRoutes, ...eventsRoutes];
 
 /** What the sandbox serves: Twilio's product, method and OpenAPI path template of each route (for docs and contract tests). */
 export function sandboxRoutes(): Array<{ product: string; method: string; path: string; operation: string }> {
@@ -88,18 +94,19 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
   // Twilio's OpenAPI files are the contract: every route is bound to its operation, every request checked against it.
   const contract = loadContract(options.openapiDir);
   const routes = ROUTES.map((r) => compileRoute(r, contract));
-  const store = new Store();
   const timers = new Timers();
-  const callbacks = new StatusCallbacks(options.authToken);
-  const eventStreams = new EventStreams(options, store, timers);
-  const a2pEvents = new A2pEvents(options, eventStreams);
-  const lifecycle = new Lifecycle(options, store, timers, callbacks, a2pEvents);
+  const isvPrimaryProfileSid = newSid('BU');
+  // One Event Streams delivery service; each event goes to the sinks of its account (read once the accounts exist).
+  const eventStreams: EventStreams = new EventStreams(options, (): AccountRegistry => accounts, timers);
+  // Every account gets its own store, lifecycle, callback signer and event source; the main account's is what single-account use sees.
+  const accounts = new AccountRegistry({ options, timers, otpLimiter: new SlidingWindowLimiter(options.otpRps), isvPrimaryProfileSid, events: new EventEmitter(), eventStreams });
+  const ctx: SandboxContext = accounts.main.ctx;
+  const store = ctx.store;
 
   for (const [sid, p] of defaultPolicies()) store.policies.set(sid, p);
   setStarterPolicyShape(store, options.starterPolicyShape);
   for (const n of options.phoneNumbers) addPhoneNumber(store, n);
   const now = Date.now();
-  const isvPrimaryProfileSid = newSid('BU');
   store.customerProfiles.set(isvPrimaryProfileSid, {
     kind: 'customerProfile',
     sid: isvPrimaryProfileSid,
@@ -138,18 +145,7 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
   const isvInfoAssignment = newSid('BV');
   store.assignments.set(isvInfoAssignment, { sid: isvInfoAssignment, bundleSid: isvPrimaryProfileSid, objectSid: isvInfoSid, dateCreated: now });
 
-  const ctx: SandboxContext = {
-    options,
-    store,
-    timers,
-    lifecycle,
-    otpLimiter: new SlidingWindowLimiter(options.otpRps),
-    isvPrimaryProfileSid,
-    events: new EventEmitter(),
-    eventStreams,
-    a2pEvents,
-  };
-  const { server, destroySockets } = createSandboxServer({ ctx, routes, contract, budget: new SlidingWindowLimiter(options.maxRps) });
+  const { server, destroySockets } = createSandboxServer({ ctx, authenticate: (u, p) => accounts.authenticate(u, p), routes, contract, budget: new SlidingWindowLimiter(options.maxRps) });
   server.keepAliveTimeout = 5000;
 
   await new Promise<void>((resolve, reject) => {
@@ -180,19 +176,26 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
     events: ctx.events!,
     idle: () => timers.idle(),
     eventDeliveries: () => eventStreams.deliveries.map((d) => ({ ...d })),
-    counts: () => ({
-      customerProfiles: store.customerProfiles.size,
-      trustProducts: store.trustProducts.size,
-      brands: store.brands.size,
-      services: store.services.size,
-      campaigns: store.campaigns.size,
-      otps: store.otps,
-    }),
+    counts: () => {
+      const sum = (f: (s: Store) => number) => store.accountStores.reduce((n, s) => n + f(s), 0);
+      return {
+        customerProfiles: sum((s) => s.customerProfiles.size),
+        trustProducts: sum((s) => s.trustProducts.size),
+        brands: sum((s) => s.brands.size),
+        services: sum((s) => s.services.size),
+        campaigns: sum((s) => s.campaigns.size),
+        otps: sum((s) => s.otps),
+      };
+    },
+    accounts: () => accounts.all().map(accountInfo),
+    resources(accountSid) {
+      const a = accounts.get(accountSid);
+      return a ? resourcesOf(a) : undefined;
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         timers.clearAll();
-        callbacks.close();
-        eventStreams.close();
+        accounts.close();
         server.close(() => resolve());
         server.closeAllConnections();
         destroySockets();
@@ -201,3 +204,4 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
     },
   };
 }
+
