@@ -392,6 +392,8 @@ describe('a Sole Proprietor registered wholly inside its subaccount', () => {
       usAppToPersonUsecase: 'SOLE_PROPRIETOR',
       hasEmbeddedLinks: false,
       hasEmbeddedPhone: false,
+      privacyPolicyUrl: 'https://roe.example.com/privacy',
+      termsAndConditionsUrl: 'https://roe.example.com/terms',
     });
     await waitUntil('campaign verified', () => c.client.messaging.v1.services(service.sid).usAppToPerson(campaign.sid).fetch(), (x) => x.campaignStatus === 'VERIFIED');
 
