@@ -250,6 +250,33 @@ const GATEWAY_CALLS: Record<string, (x: Ctx) => Promise<unknown>> = {
     await g.removeServicePhoneNumber(mg, pn); // already gone: fine
     assert.deepEqual(await g.listServicePhoneNumbers(mg), []);
   },
+  // Event Streams (`events setup`): the webhook sink, its subscription and subscribed types.
+  createWebhookSink: async ({ g }) => {
+    const sink = await g.createWebhookSink('contract sink', 'https://isv.example.com/webhooks/twilio/events');
+    assert.deepEqual([sink.status, sink.sinkType, sink.destination], ['active', 'webhook', 'https://isv.example.com/webhooks/twilio/events']);
+  },
+  listSinks: async ({ g }) => {
+    assert.ok((await g.listSinks()).some((s) => s.destination === 'https://isv.example.com/webhooks/twilio/events'));
+  },
+  createSubscription: async ({ g }) => {
+    const sink = (await g.listSinks()).find((s) => s.description === 'contract sink')!;
+    const sub = await g.createSubscription('contract subscription', sink.sid, ['com.twilio.messaging.compliance.brand-registration.brand-failure']);
+    assert.equal(sub.sinkSid, sink.sid);
+  },
+  listSubscriptions: async ({ g }) => {
+    const sink = (await g.listSinks()).find((s) => s.description === 'contract sink')!;
+    assert.deepEqual((await g.listSubscriptions(sink.sid)).map((s) => s.description), ['contract subscription']);
+  },
+  addSubscribedEventType: async ({ g }) => {
+    const sink = (await g.listSinks()).find((s) => s.description === 'contract sink')!;
+    const sub = (await g.listSubscriptions(sink.sid))[0]!;
+    await g.addSubscribedEventType(sub.sid, 'com.twilio.messaging.compliance.campaign-registration.campaign-approved');
+  },
+  listSubscribedEventTypes: async ({ g }) => {
+    const sink = (await g.listSinks()).find((s) => s.description === 'contract sink')!;
+    const sub = (await g.listSubscriptions(sink.sid))[0]!;
+    assert.ok((await g.listSubscribedEventTypes(sub.sid)).includes('com.twilio.messaging.compliance.campaign-registration.campaign-approved'));
+  },
 };
 
 describe("the sandbox honours Twilio's OpenAPI contract", () => {
@@ -343,6 +370,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       'DeleteCustomerProfileEntityAssignment', 'DeleteTrustProductEntityAssignment', 'DeleteUsAppToPerson',
       'ListAvailablePhoneNumberLocal', 'CreateIncomingPhoneNumber', 'CreatePhoneNumber', 'ListPhoneNumber', 'DeletePhoneNumber',
       'ListBrandVetting', 'CreateBrandRegistration2fa', 'FetchUsAppToPersonUsecase',
+      'CreateSink', 'ListSink', 'CreateSubscription', 'ListSubscription', 'CreateSubscribedEvent', 'ListSubscribedEvent',
     ];
     assert.deepEqual([...gatewayOps.keys()].sort(), [...expected].sort());
   });
