@@ -116,9 +116,11 @@ program
       // With Twilio credentials, business rows' phone numbers are checked against the account now.
       const config = loadConfig();
       const gateway = config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN ? createGateway(config, s.redis) : undefined;
-      const ownsPhoneNumber = gateway ? async (n: string) => (await gateway.findIncomingPhoneNumber(n)) !== null : undefined;
-      const campaignHeld = gateway && o.update ? async (mg: string, qe: string) => (await gateway.fetchCampaign(mg, qe)).fixed : undefined;
+      // With subaccounts a customer's numbers are in its subaccount, not the parent: the worker checks them there.
+      const ownsPhoneNumber = gateway && config.ACCOUNT_MODE === 'single' ? async (n: string) => (await gateway.findIncomingPhoneNumber(n)) !== null : undefined;
+      const campaignHeld = gateway && o.update && config.ACCOUNT_MODE === 'single' ? async (mg: string, qe: string) => (await gateway.fetchCampaign(mg, qe)).fixed : undefined;
       return ingestFile(s, file, {
+        accountMode: config.ACCOUNT_MODE,
         campaignHeld,
         batchId: o.batch,
         templatePath: o.template,

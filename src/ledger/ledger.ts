@@ -46,6 +46,9 @@ export const SID_NAMES = [
   // Standard brands: the A2P Messaging Trust Product (a trustProducts resource of its own), its
   // us_a2p_messaging_profile_information end user and their assignments.
   'a2pProduct', 'a2pEndUser', 'a2pAssignEndUser', 'a2pAssignProfile',
+  // ACCOUNT_MODE=subaccount: the customer's Twilio subaccount (AC…), created or named by its row; every
+  // other SID of the customer lives in it. Indexed like the others, so a status callback's AccountSid finds the customer.
+  'subaccount',
 ] as const;
 /**
  * Per-number SIDs: channel endpoint assignments (`profileEndpoint.PN…` / `productEndpoint.PN…`), and a

@@ -153,6 +153,8 @@ const STAGE_ACTIONS = {
   'sender-refused': SENDER_ACTIONS.refused,
   'sender-none-to-buy': SENDER_ACTIONS.noneToBuy,
   'request-incomplete': INCOMPLETE_REQUEST_ACTION,
+  'subaccount-inactive': "The customer's Twilio subaccount is suspended or closed, so nothing can be registered in it. Reactivate it in the parent account's Console (a suspended one; a closed subaccount cannot be reopened: name another in account_sid, or empty account_sid to have a new one created), then `a2p-onboard redrive --customer ID`.",
+  'subaccount-invalid': `The account_sid column does not name an active subaccount of this Twilio account (TWILIO_ACCOUNT_SID) that no other customer uses. Correct account_sid (or leave it empty to have a subaccount created), ${RESUBMIT}.`,
 } as const satisfies Partial<Record<FailureKind, Action>>;
 
 type StageKind = keyof typeof STAGE_ACTIONS;

@@ -1,7 +1,7 @@
 import { connectRedis, type RedisClient } from '../redis.js';
 import { PRIMARY_PROFILE_POLICY_SID, requireTwilio, type Config, ConfigError } from '../config.js';
 import type { StageSettings } from '../jobs/settings.js';
-import { Ledger } from '../ledger/ledger.js';
+import { Ledger, type CustomerRecord } from '../ledger/ledger.js';
 import { feeSchedule } from '../ledger/fees.js';
 import { REDIS_RESTARTED } from '../ledger/restart-window.js';
 import type { Logger } from '../log.js';
@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Budget } from '../twilio/budget.js';
 import { RateLimitedError, TransientError } from '../twilio/errors.js';
 import { createTwilioClient, type CallInfo } from '../twilio/client.js';
-import { TwilioGateway } from '../twilio/gateway.js';
+import { TwilioGateway, type GatewayBudgets } from '../twilio/gateway.js';
+import { AccountGateways } from '../twilio/accounts.js';
 import { createQueues, closeQueues, type Queues } from './queues.js';
 import { STATUS_WEBHOOK_PATH, type StatusWebhookOptions } from '../server/webhook.js';
 import { policyCache, usedPolicies, warnUnknownRequirements } from '../jobs/policies.js';
@@ -20,7 +21,12 @@ export interface Runtime {
   redis: RedisClient;
   queues: Queues;
   ledger: Ledger;
+  /** The parent account's gateway (TWILIO_ACCOUNT_SID). */
   gateway: TwilioGateway;
+  /** Subaccounts' gateways (ACCOUNT_MODE=subaccount; customers started in a subaccount stay there in either mode). */
+  accounts: AccountGateways;
+  /** The gateway of the account a customer's resources live in: its recorded subaccount's, else the parent's. */
+  gatewayFor(rec: Pick<CustomerRecord, 'sids'>): Promise<TwilioGateway>;
   settings: StageSettings;
   log: Logger;
   close(): Promise<void>;
@@ -30,15 +36,38 @@ function budgetKey(prefix: string, accountSid: string, name: string): string {
   return `${prefix}:budget:${accountSid}:${name}`;
 }
 
-export function createGateway(config: Config, redis: RedisClient, onCall?: (info: CallInfo) => void): TwilioGateway {
-  const twilio = requireTwilio(config);
-  const client = createTwilioClient({ ...twilio, timeoutMs: config.TWILIO_TIMEOUT_MS, onCall });
-  const key = (name: string) => budgetKey(config.QUEUE_PREFIX, twilio.accountSid, name);
-  return new TwilioGateway(client, twilio.accountSid, {
+/** The parent's budgets (shared through Redis by every process): with subaccounts, the account budget is the parent-wide ceiling. */
+function parentBudgets(config: Config, redis: RedisClient, accountSid: string): GatewayBudgets {
+  const key = (name: string) => budgetKey(config.QUEUE_PREFIX, accountSid, name);
+  return {
     account: new Budget(redis, key('account'), config.TWILIO_MAX_RPS, 5_000, config.BUDGET_JITTER_MS),
+    // Twilio does not say the ~1/s registration advice is per subaccount: it stays one budget for the whole parent.
     registration: new Budget(redis, key('registration'), config.REGISTRATION_RPS, 5_000, config.BUDGET_JITTER_MS),
     // Twilio counts OTP requests as they arrive, and 10 a second is tight: at least 100 ms of margin per second.
     otp: new Budget(redis, key('otp'), config.OTP_RPS, 5_000, Math.max(config.BUDGET_JITTER_MS, 100)),
+  };
+}
+
+export function createGateway(config: Config, redis: RedisClient, onCall?: (info: CallInfo) => void): TwilioGateway {
+  const twilio = requireTwilio(config);
+  const client = createTwilioClient({ ...twilio, timeoutMs: config.TWILIO_TIMEOUT_MS, onCall });
+  return new TwilioGateway(client, twilio.accountSid, parentBudgets(config, redis, twilio.accountSid));
+}
+
+/**
+ * The subaccounts' gateways, read through `parent` (the plain parent gateway): each subaccount has its
+ * own account budget (SUBACCOUNT_MAX_RPS) inside the parent's, and shares the parent's registration and OTP budgets.
+ */
+export function createAccountGateways(config: Config, redis: RedisClient, parent: TwilioGateway, opts: RuntimeOptions = {}): AccountGateways {
+  const twilio = requireTwilio(config);
+  return new AccountGateways({
+    parent,
+    parentBudgets: parentBudgets(config, redis, twilio.accountSid),
+    accountBudget: (sid) => new Budget(redis, budgetKey(config.QUEUE_PREFIX, sid, 'account'), config.SUBACCOUNT_MAX_RPS, 5_000, config.BUDGET_JITTER_MS),
+    client: (accountSid, authToken) => createTwilioClient({ accountSid, authToken, apiBase: twilio.apiBase, timeoutMs: config.TWILIO_TIMEOUT_MS, onCall: opts.onCall }),
+    ttlMs: config.SUBACCOUNT_TOKEN_TTL_MS,
+    maxEntries: config.SUBACCOUNT_TOKEN_CACHE_SIZE,
+    wrap: opts.wrapGateway,
   });
 }
 
@@ -95,6 +124,7 @@ function stageSettings(config: Config, isvPrimaryProfileSid: string): StageSetti
     brandRetries: config.BRAND_RETRIES,
     sweepIntervalMs: Math.max(config.SWEEP_INTERVAL_MS, 1),
     sweepMaxIntervalMs: config.SWEEP_MAX_INTERVAL_MS,
+    accountMode: config.ACCOUNT_MODE,
     statusCallbackUrl: statusCallbackUrl(config),
     mockBrands: config.TWILIO_MOCK_BRANDS,
     fees: feeSchedule(config),
@@ -131,6 +161,7 @@ export async function createRuntime(config: Config, log: Logger, opts: RuntimeOp
   try {
     const base = createGateway(config, redis, opts.onCall);
     const gateway = opts.wrapGateway ? opts.wrapGateway(base) : base;
+    const accounts = createAccountGateways(config, redis, base, opts);
     const primary = await retryTransient(log, 'start-up checks', async () => {
       await base.checkCredentials();
       return resolvePrimaryProfile(config, base);
@@ -163,6 +194,8 @@ export async function createRuntime(config: Config, log: Logger, opts: RuntimeOp
       queues,
       ledger,
       gateway,
+      accounts,
+      gatewayFor: (rec) => (rec.sids.subaccount ? accounts.gatewayFor(rec.sids.subaccount) : Promise.resolve(gateway)),
       settings,
       log,
       async close() {

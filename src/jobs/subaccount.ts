@@ -1,0 +1,54 @@
+import { isBusiness } from '../ledger/ledger.js';
+import { checkedSubaccount } from '../twilio/accounts.js';
+import { RejectedError } from '../twilio/errors.js';
+import { ensure } from './ensure.js';
+import { friendlyName } from './friendly-name.js';
+import type { StageContext, StageOutcome } from './outcome.js';
+
+const STAGE = 'subaccount';
+
+/**
+ * ACCOUNT_MODE=subaccount, before anything else: the customer's own Twilio subaccount, made with the
+ * parent's credentials. Created once (FriendlyName `a2p-onboard {id} Subaccount`, looked up by that
+ * name after a lost answer, as every create is), or the one the row's `account_sid` names, checked with
+ * the parent: a subaccount of it, active, and no other customer's. Its SID is recorded in the ledger
+ * (slot `subaccount`); every later stage then works with the subaccount's credentials (src/workers/runtime.ts).
+ */
+export async function subaccount(ctx: StageContext): Promise<StageOutcome<'starter-profile' | 'business-profile'>> {
+  const parent = ctx.parent ?? ctx.gateway;
+  const { customerId } = ctx;
+  const c = await ctx.ledger.getCustomer(customerId);
+  const next = isBusiness(c) ? 'business-profile' : 'starter-profile';
+  const recorded = await ctx.ledger.sid(customerId, 'subaccount');
+
+  if (c.accountSid) {
+    if (recorded && recorded !== c.accountSid) {
+      // Its profiles and bundles are in the recorded subaccount; moving them is not something to do silently.
+      throw new RejectedError(
+        `account_sid names ${c.accountSid}, but this customer's resources were already created in subaccount ${recorded}; a customer cannot move between subaccounts`,
+        { accountSid: c.accountSid, recordedAccountSid: recorded },
+        { kind: 'subaccount-invalid' },
+      );
+    }
+    const owner = await ctx.ledger.ownerOf(c.accountSid);
+    if (owner && owner !== customerId) {
+      throw new RejectedError(`account_sid ${c.accountSid} is already the subaccount of customer ${owner}; one subaccount per customer`, { accountSid: c.accountSid }, { kind: 'subaccount-invalid' });
+    }
+    await checkedSubaccount(parent, c.accountSid);
+    if (!recorded) {
+      await ctx.ledger.setSid(customerId, 'subaccount', c.accountSid, STAGE);
+      ctx.log.info({ sidName: 'subaccount', sid: c.accountSid }, "using the row's subaccount");
+    }
+    return { kind: 'next', stage: next, delayMs: 0 };
+  }
+
+  const name = friendlyName(customerId, 'Subaccount');
+  const sid = await ensure(
+    ctx, STAGE, 'subaccount',
+    () => parent.createSubaccount(name),
+    () => parent.findSubaccountByFriendlyName(name),
+  );
+  // A subaccount suspended or closed since (by hand, or for billing) is a clear failure now, not 401s later.
+  await checkedSubaccount(parent, sid);
+  return { kind: 'next', stage: next, delayMs: 0 };
+}
