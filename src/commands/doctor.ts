@@ -18,7 +18,7 @@ import { createGateway, resolvePrimaryProfile } from '../workers/runtime.js';
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
 export interface DoctorCheck {
-  /** Stable id for scripts: credentials, primary-profile, policy:<role>, sender-numbers, public-base-url, redis. */
+  /** Stable id for scripts: credentials, account-mode, primary-profile, policy:<role>, sender-numbers, public-base-url, redis. */
   id: string;
   status: CheckStatus;
   /** One line: what was checked and what was found. */
@@ -65,6 +65,7 @@ const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   const twilioOk = await checkCredentials(input, checks);
+  await checkAccountMode(input.config, twilioOk ? input.gateway : undefined, checks);
   if (twilioOk && input.gateway) {
     await checkPrimaryProfile(input.config, input.gateway, checks);
     await checkPolicies(input.config, input.gateway, checks, input.allowUnknownRequirements ?? false);
@@ -78,6 +79,38 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   await checkRedis(input, checks);
   const ok = checks.every((c) => c.status === 'ok' || (c.status === 'warn' && !input.strict));
   return { ok, checks };
+}
+
+/**
+ * ACCOUNT_MODE, and with subaccounts whether TWILIO_ACCOUNT_SID can hold them: a subaccount cannot create
+ * subaccounts, so the credentials must be the parent's.
+ */
+async function checkAccountMode(config: Config, gateway: TwilioGateway | undefined, checks: DoctorCheck[]): Promise<void> {
+  if (config.ACCOUNT_MODE === 'single') {
+    checks.push({ id: 'account-mode', status: 'ok', summary: `Account mode: single (every customer is registered in ${config.TWILIO_ACCOUNT_SID ?? 'TWILIO_ACCOUNT_SID'}; a row's account_sid is refused)` });
+    return;
+  }
+  const budgets = `each subaccount at most ${config.SUBACCOUNT_MAX_RPS} requests/s, all together at most ${config.TWILIO_MAX_RPS}/s; brand and campaign registration ${config.REGISTRATION_RPS}/s for the whole parent`;
+  const summary = `Account mode: subaccount (each customer in its own subaccount of ${config.TWILIO_ACCOUNT_SID ?? 'TWILIO_ACCOUNT_SID'}, or the one its account_sid names; ${budgets})`;
+  if (!gateway || !config.TWILIO_ACCOUNT_SID) {
+    checks.push({ id: 'account-mode', status: 'warn', summary: `${summary}: whether the account can hold subaccounts was not checked`, fix: 'fix the credentials and run doctor again' });
+    return;
+  }
+  try {
+    const self = await gateway.fetchSubaccount(config.TWILIO_ACCOUNT_SID);
+    if (self?.ownerAccountSid && self.ownerAccountSid !== config.TWILIO_ACCOUNT_SID) {
+      checks.push({
+        id: 'account-mode',
+        status: 'fail',
+        summary: `${summary}: ${config.TWILIO_ACCOUNT_SID} is itself a subaccount of ${self.ownerAccountSid}, and a subaccount cannot create subaccounts`,
+        fix: `set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to the parent account's (${self.ownerAccountSid}), or ACCOUNT_MODE=single`,
+      });
+      return;
+    }
+    checks.push({ id: 'account-mode', status: 'ok', summary });
+  } catch (e) {
+    checks.push({ id: 'account-mode', status: 'warn', summary: `${summary}: the account could not be read (${errText(e)})`, fix: 'run doctor again' });
+  }
 }
 
 async function checkCredentials(input: DoctorInput, checks: DoctorCheck[]): Promise<boolean> {

@@ -93,9 +93,23 @@ export function statusCallbackUrl(config: Config): string | undefined {
 }
 
 /** What the dashboard's status webhook needs; undefined without Twilio credentials (signatures cannot be checked). */
-export function webhookOptions(config: Config, ledger: Ledger, log: Logger): Omit<StatusWebhookOptions, 'queues'> | undefined {
+export function webhookOptions(config: Config, ledger: Ledger, log: Logger, accounts?: Pick<AccountGateways, 'authToken'>): Omit<StatusWebhookOptions, 'queues'> | undefined {
   if (!config.TWILIO_ACCOUNT_SID || !config.TWILIO_AUTH_TOKEN) return undefined;
-  return { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: statusCallbackUrl(config), ledger, log };
+  return {
+    accountSid: config.TWILIO_ACCOUNT_SID,
+    authToken: config.TWILIO_AUTH_TOKEN,
+    // Callbacks of customers' subaccounts are checked with the subaccount's token, read from the parent.
+    ...(accounts ? { subaccountToken: (sid: string) => accounts.authToken(sid) } : {}),
+    publicUrl: statusCallbackUrl(config),
+    ledger,
+    log,
+  };
+}
+
+/** What the dashboard's webhook reads subaccount tokens with: the parent's gateway, its budgets. */
+export function webhookAccounts(config: Config, redis: RedisClient): AccountGateways | undefined {
+  if (!config.TWILIO_ACCOUNT_SID || !config.TWILIO_AUTH_TOKEN) return undefined;
+  return createAccountGateways(config, redis, createGateway(config, redis));
 }
 
 /** How long a customer may sit in a watched state before a sweep looks at it: one sweep interval. */
