@@ -25,6 +25,7 @@ const UNIT = [
   'errors-and-output',
   'sandbox-independence',
   'sandbox',
+  'sandbox-accounts',
   'sandbox-standard',
   'budget',
   'dashboard',

@@ -60,36 +60,6 @@ const updateSchema = z.object({
 const ADDRESSES = '/2010-04-01/Accounts/{AccountSid}/Addresses';
 
 export const addressRoutes: Route[] = [
-  {
-    method: 'GET',
-    product: 'api',
-    path: '/2010-04-01/Accounts/{Sid}.json',
-    operation: 'account.fetch',
-    handle(req, ctx) {
-      checkAccount(req, ctx, 'Sid');
-      const sid = ctx.options.accountSid;
-      const created = rfc2822(ctx.store.startedAt);
-      return {
-        status: 200,
-        body: {
-          auth_token: ctx.options.authToken,
-          date_created: created,
-          date_updated: created,
-          friendly_name: 'a2p-onboard sandbox account',
-          owner_account_sid: sid,
-          sid,
-          status: 'active',
-          subresource_uris: {
-            addresses: `/2010-04-01/Accounts/${sid}/Addresses.json`,
-            incoming_phone_numbers: `/2010-04-01/Accounts/${sid}/IncomingPhoneNumbers.json`,
-            messages: `/2010-04-01/Accounts/${sid}/Messages.json`,
-          },
-          type: 'Full',
-          uri: `/2010-04-01/Accounts/${sid}.json`,
-        },
-      };
-    },
-  },
   ...collectionRoutes<Address>({
     product: 'api',
     name: 'address',

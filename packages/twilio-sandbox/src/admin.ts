@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { SandboxContext } from './context.js';
+import type { SandboxAccount, SandboxContext } from './context.js';
+import { resourcesOf } from './accounts.js';
 import { countFaults } from './faults.js';
-import { normaliseEmail, normaliseMobile } from './store.js';
+import { normaliseEmail, normaliseMobile, type Brand } from './store.js';
 import { POLICIES, setStarterPolicyShape } from './policies.js';
 import { STARTER_POLICY_SHAPES } from './options.js';
 import { addPhoneNumber } from './phone-numbers.js';
@@ -52,6 +53,22 @@ function parseJson(body: string): unknown {
   }
 }
 
+/** The account `?account=AC…` names (the main account without one); an AdminResult when there is no such account. */
+function accountParam(ctx: SandboxContext, query: URLSearchParams): SandboxAccount | AdminResult {
+  const sid = query.get('account');
+  if (sid === null || sid === '') return ctx.accounts.main;
+  return ctx.accounts.get(sid) ?? { status: 404, body: { error: `account ${sid} not found` } };
+}
+
+/** A brand of any account, with its owner's context (its lifecycle signs callbacks with the owner's token). */
+function findBrand(ctx: SandboxContext, sid: string): { brand: Brand; owner: SandboxContext } | undefined {
+  for (const a of ctx.accounts.all()) {
+    const brand = a.ctx.store.brands.get(sid);
+    if (brand) return { brand, owner: a.ctx };
+  }
+  return undefined;
+}
+
 function invalid(error: z.ZodError | string): AdminResult {
   return { status: 400, body: { error: typeof error === 'string' ? error : error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') } };
 }
@@ -66,38 +83,59 @@ function invalid(error: z.ZodError | string): AdminResult {
  * POST primary-profile {status?, businessIdentity?} (the ISV's primary profile: its status, its business_identity),
  * POST starter-policy-shape {shape: documented | sample-1.1} (what fetching the Starter policy answers; evaluations unchanged),
  * POST brands/{BN}/auth-plus {outcome: confirm | expire} (the pending Authentication+ email of a public STANDARD brand, now).
+ * Accounts: GET accounts (the main account and its subaccounts, no tokens), GET resources?account=AC… (the SIDs one
+ * account owns, by kind), GET requests?account=AC… (only that acting account's requests), POST phone-numbers?account=AC….
+ * Brand endpoints find the brand in whichever account owns it. `ctx` is the main account's.
  */
-export function handleAdmin(ctx: SandboxContext, method: string, path: string, body: string): AdminResult {
+export function handleAdmin(ctx: SandboxContext, method: string, path: string, body: string, query: URLSearchParams = new URLSearchParams()): AdminResult {
   const store = ctx.store;
   if (method === 'GET' && path === '/_sandbox/health') {
     return { status: 200, body: { ok: true, accountSid: ctx.options.accountSid, isvPrimaryProfileSid: ctx.isvPrimaryProfileSid } };
   }
   if (method === 'GET' && path === '/_sandbox/requests') {
-    return { status: 200, body: store.requestLog };
+    const account = query.get('account');
+    return { status: 200, body: account ? store.requestLog.filter((e) => e.accountSid === account) : store.requestLog };
+  }
+  if (method === 'GET' && path === '/_sandbox/accounts') {
+    const accounts = ctx.accounts.all().map((a) => ({
+      sid: a.sid,
+      ownerAccountSid: a.ownerAccountSid,
+      friendlyName: a.friendlyName,
+      status: a.status,
+      subaccount: a.ownerAccountSid !== a.sid,
+    }));
+    return { status: 200, body: { accounts } };
+  }
+  if (method === 'GET' && path === '/_sandbox/resources') {
+    const a = accountParam(ctx, query);
+    if ('status' in a && 'body' in a) return a;
+    return { status: 200, body: resourcesOf(a) };
   }
   if (method === 'GET' && path === '/_sandbox/faults') {
     return { status: 200, body: countFaults(store.requestLog) };
   }
   const otp = /^\/_sandbox\/brands\/(BN[0-9a-fA-F]{32})\/otp-reply$/.exec(path);
   if (method === 'POST' && otp) {
-    const brand = store.brands.get(otp[1]!);
-    if (!brand) return { status: 404, body: { error: `brand ${otp[1]!} not found` } };
+    const found = findBrand(ctx, otp[1]!);
+    if (!found) return { status: 404, body: { error: `brand ${otp[1]!} not found` } };
+    const { brand, owner } = found;
     if (brand.status !== 'APPROVED' || brand.identityStatus !== 'UNVERIFIED') {
       return { status: 409, body: { error: `brand ${brand.sid} is ${brand.status}/${brand.identityStatus}; only an APPROVED/UNVERIFIED brand awaits an OTP reply` } };
     }
     store.neverReply.delete(brand.mobile ?? '');
-    ctx.lifecycle.otpReply(brand);
+    owner.lifecycle.otpReply(brand);
     return { status: 200, body: { sid: brand.sid, status: brand.status, identity_status: brand.identityStatus } };
   }
   const authPlus = /^\/_sandbox\/brands\/(BN[0-9a-fA-F]{32})\/auth-plus$/.exec(path);
   if (method === 'POST' && authPlus) {
-    const brand = store.brands.get(authPlus[1]!);
-    if (!brand) return { status: 404, body: { error: `brand ${authPlus[1]!} not found` } };
+    const found = findBrand(ctx, authPlus[1]!);
+    if (!found) return { status: 404, body: { error: `brand ${authPlus[1]!} not found` } };
+    const { brand, owner } = found;
     const json = parseJson(body);
     if (json === undefined) return invalid('body must be JSON');
     const r = authPlusSchema.safeParse(json);
     if (!r.success) return invalid(r.error);
-    const standard = ctx.lifecycle.standard;
+    const standard = owner.lifecycle.standard;
     const done = r.data.outcome === 'confirm' ? standard.confirm(brand) : standard.expire(brand);
     if (!done) {
       const v = standard.authPlusVetting(brand);
@@ -107,8 +145,9 @@ export function handleAdmin(ctx: SandboxContext, method: string, path: string, b
   }
   const forced = /^\/_sandbox\/brands\/(BN[0-9a-fA-F]{32})\/status$/.exec(path);
   if (method === 'POST' && forced) {
-    const brand = store.brands.get(forced[1]!);
-    if (!brand) return { status: 404, body: { error: `brand ${forced[1]!} not found` } };
+    const found = findBrand(ctx, forced[1]!);
+    if (!found) return { status: 404, body: { error: `brand ${forced[1]!} not found` } };
+    const { brand, owner } = found;
     const json = parseJson(body);
     if (json === undefined) return invalid('body must be JSON');
     const r = brandStateSchema.safeParse(json);
@@ -116,7 +155,7 @@ export function handleAdmin(ctx: SandboxContext, method: string, path: string, b
     const { repeat, ...outcome } = r.data;
     if (repeat) brand.scripted = { outcome, remaining: repeat };
     else delete brand.scripted;
-    ctx.lifecycle.forceBrand(brand, outcome);
+    owner.lifecycle.forceBrand(brand, outcome);
     return { status: 200, body: { sid: brand.sid, status: brand.status, identity_status: brand.identityStatus, errors: brand.errors } };
   }
   if (method === 'POST' && path === '/_sandbox/brand-outcomes') {
@@ -210,7 +249,9 @@ export function handleAdmin(ctx: SandboxContext, method: string, path: string, b
     if (json === undefined) return invalid('body must be JSON');
     const r = phoneNumberSchema.safeParse(json);
     if (!r.success) return invalid(r.error);
-    const n = addPhoneNumber(store, r.data.phoneNumber);
+    const a = accountParam(ctx, query);
+    if ('status' in a && 'body' in a) return a;
+    const n = addPhoneNumber(a.ctx.store, r.data.phoneNumber);
     return { status: 200, body: { sid: n.sid, phone_number: n.phoneNumber } };
   }
   return { status: 404, body: { error: `no admin endpoint ${method} ${path}` } };

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { handleAdmin } from './admin.js';
-import type { SandboxContext } from './context.js';
+import type { SandboxAccount, SandboxContext } from './context.js';
 import type { Contract } from './contract.js';
 import { TwilioApiError, invalidParam, missingParam, notFound, tooManyRequests, unauthorized } from './errors.js';
 import { TIMEOUT_FAULT_HOLD_MS, pickFault } from './faults.js';
@@ -16,7 +16,10 @@ const MAX_BODY_BYTES = 1 << 20;
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 export interface ServerDeps {
+  /** The main account's context (admin endpoints); each request runs in its acting account's. */
   ctx: SandboxContext;
+  /** Authenticates basic-auth credentials against every account (accounts.ts). */
+  authenticate: (username: string, password: string) => SandboxAccount;
   routes: readonly CompiledRoute[];
   contract: Contract;
   budget: SlidingWindowLimiter;
@@ -53,14 +56,14 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-/** Basic auth with the configured account SID and token. */
-function authenticated(req: http.IncomingMessage, accountSid: string, authToken: string): boolean {
+/** The basic-auth username and password, or null when there are none. */
+function basicCredentials(req: http.IncomingMessage): { username: string; password: string } | null {
   const h = req.headers.authorization;
-  if (!h || !/^Basic\s+/i.test(h)) return false;
+  if (!h || !/^Basic\s+/i.test(h)) return null;
   const decoded = Buffer.from(h.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
   const i = decoded.indexOf(':');
-  if (i < 0) return false;
-  return decoded.slice(0, i) === accountSid && decoded.slice(i + 1) === authToken;
+  if (i < 0) return null;
+  return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -114,7 +117,7 @@ export function createSandboxServer(deps: ServerDeps): SandboxServer {
         send(res, 403, { error: 'sandbox admin endpoints are loopback only' });
         return;
       }
-      const r = handleAdmin(ctx, method, path, bodyText);
+      const r = handleAdmin(ctx, method, path, bodyText, url.searchParams);
       send(res, r.status, r.body);
       return;
     }
@@ -136,13 +139,21 @@ export function createSandboxServer(deps: ServerDeps): SandboxServer {
     const answerError = (e: TwilioApiError) => answer(e.status, e.body(), e.status === 401 ? { ...e.headers, 'WWW-Authenticate': 'Basic realm="Twilio API"' } : e.headers);
 
     try {
-      if (!authenticated(req, options.accountSid, options.authToken)) throw unauthorized();
+      const creds = basicCredentials(req);
+      if (!creds) throw unauthorized();
+      let acting = deps.authenticate(creds.username, creds.password);
       const match = product ? matchRoute(routes, product, method, twilioPath) : { route: null, pathMatched: false };
       if (match.route) {
         entry.operation = match.route.operation;
         entry.operationId = match.route.spec.operationId;
+        // The main account's credentials reach a subaccount's API 2010 resources through its SID in the path.
+        const named = match.params['AccountSid'];
+        const sub = named !== undefined && named !== acting.sid ? ctx.accounts.get(named) : undefined;
+        if (sub && sub.ownerAccountSid === acting.sid && sub.status === 'active') acting = sub;
       }
-      if (!budget.tryAcquire(options.accountSid)) throw tooManyRequests(options.retryAfterSeconds);
+      entry.accountSid = acting.sid;
+      // Twilio's concurrency limit is per account: each subaccount has its own budget.
+      if (!budget.tryAcquire(acting.sid)) throw tooManyRequests(options.retryAfterSeconds);
 
       const fault = pickFault(options, rng);
       const isCreate = match.route !== null && match.route.creates === true && method === 'POST';
@@ -180,7 +191,7 @@ export function createSandboxServer(deps: ServerDeps): SandboxServer {
         throw invalidParam(problem.name, problem.message);
       }
       const body = contract.formObject(match.route.spec, form);
-      const result = match.route.handle({ method, twilioPath, params: match.params, query: url.searchParams, form, body }, ctx);
+      const result = match.route.handle({ method, twilioPath, params: match.params, query: url.searchParams, form, body }, acting.ctx);
       const created = isCreate && result.status >= 200 && result.status < 300;
       // Chaos tests aim kills here: the resource exists, its answer is not sent yet.
       if (created) ctx.events?.emit('created', { entry, remotePort: req.socket.remotePort ?? 0 } satisfies CreatedEvent);

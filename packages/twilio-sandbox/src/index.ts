@@ -1,18 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { AccountRegistry, accountInfo, accountRoutes, resourcesOf, type AccountResources, type SandboxAccountInfo } from './accounts.js';
 import { addressRoutes } from './addresses.js';
-import { StatusCallbacks } from './callbacks.js';
 import { Timers } from './clock.js';
 import type { SandboxContext } from './context.js';
 import { createSandboxServer } from './http.js';
-import { Lifecycle } from './lifecycle.js';
 import { messagingRoutes } from './messaging.js';
 import { resolveSandboxOptions, type FaultKind, type SandboxOptions } from './options.js';
 import { countFaults } from './faults.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 import { loadContract } from './contract.js';
 import { compileRoute } from './routes.js';
-import { POLICY_SECONDARY_BUSINESS, Store, newSid, type RequestLogEntry } from './store.js';
+import { POLICY_SECONDARY_BUSINESS, newSid, type RequestLogEntry, type Store } from './store.js';
 import { trusthubRoutes } from './trusthub.js';
 import { addPhoneNumber, phoneNumberRoutes, servicePhoneNumberRoutes } from './phone-numbers.js';
 import { defaultPolicies, setStarterPolicyShape } from './policies.js';
@@ -20,6 +19,8 @@ import { ISV_RESELLER_OR_PARTNER } from './business-rules.js';
 
 export { FAULT_KINDS, SANDBOX_DEFAULTS, sandboxOptionsFromEnv, sandboxSettings, type FaultKind, type SandboxOptions, type SandboxSetting } from './options.js';
 export type { RequestLogEntry } from './store.js';
+export type { AccountStatus } from './context.js';
+export { MAX_SUBACCOUNTS, SUBACCOUNT_LIMIT_CODE, SUBACCOUNT_NESTED_CODE, defaultSubaccountName, type AccountResources, type SandboxAccountInfo } from './accounts.js';
 export type { CreatedEvent } from './http.js';
 export { POLICY_A2P_MESSAGING, POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER } from './store.js';
 export { DEFAULT_PHONE_NUMBERS } from './options.js';
@@ -51,7 +52,12 @@ export interface Sandbox {
   isvPrimaryProfileSid: string;
   /** Every API request (admin calls excluded), oldest first. */
   requestLog(): RequestLogEntry[];
+  /** Totals over every account (the main account and its subaccounts). */
   counts(): SandboxCounts;
+  /** The main account and its subaccounts, main first (tests: find a customer's subaccount, its token). */
+  accounts(): SandboxAccountInfo[];
+  /** What one account owns, by kind (undefined for an unknown account): "each customer's resources in its own subaccount". */
+  resources(accountSid: string): AccountResources | undefined;
   /** Change the fault rate or latency of a running sandbox (tests: faults during a batch, none during the audit). */
   tune(changes: Partial<Pick<SandboxOptions, 'faultRate' | 'latencyMs'>>): void;
   /** Faults injected so far, by kind (also GET /_sandbox/faults). */
@@ -70,7 +76,7 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-const ROUTES = [...trusthubRoutes, ...messagingRoutes, ...servicePhoneNumberRoutes, ...addressRoutes, ...phoneNumberRoutes];
+const ROUTES = [...accountRoutes, ...trusthubRoutes, ...messagingRoutes, ...servicePhoneNumberRoutes, ...addressRoutes, ...phoneNumberRoutes];
 
 /** What the sandbox serves: Twilio's product, method and OpenAPI path template of each route (for docs and contract tests). */
 export function sandboxRoutes(): Array<{ product: string; method: string; path: string; operation: string }> {
@@ -82,16 +88,17 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
   // Twilio's OpenAPI files are the contract: every route is bound to its operation, every request checked against it.
   const contract = loadContract(options.openapiDir);
   const routes = ROUTES.map((r) => compileRoute(r, contract));
-  const store = new Store();
   const timers = new Timers();
-  const callbacks = new StatusCallbacks(options.authToken);
-  const lifecycle = new Lifecycle(options, store, timers, callbacks);
+  const isvPrimaryProfileSid = newSid('BU');
+  // Every account gets its own store, lifecycle and callback signer; the main account's is what single-account use sees.
+  const accounts = new AccountRegistry({ options, timers, otpLimiter: new SlidingWindowLimiter(options.otpRps), isvPrimaryProfileSid, events: new EventEmitter() });
+  const ctx: SandboxContext = accounts.main.ctx;
+  const store = ctx.store;
 
   for (const [sid, p] of defaultPolicies()) store.policies.set(sid, p);
   setStarterPolicyShape(store, options.starterPolicyShape);
   for (const n of options.phoneNumbers) addPhoneNumber(store, n);
   const now = Date.now();
-  const isvPrimaryProfileSid = newSid('BU');
   store.customerProfiles.set(isvPrimaryProfileSid, {
     kind: 'customerProfile',
     sid: isvPrimaryProfileSid,
@@ -130,16 +137,7 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
   const isvInfoAssignment = newSid('BV');
   store.assignments.set(isvInfoAssignment, { sid: isvInfoAssignment, bundleSid: isvPrimaryProfileSid, objectSid: isvInfoSid, dateCreated: now });
 
-  const ctx: SandboxContext = {
-    options,
-    store,
-    timers,
-    lifecycle,
-    otpLimiter: new SlidingWindowLimiter(options.otpRps),
-    isvPrimaryProfileSid,
-    events: new EventEmitter(),
-  };
-  const { server, destroySockets } = createSandboxServer({ ctx, routes, contract, budget: new SlidingWindowLimiter(options.maxRps) });
+  const { server, destroySockets } = createSandboxServer({ ctx, authenticate: (u, p) => accounts.authenticate(u, p), routes, contract, budget: new SlidingWindowLimiter(options.maxRps) });
   server.keepAliveTimeout = 5000;
 
   await new Promise<void>((resolve, reject) => {
@@ -166,18 +164,26 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
     },
     events: ctx.events!,
     idle: () => timers.idle(),
-    counts: () => ({
-      customerProfiles: store.customerProfiles.size,
-      trustProducts: store.trustProducts.size,
-      brands: store.brands.size,
-      services: store.services.size,
-      campaigns: store.campaigns.size,
-      otps: store.otps,
-    }),
+    counts: () => {
+      const sum = (f: (s: Store) => number) => store.accountStores.reduce((n, s) => n + f(s), 0);
+      return {
+        customerProfiles: sum((s) => s.customerProfiles.size),
+        trustProducts: sum((s) => s.trustProducts.size),
+        brands: sum((s) => s.brands.size),
+        services: sum((s) => s.services.size),
+        campaigns: sum((s) => s.campaigns.size),
+        otps: sum((s) => s.otps),
+      };
+    },
+    accounts: () => accounts.all().map(accountInfo),
+    resources(accountSid) {
+      const a = accounts.get(accountSid);
+      return a ? resourcesOf(a) : undefined;
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         timers.clearAll();
-        callbacks.close();
+        accounts.close();
         server.close(() => resolve());
         server.closeAllConnections();
         destroySockets();
@@ -186,3 +192,4 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
     },
   };
 }
+

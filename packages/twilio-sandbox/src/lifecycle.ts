@@ -264,7 +264,7 @@ export class Lifecycle {
     }
 
     // Sole Proprietor brands only: a STANDARD brand's representative phone is not an OTP mobile.
-    const others = [...this.store.brands.values()].filter((o) => o.sid !== brand.sid && o.brandType === 'SOLE_PROPRIETOR' && o.status !== 'FAILED' && o.status !== 'PENDING');
+    const others = this.store.everyBrand().filter((o) => o.sid !== brand.sid && o.brandType === 'SOLE_PROPRIETOR' && o.status !== 'FAILED' && o.status !== 'PENDING');
     if (brand.mobile) {
       const used = others.filter((o) => o.mobile === brand.mobile).length + (this.store.tcrMobileUsage.get(brand.mobile) ?? 0);
       if (used >= TCR_MOBILE_LIMIT) {

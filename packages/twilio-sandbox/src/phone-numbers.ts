@@ -127,7 +127,7 @@ interface Offer {
 
 /** What the account could buy now in a country: +1 {area} 555-02xx, less every number an account here already owns. */
 function offers(store: Store, country: string): Offer[] {
-  const owned = new Set([...store.phoneNumbers.values()].map((n) => n.phoneNumber));
+  const owned = new Set(store.everyPhoneNumber().map((n) => n.phoneNumber));
   const out: Offer[] = [];
   for (const [areaCode, info] of Object.entries(AREA_CODES)) {
     if (info.country !== country || SOLD_OUT.has(areaCode)) continue;

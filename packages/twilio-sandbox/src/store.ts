@@ -7,7 +7,7 @@ export const POLICY_SHAKEN_STIR = 'RN7a97559effdf62d00f4298208492a5ea';
 /** A2P Messaging profile Trust Product (Standard / Low-Volume Standard brands; the Standard ISV guide). */
 export const POLICY_A2P_MESSAGING = 'RNb0d4771c2c98518d916a3d4cd70a8f8b';
 
-export type SidPrefix = 'BU' | 'IT' | 'RD' | 'AD' | 'BV' | 'EL' | 'RN' | 'BN' | 'MG' | 'QE' | 'PN' | 'RA' | 'VT';
+export type SidPrefix = 'AC' | 'BU' | 'IT' | 'RD' | 'AD' | 'BV' | 'EL' | 'RN' | 'BN' | 'MG' | 'QE' | 'PN' | 'RA' | 'VT';
 
 /** prefix + 32 lowercase hex. */
 export function newSid(prefix: SidPrefix): string {
@@ -269,9 +269,16 @@ export interface RequestLogEntry {
   form?: Array<[string, string]>;
   /** With `recordBodies`: the JSON answered (undefined for 204 and unanswered requests). */
   responseBody?: unknown;
+  /** The acting account (AC…): the one authenticated, or the subaccount an API 2010 path names; absent when refused before. */
+  accountSid?: string;
 }
 
-/** The whole in-memory state of one sandbox. Maps keep insertion order = creation order. */
+/**
+ * The in-memory state of one account of the sandbox (the main account, or one subaccount): what it owns is
+ * what its maps hold, so another account's SID is simply not found. Maps keep insertion order = creation order.
+ * Policies, TCR's registrations, scripted outcomes and the request log are the whole sandbox's: a subaccount's
+ * store shares them with the main account's (`root`).
+ */
 export class Store {
   readonly customerProfiles = new Map<string, Bundle>();
   readonly trustProducts = new Map<string, Bundle>();
@@ -305,6 +312,43 @@ export class Store {
   readonly requestLog: RequestLogEntry[] = [];
   otps = 0;
   readonly startedAt = Date.now();
+  /** The main account's store (itself for the main account). */
+  readonly root: Store;
+  /** The parent account's store, for a subaccount: its primary customer profile may support the subaccount's. */
+  readonly parent: Store | undefined;
+  /** Every account's store, main first (kept on the root). */
+  readonly accountStores: Store[] = [];
+
+  constructor(parent?: Store) {
+    this.parent = parent;
+    this.root = parent?.root ?? this;
+    if (parent) {
+      const r = this.root;
+      this.policies = r.policies;
+      this.servedPolicies = r.servedPolicies;
+      this.tcrMobileUsage = r.tcrMobileUsage;
+      this.tcrEmailUsage = r.tcrEmailUsage;
+      this.neverReply = r.neverReply;
+      this.brandOutcomes = r.brandOutcomes;
+      this.requestLog = r.requestLog;
+    }
+    this.root.accountStores.push(this);
+  }
+
+  /** Brands of every account: TCR counts a mobile number's or email's registrations across all of them. */
+  everyBrand(): Brand[] {
+    return this.root.accountStores.flatMap((s) => [...s.brands.values()]);
+  }
+
+  /** Numbers any account owns (not for sale to another). */
+  everyPhoneNumber(): PhoneNumber[] {
+    return this.root.accountStores.flatMap((s) => [...s.phoneNumbers.values()]);
+  }
+
+  /** A customer profile of this account, or (for a subaccount) of its parent: the ISV's primary profile stays there. */
+  profileInReach(sid: string): Bundle | undefined {
+    return this.customerProfiles.get(sid) ?? this.parent?.customerProfiles.get(sid);
+  }
 
   bundle(sid: string): Bundle | undefined {
     return this.customerProfiles.get(sid) ?? this.trustProducts.get(sid);
@@ -347,7 +391,7 @@ export class Store {
 
   assignedProfiles(bundleSid: string): Bundle[] {
     return this.assignmentsOf(bundleSid)
-      .map((a) => this.customerProfiles.get(a.objectSid))
+      .map((a) => this.profileInReach(a.objectSid))
       .filter((b): b is Bundle => b !== undefined);
   }
 }
