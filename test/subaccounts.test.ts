@@ -26,7 +26,7 @@ import { startStack, stopTestRedis, templateFile, tmpFile, twilioClient, waitFor
 after(stopTestRedis);
 
 const SUB = { ACCOUNT_MODE: 'subaccount' };
-const SETTLED = new Set(['live', 'completed', 'failed', 'expired']);
+const SETTLED = new Set(['live', 'failed', 'expired']);
 const SP_COLUMNS = [...COLUMNS, 'account_sid'];
 const BIZ_COLUMNS = [...BUSINESS_COLUMNS, 'account_sid'];
 

@@ -17,7 +17,7 @@ const STAGE = 'subaccount';
 export async function subaccount(ctx: StageContext): Promise<StageOutcome<'starter-profile' | 'business-profile'>> {
   const parent = ctx.parent ?? ctx.gateway;
   const { customerId } = ctx;
-  const c = await ctx.ledger.getCustomer(customerId);
+  const c = await ctx.ledger.getAnyCustomer(customerId);
   const next = isBusiness(c) ? 'business-profile' : 'starter-profile';
   const recorded = await ctx.ledger.sid(customerId, 'subaccount');
 
