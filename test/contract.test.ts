@@ -489,6 +489,39 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
     }
   });
 
+  test('API 2010 Accounts: subaccounts created, listed, fetched and updated by the schema; refusals in Twilio\'s error body', async () => {
+    const created = await raw(sb, 'POST', '/api/2010-04-01/Accounts.json', new URLSearchParams({ FriendlyName: 'contract subaccount' }));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const op = (method: string, path: string) => contract.operation('api', method, path)!;
+    assert.deepEqual(contract.checkResponse(op('POST', '/2010-04-01/Accounts.json'), created.status, created.body), []);
+    const sid = String(created.body?.['sid']);
+    const token = String(created.body?.['auth_token']);
+    const unnamed = await raw(sb, 'POST', '/api/2010-04-01/Accounts.json', new URLSearchParams());
+    assert.equal(unnamed.status, 201);
+    const listed = await raw(sb, 'GET', '/api/2010-04-01/Accounts.json?FriendlyName=contract%20subaccount&Status=active');
+    assert.deepEqual(contract.checkResponse(op('GET', '/2010-04-01/Accounts.json'), listed.status, listed.body), []);
+    assert.deepEqual((listed.body?.['accounts'] as Array<{ sid: string }>).map((a) => a.sid), [sid]);
+    const updated = await raw(sb, 'POST', `/api/2010-04-01/Accounts/${sid}.json`, new URLSearchParams({ FriendlyName: 'contract renamed', Status: 'suspended' }));
+    assert.deepEqual(contract.checkResponse(op('POST', '/2010-04-01/Accounts/{Sid}.json'), updated.status, updated.body), []);
+    assert.equal(updated.body?.['status'], 'suspended');
+    assert.equal((await raw(sb, 'POST', `/api/2010-04-01/Accounts/${sid}.json`, new URLSearchParams({ Status: 'active' }))).status, 200);
+    // As the subaccount: it cannot nest one (21101), nor see the main account.
+    const asSub = async (method: string, path: string, form?: URLSearchParams) => {
+      const res = await fetch(sb.url + path, { method, headers: { Authorization: 'Basic ' + Buffer.from(`${sid}:${token}`).toString('base64'), ...(form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) }, body: form ? form.toString() : null });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const nested = await asSub('POST', '/api/2010-04-01/Accounts.json', new URLSearchParams({ FriendlyName: 'nested' }));
+    assert.equal(nested.status, 400);
+    assert.equal(nested.body['code'], 21101);
+    assert.deepEqual(contract.checkResponse(op('POST', '/2010-04-01/Accounts.json'), nested.status, nested.body), []);
+    const parentFromSub = await asSub('GET', `/api/2010-04-01/Accounts/${sb.options.accountSid}.json`);
+    assert.equal(parentFromSub.status, 404);
+    assert.deepEqual(contract.checkResponse(op('GET', '/2010-04-01/Accounts/{Sid}.json'), parentFromSub.status, parentFromSub.body), []);
+    const badStatus = await raw(sb, 'POST', `/api/2010-04-01/Accounts/${sid}.json`, new URLSearchParams({ Status: 'paused' }));
+    assert.equal(badStatus.status, 400);
+    assert.match(String(badStatus.body?.['message']), /Status/);
+  });
+
   test('every route the sandbox serves is an operation of the files; list, fetch and delete answer by the schema', async () => {
     const routes = sandboxRoutes();
     const s = sidsOf(c1);
@@ -522,7 +555,7 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       const p = rt.path.includes('ChannelEndpointAssignments') ? bizParents : parents;
       const list = await check('GET', rt.product, rt.path, p, '?PageSize=2');
       assert.equal(list.status, 200, `${rt.operation}: ${JSON.stringify(list.body)}`);
-      const key = rt.product === 'api' ? (rt.path.includes('IncomingPhoneNumbers') ? 'incoming_phone_numbers' : rt.path.includes('AvailablePhoneNumbers') ? 'available_phone_numbers' : 'addresses') : String((list.body?.['meta'] as Record<string, unknown>)['key']);
+      const key = rt.product === 'api' ? (rt.path === '/2010-04-01/Accounts.json' ? 'accounts' : rt.path.includes('IncomingPhoneNumbers') ? 'incoming_phone_numbers' : rt.path.includes('AvailablePhoneNumbers') ? 'available_phone_numbers' : 'addresses') : String((list.body?.['meta'] as Record<string, unknown>)['key']);
       // Brand vettings are named by brand_vetting_sid under {BrandVettingSid}; everything else by sid under {Sid}.
       const first = (list.body?.[key] as Array<{ sid?: string; brand_vetting_sid?: string }>)[0];
       assert.ok(first, `${rt.operation} lists something`);

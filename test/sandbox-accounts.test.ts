@@ -3,7 +3,8 @@ import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import twilio from 'twilio';
 import { createTwilioClient } from '../src/twilio/client.js';
-import { POLICY_A2P_MESSAGING, POLICY_SECONDARY_BUSINESS, POLICY_STARTER, SUBACCOUNT_NESTED_CODE, startSandbox, type Sandbox, type SandboxOptions } from '@a2p-onboard/twilio-sandbox';
+import { standardBrandByHand } from './contract/standard.js';
+import { POLICY_A2P_MESSAGING, POLICY_SECONDARY_BUSINESS, POLICY_SOLE_PROPRIETOR, POLICY_STARTER, SUBACCOUNT_LIMIT_CODE, SUBACCOUNT_NESTED_CODE, startSandbox, type Sandbox, type SandboxOptions } from '@a2p-onboard/twilio-sandbox';
 
 /**
  * Subaccounts in the sandbox (issue 15): API 2010 Accounts through twilio-node, each subaccount with its own
@@ -147,6 +148,16 @@ describe('API 2010 Accounts', () => {
     assert.equal(e.status, 400);
     assert.equal(e.code, SUBACCOUNT_NESTED_CODE);
     assert.equal(e.message, 'Subaccounts cannot contain subaccounts');
+  });
+
+  test('beyond SANDBOX_MAX_SUBACCOUNTS, 21480', async () => {
+    const small = await start({ maxSubaccounts: 2 });
+    await small.parent.api.v2010.accounts.create({ friendlyName: 'one' });
+    await small.parent.api.v2010.accounts.create({ friendlyName: 'two' });
+    const e = await restError(small.parent.api.v2010.accounts.create({ friendlyName: 'three' }));
+    assert.equal(e.status, 400);
+    assert.equal(e.code, SUBACCOUNT_LIMIT_CODE);
+    assert.equal((await small.parent.api.v2010.accounts.list()).length, 3, 'the main account and two subaccounts');
   });
 
   test('a wrong token, an unknown account, or no credentials → 401 / 20003', async () => {
@@ -331,5 +342,80 @@ describe('per-account budget and callbacks', () => {
       assert.equal(twilio.validateRequest(token, r.signature, r.url, r.params), true, 'signed with the subaccount token');
       assert.equal(twilio.validateRequest(sb.options.authToken, r.signature, r.url, r.params), false, "not with the parent's");
     }
+  });
+});
+
+/** Polls `get` until `done`; the sandbox's delays are tens of milliseconds here. */
+async function waitUntil<T>(what: string, get: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await get();
+    if (done(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('a Sole Proprietor registered wholly inside its subaccount', () => {
+  test("profile (with the parent's primary), trust bundle, brand, OTP, service and campaign: all the subaccount's, none the parent's", async () => {
+    const { sb, parent } = await start();
+    const c = await subaccount(sb, parent, 'sole prop');
+    const th = c.client.trusthub.v1;
+    const before = sb.resources(sb.options.accountSid)!;
+
+    const profile = await th.customerProfiles.create({ friendlyName: 'Starter jane', email: 'jane@example.com', policySid: POLICY_STARTER });
+    const eu = await th.endUsers.create({ attributes: { email: 'jane@example.com', first_name: 'Jane', last_name: 'Roe', phone_number: '+16175550198' }, friendlyName: 'Starter end user', type: 'starter_customer_profile_information' });
+    const address = await c.client.addresses.create({ customerName: 'Jane Roe', street: '1 Jersey St', city: 'Boston', region: 'MA', postalCode: '02215', isoCountry: 'US' });
+    const doc = await th.supportingDocuments.create({ attributes: { address_sids: address.sid }, friendlyName: 'address', type: 'customer_profile_address' });
+    for (const sid of [eu.sid, doc.sid, sb.isvPrimaryProfileSid]) await th.customerProfiles(profile.sid).customerProfilesEntityAssignments.create({ objectSid: sid });
+    await th.customerProfiles(profile.sid).update({ status: 'pending-review' });
+    const tp = await th.trustProducts.create({ friendlyName: 'SP jane', email: 'jane@example.com', policySid: POLICY_SOLE_PROPRIETOR });
+    const spInfo = await th.endUsers.create({ attributes: { brand_name: 'Jane Roe', vertical: 'COMMUNICATION', mobile_phone_number: '+16175550101' }, friendlyName: 'SP end user', type: 'sole_proprietor_information' });
+    for (const sid of [spInfo.sid, profile.sid]) await th.trustProducts(tp.sid).trustProductsEntityAssignments.create({ objectSid: sid });
+    await th.trustProducts(tp.sid).update({ status: 'pending-review' });
+
+    const brand = await c.client.messaging.v1.brandRegistrations.create({ customerProfileBundleSid: profile.sid, a2PProfileBundleSid: tp.sid, brandType: 'SOLE_PROPRIETOR' });
+    assert.equal(brand.accountSid, c.sid);
+    await waitUntil('brand verified', () => c.client.messaging.v1.brandRegistrations(brand.sid).fetch(), (b) => b.identityStatus === 'VERIFIED');
+    await waitUntil('bundles approved', () => th.customerProfiles(profile.sid).fetch(), (p) => p.status === 'twilio-approved');
+    assert.equal((await th.trustProducts(tp.sid).fetch()).status, 'twilio-approved');
+
+    const service = await c.client.messaging.v1.services.create({ friendlyName: 'jane service' });
+    const campaign = await c.client.messaging.v1.services(service.sid).usAppToPerson.create({
+      brandRegistrationSid: brand.sid,
+      description: 'Appointment reminders sent by Jane Roe Studio to customers who booked online and opted in.',
+      messageFlow: 'Customers opt in by entering their number on the booking form at roe.example.com and ticking a box.',
+      messageSamples: ['Jane Roe Studio: your appointment is at [time]. Reply STOP to opt out.', 'Jane Roe Studio: see you tomorrow. Reply HELP for help.'],
+      usAppToPersonUsecase: 'SOLE_PROPRIETOR',
+      hasEmbeddedLinks: false,
+      hasEmbeddedPhone: false,
+    });
+    await waitUntil('campaign verified', () => c.client.messaging.v1.services(service.sid).usAppToPerson(campaign.sid).fetch(), (x) => x.campaignStatus === 'VERIFIED');
+
+    const mine = sb.resources(c.sid)!;
+    assert.deepEqual(mine.customerProfiles, [profile.sid]);
+    assert.deepEqual(mine.trustProducts, [tp.sid]);
+    assert.deepEqual(mine.brands, [brand.sid]);
+    assert.deepEqual(mine.services, [service.sid]);
+    assert.deepEqual(mine.campaigns, [campaign.sid]);
+    assert.deepEqual(sb.resources(sb.options.accountSid), before, 'the parent gained nothing');
+    assert.equal(sb.counts().otps, 1, 'the automatic OTP of the approved brand');
+  });
+});
+
+describe('a STANDARD brand inside its subaccount', () => {
+  test("its Secondary Customer Profile takes the parent's primary; identity, vetting and Authentication+ run as in the main account", async () => {
+    const { sb, parent } = await start();
+    const c = await subaccount(sb, parent, 'standard');
+    const token = sb.accounts().find((a) => a.sid === c.sid)!.authToken;
+    // The contract tests' hand-built STANDARD brand, sent with the subaccount's credentials.
+    const asSub: Sandbox = { ...sb, options: { ...sb.options, accountSid: c.sid, authToken: token } };
+    const brand = await standardBrandByHand(asSub);
+    const fetched = await c.client.messaging.v1.brandRegistrations(brand).fetch();
+    assert.equal(fetched.accountSid, c.sid);
+    assert.equal(fetched.identityStatus, 'VETTED_VERIFIED');
+    assert.deepEqual(sb.resources(c.sid)?.brands, [brand]);
+    assert.equal((await restError(parent.messaging.v1.brandRegistrations(brand).fetch())).status, 404, 'not the parent brand');
+    assert.deepEqual(sb.resources(sb.options.accountSid)?.brands, []);
   });
 });

@@ -28,6 +28,7 @@ const ENV: Record<keyof Omit<SandboxOptions, 'port' | 'host' | 'accountSid' | 'a
   campaignDelayMs: 'SANDBOX_CAMPAIGN_DELAY_MS',
   maxRps: 'SANDBOX_MAX_RPS',
   otpRps: 'SANDBOX_OTP_RPS',
+  maxSubaccounts: 'SANDBOX_MAX_SUBACCOUNTS',
   latencyMs: 'SANDBOX_LATENCY_MS',
   faultRate: 'SANDBOX_FAULT_RATE',
   starterPolicyShape: 'SANDBOX_STARTER_POLICY_SHAPE',

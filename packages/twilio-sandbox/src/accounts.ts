@@ -57,8 +57,6 @@ export interface AccountResources {
 export const SUBACCOUNT_NESTED_CODE = 21101;
 /** Twilio's error 21480: "Reached maximum number of subaccounts" (1000 by default). */
 export const SUBACCOUNT_LIMIT_CODE = 21480;
-/** Twilio's default ceiling on subaccounts per main account. */
-export const MAX_SUBACCOUNTS = 1000;
 
 /** `SubAccount Created at {YYYY-MM-DD HH:MM meridian}`, the default FriendlyName CreateAccount documents (UTC here). */
 export function defaultSubaccountName(ms: number): string {
@@ -202,9 +200,9 @@ function render(a: SandboxAccount): Record<string, unknown> {
   };
 }
 
-const createSchema = z.object({ FriendlyName: z.string().max(64, { message: 'must be at most 64 characters' }).optional() });
+const createSchema = z.object({ FriendlyName: z.string().max(64, { message: 'must be 64 characters or fewer' }).optional() });
 const updateSchema = z.object({
-  FriendlyName: z.string().max(64, { message: 'must be at most 64 characters' }).optional(),
+  FriendlyName: z.string().max(64, { message: 'must be 64 characters or fewer' }).optional(),
   Status: z.enum(['active', 'suspended', 'closed']).optional(),
 });
 
@@ -234,7 +232,7 @@ export const accountRoutes: Route[] = [
       const me = acting(ctx);
       const f = fields(req, createSchema);
       if (me.ownerAccountSid !== me.sid) throw badRequest('Subaccounts cannot contain subaccounts', SUBACCOUNT_NESTED_CODE);
-      if (ctx.accounts.all().filter((a) => a.ownerAccountSid === me.sid && a.sid !== me.sid).length >= MAX_SUBACCOUNTS) {
+      if (ctx.accounts.all().filter((a) => a.ownerAccountSid === me.sid && a.sid !== me.sid).length >= ctx.options.maxSubaccounts) {
         throw badRequest('Reached maximum number of subaccounts', SUBACCOUNT_LIMIT_CODE);
       }
       const a = ctx.accounts.create(me, f.FriendlyName ?? defaultSubaccountName(Date.now()));

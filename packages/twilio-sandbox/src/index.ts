@@ -20,7 +20,7 @@ import { ISV_RESELLER_OR_PARTNER } from './business-rules.js';
 export { FAULT_KINDS, SANDBOX_DEFAULTS, sandboxOptionsFromEnv, sandboxSettings, type FaultKind, type SandboxOptions, type SandboxSetting } from './options.js';
 export type { RequestLogEntry } from './store.js';
 export type { AccountStatus } from './context.js';
-export { MAX_SUBACCOUNTS, SUBACCOUNT_LIMIT_CODE, SUBACCOUNT_NESTED_CODE, defaultSubaccountName, type AccountResources, type SandboxAccountInfo } from './accounts.js';
+export { SUBACCOUNT_LIMIT_CODE, SUBACCOUNT_NESTED_CODE, defaultSubaccountName, type AccountResources, type SandboxAccountInfo } from './accounts.js';
 export type { CreatedEvent } from './http.js';
 export { POLICY_A2P_MESSAGING, POLICY_SECONDARY_BUSINESS, POLICY_SHAKEN_STIR, POLICY_SOLE_PROPRIETOR, POLICY_STARTER } from './store.js';
 export { DEFAULT_PHONE_NUMBERS } from './options.js';

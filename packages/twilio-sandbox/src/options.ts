@@ -28,6 +28,8 @@ export interface SandboxOptions {
   maxRps: number;
   /** SmsOtp create limit per sliding second per account (Twilio documents 10). */
   otpRps: number;
+  /** How many subaccounts the main account may have; the next create gets 21480 (Twilio: 1000 unless support raises it). */
+  maxSubaccounts: number;
   /** Added to every API response. */
   latencyMs: number;
   /** Probability (0..1) that an API request gets one of faultKinds. */
@@ -73,6 +75,7 @@ export const SANDBOX_DEFAULTS: SandboxOptions = Object.freeze({
   campaignDelayMs: 1500,
   maxRps: 100,
   otpRps: 10,
+  maxSubaccounts: 1000,
   latencyMs: 0,
   faultRate: 0,
   faultKinds: [...FAULT_KINDS],
@@ -98,6 +101,7 @@ const sandboxOptionsSchema = z.object({
   campaignDelayMs: z.number().int().min(0),
   maxRps: z.number().int().min(0),
   otpRps: z.number().int().min(0),
+  maxSubaccounts: z.number().int().min(0),
   latencyMs: z.number().int().min(0),
   faultRate: z.number().min(0).max(1),
   faultKinds: z.array(faultKindSchema),
@@ -129,8 +133,8 @@ const intFromEnv = (name: string) =>
 const envSchema = z.object({
   SANDBOX_PORT: intFromEnv('SANDBOX_PORT').optional().describe('Port to listen on; `0` picks a free one (`a2p-onboard sandbox --port N` overrides it).'),
   SANDBOX_HOST: z.string().trim().min(1).optional().describe('Address to listen on. The admin endpoints under `/_sandbox/` answer loopback callers only.'),
-  SANDBOX_ACCOUNT_SID: z.string().trim().optional().describe('Account SID it accepts (HTTP Basic user). Other credentials get 401, code 20003.'),
-  SANDBOX_AUTH_TOKEN: z.string().optional().describe('Auth token it accepts (HTTP Basic password); it also signs the status callbacks with it.'),
+  SANDBOX_ACCOUNT_SID: z.string().trim().optional().describe('The SID of the main account (HTTP Basic user); its subaccounts (created through `POST /2010-04-01/Accounts.json`) have their own. Other credentials get 401, code 20003.'),
+  SANDBOX_AUTH_TOKEN: z.string().optional().describe('The auth token of the main account (HTTP Basic password); it also signs the status callbacks of the main account (those of a subaccount are signed with its own token).'),
   SANDBOX_REVIEW_DELAY_MS: intFromEnv('SANDBOX_REVIEW_DELAY_MS').optional().describe('When a submitted profile or bundle is reviewed (and rejected if it breaks a rule).'),
   SANDBOX_BRAND_DELAY_MS: intFromEnv('SANDBOX_BRAND_DELAY_MS').optional().describe('Brand PENDING → APPROVED (or FAILED); for a STANDARD brand, PENDING → identity VERIFIED, and again for its secondary vetting (→ VETTED_VERIFIED).'),
   SANDBOX_BRAND_REVIEW_DELAY_MS: intFromEnv('SANDBOX_BRAND_REVIEW_DELAY_MS').optional().describe('How long a STANDARD brand sent to manual review (a `manualreview` legal name, or a scripted `IN_REVIEW` outcome) stays `IN_REVIEW` before its identity is verified.'),
@@ -138,8 +142,9 @@ const envSchema = z.object({
   SANDBOX_AUTH_PLUS_EXPIRY_MS: intFromEnv('SANDBOX_AUTH_PLUS_EXPIRY_MS').optional().describe('How long the Authentication+ email stays valid (Twilio: 7 days); unconfirmed by then, the AUTHPLUS vetting and the brand FAIL with error 21737.'),
   SANDBOX_OTP_REPLY_DELAY_MS: intFromEnv('SANDBOX_OTP_REPLY_DELAY_MS').optional().describe('When the simulated customer replies YES to the OTP; `-1` means never.'),
   SANDBOX_CAMPAIGN_DELAY_MS: intFromEnv('SANDBOX_CAMPAIGN_DELAY_MS').optional().describe('Campaign IN_PROGRESS → VERIFIED.'),
-  SANDBOX_MAX_RPS: intFromEnv('SANDBOX_MAX_RPS').optional().describe('Account request budget per sliding second; over it, 429 with code 20429. `0` means unlimited.'),
+  SANDBOX_MAX_RPS: intFromEnv('SANDBOX_MAX_RPS').optional().describe('Request budget per sliding second of each account (the main account and each subaccount apart); over it, 429 with code 20429. `0` means unlimited.'),
   SANDBOX_OTP_RPS: intFromEnv('SANDBOX_OTP_RPS').optional().describe('SmsOtp creates per sliding second (Twilio documents 10).'),
+  SANDBOX_MAX_SUBACCOUNTS: intFromEnv('SANDBOX_MAX_SUBACCOUNTS').optional().describe('How many subaccounts the main account may create; the next one gets 400, code 21480 (Twilio allows 1000 unless support raises it).'),
   SANDBOX_LATENCY_MS: intFromEnv('SANDBOX_LATENCY_MS').optional().describe('Added to every API answer.'),
   SANDBOX_FAULT_RATE: z
     .string()
@@ -167,7 +172,7 @@ const envSchema = z.object({
     .string()
     .transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n.length > 0))
     .optional()
-    .describe('The numbers the account owns (its IncomingPhoneNumbers), E.164, comma-separated.'),
+    .describe('The numbers the main account owns (its IncomingPhoneNumbers), E.164, comma-separated; a subaccount starts with none and buys its own.'),
   SANDBOX_STARTER_POLICY_SHAPE: z.enum(STARTER_POLICY_SHAPES).optional().describe("What fetching the Starter policy answers: `documented` (what §1.7 evaluates) or `sample-1.1` (002 §1.1's sample response). Evaluations judge as §1.7 either way."),
 });
 
@@ -191,6 +196,7 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv): SandboxOptions {
     campaignDelayMs: e.SANDBOX_CAMPAIGN_DELAY_MS,
     maxRps: e.SANDBOX_MAX_RPS,
     otpRps: e.SANDBOX_OTP_RPS,
+    maxSubaccounts: e.SANDBOX_MAX_SUBACCOUNTS,
     latencyMs: e.SANDBOX_LATENCY_MS,
     faultRate: e.SANDBOX_FAULT_RATE,
     faultKinds: e.SANDBOX_FAULT_KINDS,
@@ -219,6 +225,7 @@ const SETTING_OPTION: Record<SettingName, keyof SandboxOptions> = {
   SANDBOX_CAMPAIGN_DELAY_MS: 'campaignDelayMs',
   SANDBOX_MAX_RPS: 'maxRps',
   SANDBOX_OTP_RPS: 'otpRps',
+  SANDBOX_MAX_SUBACCOUNTS: 'maxSubaccounts',
   SANDBOX_LATENCY_MS: 'latencyMs',
   SANDBOX_FAULT_RATE: 'faultRate',
   SANDBOX_FAULT_KINDS: 'faultKinds',
