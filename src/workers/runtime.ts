@@ -209,7 +209,10 @@ export async function createRuntime(config: Config, log: Logger, opts: RuntimeOp
       ledger,
       gateway,
       accounts,
-      gatewayFor: (rec) => (rec.sids.subaccount ? accounts.gatewayFor(rec.sids.subaccount) : Promise.resolve(gateway)),
+      // `this.gateway`, not the local: a test swaps the runtime's gateway (bad credentials) after it is built.
+      gatewayFor(this: Runtime, rec) {
+        return rec.sids.subaccount ? accounts.gatewayFor(rec.sids.subaccount) : Promise.resolve(this.gateway);
+      },
       settings,
       log,
       async close() {
