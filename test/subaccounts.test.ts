@@ -13,7 +13,8 @@ import { STATUS_WEBHOOK_PATH } from '../src/server/webhook.js';
 import { webhookOptions } from '../src/workers/runtime.js';
 import { startWorkers } from '../src/workers/index.js';
 import { runCli } from '../scripts/built-cli.js';
-import { TransientError } from '../src/twilio/errors.js';
+import { AccountGateways } from '../src/twilio/accounts.js';
+import { RejectedError, TransientError } from '../src/twilio/errors.js';
 import type { TwilioGateway } from '../src/twilio/gateway.js';
 import { startStack, stopTestRedis, templateFile, tmpFile, twilioClient, waitFor, type Stack } from './helpers.js';
 
@@ -151,6 +152,9 @@ describe('ACCOUNT_MODE=subaccount', () => {
         assert.ok(rec.rawStatus['customerProfileCallbackAt'], `${id}: the subaccount's signed status callback was recorded`);
       }
       assert.equal((await stack.rt.ledger.get('sp-named'))!.sids.subaccount, existing.sid, "the row's account_sid is used, not a new subaccount");
+      const listed: string[] = [];
+      for await (const page of stack.rt.ledger.subaccounts(2)) listed.push(...page);
+      assert.deepEqual(listed.sort(), [...subs].sort(), 'the ledger lists every customer subaccount');
 
       const infos = stack.sandbox.accounts();
       const created = infos.filter((a) => a.subaccount && a.sid !== existing.sid);
@@ -271,6 +275,29 @@ describe('ACCOUNT_MODE=subaccount', () => {
     }
   });
 
+  it('a subaccount suspended while its customer waits: the next call is refused, the token read again, and the customer fails with what to do', { timeout: 120_000 }, async () => {
+    // The OTP is never answered: the customers wait at awaiting_otp, re-checked by the sweeps with their subaccount's gateway.
+    const stack = await startStack({ env: SUB, sandbox: { otpReplyDelayMs: -1 } });
+    try {
+      await ingestSp(stack, 'susp', [customerFields('w-1', 50), customerFields('w-2', 51)]);
+      for (const id of ['w-1', 'w-2']) await waitFor(`${id} awaiting the OTP`, async () => (await stack.rt.ledger.get(id))?.state === 'awaiting_otp', 30_000);
+      const held = stack.rt.accounts.size;
+      assert.ok(held >= 2, `the worker holds the subaccounts' tokens in memory (${held})`);
+      const w1 = (await stack.rt.ledger.get('w-1'))!;
+      await twilioClient(stack).api.v2010.accounts(w1.sids.subaccount!).update({ status: 'suspended' });
+      const failed = await waitFor('w-1 to fail', async () => {
+        const r = await stack.rt.ledger.get('w-1');
+        return r?.state === 'failed' ? r : null;
+      }, 30_000);
+      assert.match(failed.reason ?? '', /subaccount .* is suspended/);
+      assert.match(failed.action ?? '', /Reactivate it/);
+      assert.equal((await stack.rt.ledger.get('w-2'))!.state, 'awaiting_otp', "another customer's subaccount is untouched");
+      assert.equal(stack.pool?.paused, false, 'a refused subaccount token does not pause the workers');
+    } finally {
+      await stack.close();
+    }
+  });
+
   it('account_sid: checked at ingest, refused in single mode; a suspended or foreign subaccount fails with what to do', { timeout: 120_000 }, async () => {
     const stack = await startStack({ env: SUB });
     const single = await startStack({ workers: false });
@@ -309,5 +336,53 @@ describe('ACCOUNT_MODE=subaccount', () => {
       await single.close();
       await stack.close();
     }
+  });
+});
+
+describe('subaccount tokens in memory (src/twilio/accounts.ts)', () => {
+  const PARENT = `AC${'1'.repeat(32)}`;
+  const sub = (n: number) => `AC${String(n).padStart(32, '0')}`;
+  function fakeParent(reads: string[], status: (sid: string) => 'active' | 'suspended' = () => 'active') {
+    const parent = {
+      accountSid: PARENT,
+      fetchSubaccount: async (sid: string) => {
+        reads.push(sid);
+        await new Promise((r) => setImmediate(r));
+        return sid === PARENT ? null : { sid, status: status(sid), ownerAccountSid: PARENT, authToken: `token-${sid}-${reads.length}` };
+      },
+    };
+    return parent as unknown as TwilioGateway;
+  }
+  const unused = () => {
+    throw new Error('not built in this test');
+  };
+
+  it('reads a token once (also under concurrent asks), keeps at most the cache size, drops it after the TTL', async () => {
+    const reads: string[] = [];
+    let now = 0;
+    const accounts = new AccountGateways({ parent: fakeParent(reads), parentBudgets: undefined as never, accountBudget: unused, client: unused, ttlMs: 1_000, maxEntries: 2, now: () => now });
+    const [a, b] = await Promise.all([accounts.authToken(sub(1)), accounts.authToken(sub(1))]);
+    assert.equal(a, b);
+    assert.deepEqual(reads, [sub(1)], 'one read for two concurrent asks');
+    await accounts.authToken(sub(2));
+    await accounts.authToken(sub(1)); // sub 1 is now the most recently used
+    await accounts.authToken(sub(3)); // evicts sub 2, the least recently used
+    assert.equal(accounts.size, 2);
+    assert.deepEqual(reads, [sub(1), sub(2), sub(3)]);
+    await accounts.authToken(sub(1));
+    assert.equal(reads.length, 3, 'sub 1 still held');
+    await accounts.authToken(sub(2));
+    assert.equal(reads.length, 4, 'sub 2 was evicted and read again');
+    now += 1_001;
+    await accounts.authToken(sub(2));
+    assert.equal(reads.length, 5, 'read again after the TTL');
+  });
+
+  it('a suspended, foreign or parent account has no token to give', async () => {
+    const reads: string[] = [];
+    const accounts = new AccountGateways({ parent: fakeParent(reads, (sid) => (sid === sub(9) ? 'suspended' : 'active')), parentBudgets: undefined as never, accountBudget: unused, client: unused, ttlMs: 1_000, maxEntries: 10 });
+    assert.equal(await accounts.authToken(sub(9)), null);
+    assert.equal(await accounts.authToken(PARENT), null);
+    await assert.rejects(accounts.gatewayFor(sub(9)), (e: RejectedError) => e.kind === 'subaccount-inactive' && /is suspended/.test(e.reason));
   });
 });

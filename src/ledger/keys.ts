@@ -28,6 +28,10 @@ export class LedgerKeys {
   sidOwner(): string {
     return this.k('sid-owner');
   }
+  /** Every customer subaccount SID (ACCOUNT_MODE=subaccount). */
+  subaccounts(): string {
+    return this.k('subaccounts');
+  }
   reuse(kind: 'mobile' | 'email'): string {
     return this.k('reuse', kind);
   }
