@@ -14,7 +14,7 @@ import { webhookOptions } from '../src/workers/runtime.js';
 import { startWorkers } from '../src/workers/index.js';
 import { runCli } from '../scripts/built-cli.js';
 import { AccountGateways } from '../src/twilio/accounts.js';
-import { RejectedError, TransientError } from '../src/twilio/errors.js';
+import { type RejectedError, TransientError } from '../src/twilio/errors.js';
 import type { TwilioGateway } from '../src/twilio/gateway.js';
 import { startStack, stopTestRedis, templateFile, tmpFile, twilioClient, waitFor, type Stack } from './helpers.js';
 
