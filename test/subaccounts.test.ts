@@ -162,6 +162,9 @@ describe('ACCOUNT_MODE=subaccount', () => {
       for (const id of ids.filter((i) => i !== 'sp-named')) {
         assert.equal(created.filter((a) => a.friendlyName === `a2p-onboard ${id} Subaccount`).length, 1, `${id}: its subaccount is named after it`);
       }
+      // Every write the pipeline made with the parent's credentials created a subaccount: the rest went through the subaccounts'.
+      const parentWrites = stack.sandbox.requestLog().filter((e) => e.accountSid === stack.sandbox.options.accountSid && e.method !== 'GET');
+      assert.deepEqual([...new Set(parentWrites.map((e) => e.operationId))], ['CreateAccount']);
       const top = await resources(stack);
       assert.deepEqual(top.customerProfiles, [stack.rt.settings.isvPrimaryProfileSid], 'the parent holds only the primary profile');
       for (const kind of ['trustProducts', 'brands', 'services', 'campaigns'] as const) assert.deepEqual(top[kind], [], `the parent holds no ${kind}`);
