@@ -255,8 +255,11 @@ describe('isolation: each account sees only its own resources', () => {
     const primary = (ev.results as Array<{ object_type: string; passed: boolean }>).find((r) => r.object_type === 'primary_customer_profile_type_business');
     assert.ok(primary, JSON.stringify(ev.results));
     assert.equal(primary.passed, true, 'the parent primary profile counts, approved');
-    // Only the parent's primary (business) profile is in reach: its Starter profile, a sibling's profile are not.
-    for (const sid of [parentProfile]) {
+    // Only the parent's primary (business) profile is in reach: not its Starter profile, not a customer's Secondary
+    // Business profile registered in the parent, not a sibling's profile.
+    const parentSecondary = (await parent.trusthub.v1.customerProfiles.create({ friendlyName: 'parent secondary', email: 's@example.com', policySid: POLICY_SECONDARY_BUSINESS })).sid;
+    await parent.trusthub.v1.customerProfiles(parentSecondary).customerProfilesEntityAssignments.create({ objectSid: sb.isvPrimaryProfileSid });
+    for (const sid of [parentProfile, parentSecondary]) {
       const e = await restError(th.customerProfiles(c1Profile).customerProfilesEntityAssignments.create({ objectSid: sid }));
       assert.equal(e.status, 400, sid);
       assert.match(e.message, /not found/);

@@ -66,7 +66,10 @@ export function defaultSubaccountName(ms: number): string {
   return `SubAccount Created at ${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(h % 12 === 0 ? 12 : h % 12)}:${pad(d.getUTCMinutes())} ${h < 12 ? 'am' : 'pm'}`;
 }
 
-/** An account's view of the options: its own SID and token, everything else read through (tune() reaches every account). */
+/**
+ * An account's view of the options: its own SID and token, everything else read through the prototype, so tune()
+ * reaches every account. Never spread it (`{...options}` would drop the inherited settings).
+ */
 function accountOptions(base: SandboxOptions, sid: string, authToken: string): SandboxOptions {
   return Object.create(base, {
     accountSid: { value: sid, enumerable: true },
@@ -134,10 +137,6 @@ export class AccountRegistry implements SandboxAccounts {
 
   all(): Account[] {
     return [...this.bySid.values()];
-  }
-
-  subaccountsOf(sid: string): Account[] {
-    return this.all().filter((a) => a.ownerAccountSid === sid && a.sid !== sid);
   }
 
   create(parent: SandboxAccount, friendlyName: string): Account {

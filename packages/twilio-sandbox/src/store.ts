@@ -345,6 +345,16 @@ export class Store {
     return this.root.accountStores.flatMap((s) => [...s.phoneNumbers.values()]);
   }
 
+  /**
+   * A primary customer profile of the parent account (Secondary Business policy, no other business profile
+   * assigned to it): the one kind of another account's bundle a subaccount's customer profile may be assigned.
+   */
+  parentPrimaryProfile(sid: string): Bundle | undefined {
+    const p = this.parent?.customerProfiles.get(sid);
+    if (!p || p.policySid !== POLICY_SECONDARY_BUSINESS) return undefined;
+    return this.parent?.assignedProfiles(sid).some((q) => q.sid !== sid && q.policySid === POLICY_SECONDARY_BUSINESS) ? undefined : p;
+  }
+
   /** A customer profile of this account, or (for a subaccount) of its parent: the ISV's primary profile stays there. */
   profileInReach(sid: string): Bundle | undefined {
     return this.customerProfiles.get(sid) ?? this.parent?.customerProfiles.get(sid);

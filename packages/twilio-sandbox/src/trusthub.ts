@@ -339,7 +339,7 @@ function bundleRoutes(k: KindInfo): Route[] {
           ctx.store.customerProfiles.has(obj) ||
           (k.kind === 'trustProduct' && ctx.store.trustProducts.has(obj)) ||
           // A subaccount's customer profile is linked to the ISV's primary profile, which stays in the parent account.
-          (k.kind === 'customerProfile' && ctx.store.parent?.customerProfiles.get(obj)?.policySid === POLICY_SECONDARY_BUSINESS);
+          (k.kind === 'customerProfile' && ctx.store.parentPrimaryProfile(obj) !== undefined);
         if (!exists) throw invalidParam('ObjectSid', `object ${obj} was not found`);
         if (obj === b.sid) throw invalidParam('ObjectSid', 'a bundle cannot be assigned to itself');
         if (!EDITABLE.includes(b.status)) {
