@@ -30,8 +30,6 @@ export interface StageSettings {
   /** First re-check of a waiting customer after this long; doubles up to sweepMaxIntervalMs. */
   sweepIntervalMs: number;
   sweepMaxIntervalMs: number;
-  /** ACCOUNT_MODE: `subaccount` gives each customer its own Twilio subaccount (the `subaccount` stage). */
-  accountMode?: 'single' | 'subaccount';
   /** Buy a local number for a Sole Proprietor customer without `sender_number` (BUY_SENDER_NUMBERS). */
   buySenderNumbers: boolean;
   /** Where Twilio should POST bundle status changes, when the dashboard is public. */

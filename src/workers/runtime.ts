@@ -138,7 +138,6 @@ function stageSettings(config: Config, isvPrimaryProfileSid: string): StageSetti
     brandRetries: config.BRAND_RETRIES,
     sweepIntervalMs: Math.max(config.SWEEP_INTERVAL_MS, 1),
     sweepMaxIntervalMs: config.SWEEP_MAX_INTERVAL_MS,
-    accountMode: config.ACCOUNT_MODE,
     statusCallbackUrl: statusCallbackUrl(config),
     mockBrands: config.TWILIO_MOCK_BRANDS,
     fees: feeSchedule(config),
