@@ -301,6 +301,21 @@ describe('ACCOUNT_MODE=subaccount', () => {
     }
   });
 
+  it('a parent with as many subaccounts as Twilio allows: the customer fails with what to do, not as bad data', { timeout: 60_000 }, async () => {
+    const stack = await startStack({ env: SUB, sandbox: { maxSubaccounts: 1 } });
+    try {
+      await ingestSp(stack, 'full', [customerFields('l-1', 60), customerFields('l-2', 61)]);
+      const failed = await waitFor('a customer to fail', async () => (await stack.rt.ledger.getMany(['l-1', 'l-2'])).find((r) => r?.state === 'failed'), 30_000);
+      assert.equal(failed.stage, 'subaccount');
+      assert.match(failed.reason ?? '', /as many subaccounts as Twilio allows \(error 21480\)/);
+      assert.match(failed.action ?? '', /Ask Twilio Support to raise the limit.*redrive --batch full/);
+      const other = (await stack.rt.ledger.getMany(['l-1', 'l-2'])).find((r) => r && r.customerId !== failed.customerId)!;
+      assert.match(other.sids.subaccount ?? '', /^AC/, 'the first customer got the one subaccount there was room for');
+    } finally {
+      await stack.close();
+    }
+  });
+
   it('account_sid: checked at ingest, refused in single mode; a suspended or foreign subaccount fails with what to do', { timeout: 120_000 }, async () => {
     const stack = await startStack({ env: SUB });
     const single = await startStack({ workers: false });

@@ -6,6 +6,8 @@ import { friendlyName } from './friendly-name.js';
 import type { StageContext, StageOutcome } from './outcome.js';
 
 const STAGE = 'subaccount';
+/** Twilio's error when the parent has its maximum number of subaccounts (1000 by default). */
+const SUBACCOUNT_LIMIT_CODE = 21480;
 
 /**
  * ACCOUNT_MODE=subaccount, before anything else: the customer's own Twilio subaccount, made with the
@@ -45,7 +47,13 @@ export async function subaccount(ctx: StageContext): Promise<StageOutcome<'start
   const name = friendlyName(customerId, 'Subaccount');
   const sid = await ensure(
     ctx, STAGE, 'subaccount',
-    () => parent.createSubaccount(name),
+    () => parent.createSubaccount(name).catch((err: unknown) => {
+      // Not this customer's data: the parent is full. Say so, rather than "Twilio refused a value".
+      if (err instanceof RejectedError && err.details.code === SUBACCOUNT_LIMIT_CODE) {
+        throw new RejectedError(`no subaccount could be created for this customer: the parent ${parent.accountSid} has as many subaccounts as Twilio allows (error ${SUBACCOUNT_LIMIT_CODE})`, err.details, { kind: 'subaccount-limit' });
+      }
+      throw err;
+    }),
     () => parent.findSubaccountByFriendlyName(name),
   );
   // A subaccount suspended or closed since (by hand, or for billing) is a clear failure now, not 401s later.
