@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSandbox, type Sandbox } from '@a2p-onboard/twilio-sandbox';
-import { setupEvents } from '../src/commands/events.js';
+import { setupEvents } from '../src/events/setup.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { A2P_EVENT_TYPES } from '../src/events/a2p-events.js';
 import { ingestFile } from '../src/producers/ingest.js';

@@ -30,6 +30,11 @@ export function renderStageDocs(docDir: string = ROOT): string {
     const first = stagesOf(flow).find((n) => stageDef(n).first);
     if (first) out.push(`  ingest --> ${id(first)}`);
   }
+  // Entry stages (ACCOUNT_MODE=subaccount) come before both flows' first stages.
+  for (const name of STAGE_NAMES) {
+    const entry = stageDef(name).entry;
+    if (entry) out.push(`  ingest -. ACCOUNT_MODE=${entry} .-> ${id(name)}`);
+  }
   for (const name of STAGE_NAMES) for (const next of stageDef(name).next) out.push(`  ${id(name)} --> ${id(next)}`);
   out.push('```', '');
   out.push('| stage | flow | what it does | may be followed by | budget priority | limiter |', '| --- | --- | --- | --- | --- | --- |');
@@ -40,7 +45,7 @@ export function renderStageDocs(docDir: string = ROOT): string {
     const priority = s.budgetPriority === 'low' ? 'low: new customers yield to those under way' : 'high';
     const limiter = s.limiter ? `\`${s.limiter.perSecond}\` jobs a second, across every worker` : '—';
     const attempts = s.attempts !== undefined ? ` (${s.attempts} attempts)` : '';
-    out.push(`| [\`${name}\`](${stageFile(name, docDir)})${s.first ? ' (first)' : ''} | ${flow} | ${s.does}${attempts} | ${next} | ${priority} | ${limiter} |`);
+    out.push(`| [\`${name}\`](${stageFile(name, docDir)})${s.first ? ' (first)' : ''}${s.entry ? ` (first with ACCOUNT_MODE=${s.entry})` : ''} | ${flow} | ${s.does}${attempts} | ${next} | ${priority} | ${limiter} |`);
   }
   return out.join('\n');
 }

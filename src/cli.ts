@@ -19,7 +19,7 @@ import { startDashboard } from './server/dashboard.js';
 import { AuthError } from './twilio/errors.js';
 import { startWorkers } from './workers/index.js';
 import { createQueues, closeQueues } from './workers/queues.js';
-import { createGateway, createRuntime, statusCallbackUrl, watchDelay, webhookOptions } from './workers/runtime.js';
+import { createGateway, createRuntime, statusCallbackUrl, watchDelay, webhookAccounts, webhookOptions } from './workers/runtime.js';
 import { sweepNow } from './workers/sweep.js';
 import { customersWithCampaignNotUpdated, describeCost, redrivableCustomers, redriveCustomer, resubmissionCost, resubmissions } from './producers/redrive.js';
 import { confirmSpend } from './commands/confirm.js';
@@ -116,9 +116,11 @@ program
       // With Twilio credentials, business rows' phone numbers are checked against the account now.
       const config = loadConfig();
       const gateway = config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN ? createGateway(config, s.redis) : undefined;
-      const ownsPhoneNumber = gateway ? async (n: string) => (await gateway.findIncomingPhoneNumber(n)) !== null : undefined;
-      const campaignHeld = gateway && o.update ? async (mg: string, qe: string) => (await gateway.fetchCampaign(mg, qe)).fixed : undefined;
+      // With subaccounts a customer's numbers are in its subaccount, not the parent: the worker checks them there.
+      const ownsPhoneNumber = gateway && config.ACCOUNT_MODE === 'single' ? async (n: string) => (await gateway.findIncomingPhoneNumber(n)) !== null : undefined;
+      const campaignHeld = gateway && o.update && config.ACCOUNT_MODE === 'single' ? async (mg: string, qe: string) => (await gateway.fetchCampaign(mg, qe)).fixed : undefined;
       return ingestFile(s, file, {
+        accountMode: config.ACCOUNT_MODE,
         campaignHeld,
         batchId: o.batch,
         templatePath: o.template,
@@ -298,7 +300,7 @@ program
       queues,
       ledger,
       metricsToken: config.METRICS_TOKEN,
-      webhook: webhookOptions(config, ledger, log),
+      webhook: webhookOptions(config, ledger, log, webhookAccounts(config, redis)),
     });
     console.log(`Dashboard: ${dash.url}/batches (Bull Board: ${dash.url}/admin/queues, metrics: ${dash.url}/metrics)`);
     console.log(

@@ -122,7 +122,16 @@ const configSchema = z.object({
   EVENTS_STATUS_POLL_MAX_MS: int(3600_000, 1)
     .describe('With `EVENT_STREAMS` on: the longest interval between two checks of a brand still `PENDING` or `IN_REVIEW` (instead of `STATUS_POLL_MAX_MS`).'),
   TWILIO_MAX_RPS: num(25, 0.01)
-    .describe('Account-wide budget for all Twilio calls, shared through Redis by every worker process.'),
+    .describe('Account-wide budget for all Twilio calls, shared through Redis by every worker process. With `ACCOUNT_MODE=subaccount` it is the parent-wide ceiling: the calls of every subaccount together stay under it.'),
+  ACCOUNT_MODE: z.enum(['single', 'subaccount']).default('single')
+    .describe('`single`: every customer is registered in the account of `TWILIO_ACCOUNT_SID`. `subaccount`: each customer gets its own Twilio subaccount (created once by the `subaccount` stage, FriendlyName `a2p-onboard {customer_id}`, or the one its `account_sid` column names) and all its profiles, bundles, brand, Messaging Service and campaign are created with that subaccount\'s credentials; the ISV primary profile stays in the parent. Changing it affects customers not yet started: a customer keeps the account it was started in.')
+    .meta({ help: 'single (one account) or subaccount (one Twilio subaccount per customer)' }),
+  SUBACCOUNT_MAX_RPS: num(10, 0.01)
+    .describe('`ACCOUNT_MODE=subaccount`: the request budget of each subaccount, shared through Redis, inside the parent-wide `TWILIO_MAX_RPS`. Twilio\'s REST limits are per account, so one busy customer cannot take the whole parent budget; a customer makes a few calls per stage, so 10 per second never slows one down.'),
+  SUBACCOUNT_TOKEN_TTL_MS: int(10 * 60_000, 1_000)
+    .describe('`ACCOUNT_MODE=subaccount`: how long a subaccount\'s auth token, read from the parent (`GET /2010-04-01/Accounts/{AC}.json`), is kept in the worker\'s memory (never in Redis, logs or reports). A call refused for authentication fetches it again once, so a rotated token is picked up at once.'),
+  SUBACCOUNT_TOKEN_CACHE_SIZE: int(1_000, 1)
+    .describe('`ACCOUNT_MODE=subaccount`: at most this many subaccount tokens (and their Twilio clients) are kept per process; the least recently used go first. A worker only needs the customers it is working on.'),
   REGISTRATION_RPS: num(1, 0.01)
     .describe('Budget for brand and campaign registration together, as Twilio\'s ISV guide asks.'),
   OTP_RPS: int(10, 1)

@@ -101,7 +101,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
       queues: rt.queues,
       ledger: rt.ledger,
       metrics,
-      webhook: webhookOptions(config, rt.ledger, log),
+      webhook: webhookOptions(config, rt.ledger, log, rt.accounts),
     };
     dash = await startDashboard({ ...dashConfig, port: config.DASHBOARD_PORT }).catch(() => startDashboard({ ...dashConfig, port: 0 }));
     // The sandbox posts signed status callbacks to the dashboard, as Twilio would to PUBLIC_BASE_URL.

@@ -36,6 +36,12 @@ export const FAILURE_KINDS = [
   'sender-not-owned',
   'sender-refused',
   'sender-none-to-buy',
+  /** ACCOUNT_MODE=subaccount: the customer's subaccount is suspended or closed. */
+  'subaccount-inactive',
+  /** The parent has as many subaccounts as Twilio allows (error 21480). */
+  'subaccount-limit',
+  /** The row's account_sid is not a subaccount of this parent (unknown, the parent itself, or another customer's). */
+  'subaccount-invalid',
   /** Twilio answered 4xx to a request built from the customer's data. */
   'request-refused',
   /** twilio-node refused to send a request missing a required parameter (our bug). */

@@ -57,6 +57,20 @@ const CAMPAIGN = {
 /** Every public gateway method, called once (both bundle kinds where it takes one). */
 const GATEWAY_CALLS: Record<string, (x: Ctx) => Promise<unknown>> = {
   checkCredentials: ({ g }) => g.checkCredentials(),
+  createSubaccount: async ({ g }) => {
+    assert.match(await g.createSubaccount('a2p-onboard contract Subaccount'), /^AC[0-9a-f]{32}$/);
+  },
+  findSubaccountByFriendlyName: async ({ g }) => {
+    assert.match((await g.findSubaccountByFriendlyName('a2p-onboard contract Subaccount')) ?? '', /^AC/);
+    assert.equal(await g.findSubaccountByFriendlyName('no such subaccount'), null);
+  },
+  fetchSubaccount: async ({ g }) => {
+    const sid = (await g.findSubaccountByFriendlyName('a2p-onboard contract Subaccount'))!;
+    const sub = await g.fetchSubaccount(sid);
+    assert.equal(sub?.status, 'active');
+    assert.equal(sub?.ownerAccountSid, g.accountSid);
+    assert.equal(await g.fetchSubaccount(`AC${'0'.repeat(32)}`), null);
+  },
   findApprovedPrimaryProfile: ({ g }) => g.findApprovedPrimaryProfile('RNdfbf3fae0e1107f8aded0e7cead80bf5'),
   customerProfileEndUsers: async ({ g, stack }) => {
     const eus = await g.customerProfileEndUsers(stack.sandbox.isvPrimaryProfileSid);
@@ -371,6 +385,8 @@ describe("the sandbox honours Twilio's OpenAPI contract", () => {
       'ListAvailablePhoneNumberLocal', 'CreateIncomingPhoneNumber', 'CreatePhoneNumber', 'ListPhoneNumber', 'DeletePhoneNumber',
       'ListBrandVetting', 'CreateBrandRegistration2fa', 'FetchUsAppToPersonUsecase',
       'CreateSink', 'ListSink', 'CreateSubscription', 'ListSubscription', 'CreateSubscribedEvent', 'ListSubscribedEvent',
+      // ACCOUNT_MODE=subaccount: the parent creates, finds and reads its customers' subaccounts.
+      'CreateAccount', 'ListAccount',
     ];
     assert.deepEqual([...gatewayOps.keys()].sort(), [...expected].sort());
   });

@@ -115,6 +115,25 @@ describe('a2p-onboard doctor', () => {
     assert.match(text, /Ready: nothing failed \(1 warning to read\)\./);
   });
 
+  it('reports ACCOUNT_MODE; with subaccounts, fails when TWILIO_ACCOUNT_SID is itself a subaccount', async () => {
+    await fresh();
+    const single = await doctor(env());
+    assert.equal(line(single.report, 'account-mode').status, 'ok');
+    assert.match(line(single.report, 'account-mode').summary, /Account mode: single/);
+    const sub = await doctor(env({ ACCOUNT_MODE: 'subaccount', SUBACCOUNT_MAX_RPS: '7' }));
+    assert.equal(line(sub.report, 'account-mode').status, 'ok', line(sub.report, 'account-mode').summary);
+    assert.match(line(sub.report, 'account-mode').summary, /Account mode: subaccount .*at most 7 requests\/s/);
+    assert.match(sub.text, /Account mode: subaccount/);
+    // The credentials of a subaccount: it cannot create subaccounts.
+    const auth = { authorization: `Basic ${Buffer.from(`${sb.options.accountSid}:${sb.options.authToken}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' };
+    const created = (await (await fetch(`${sb.url}/api/2010-04-01/Accounts.json`, { method: 'POST', headers: auth, body: 'FriendlyName=doctor+sub' })).json()) as { sid: string; auth_token: string };
+    const nested = await doctor(env({ ACCOUNT_MODE: 'subaccount', TWILIO_ACCOUNT_SID: created.sid, TWILIO_AUTH_TOKEN: created.auth_token }));
+    // (Its primary-profile line fails too: the ISV's primary profile is the parent's.)
+    assert.ok(failed(nested.report).includes('account-mode'), JSON.stringify(failed(nested.report)));
+    assert.match(line(nested.report, 'account-mode').summary, /is itself a subaccount of/);
+    assert.match(line(nested.report, 'account-mode').fix ?? '', new RegExp(sb.options.accountSid));
+  });
+
   it('bad credentials: the credentials line fails, the Twilio checks say they were not run', async () => {
     await fresh();
     const { code, report, text } = await doctor(env({ TWILIO_AUTH_TOKEN: 'not-the-token' }));

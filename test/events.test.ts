@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import twilio from 'twilio';
-import { checkEvents, setupEvents } from '../src/commands/events.js';
+import { checkEvents, setupEvents } from '../src/events/setup.js';
 import { A2P_EVENT_TYPES } from '../src/events/a2p-events.js';
 import { startDashboard, type Dashboard } from '../src/server/dashboard.js';
 import { EVENTS_WEBHOOK_PATH } from '../src/server/events-webhook.js';
@@ -146,6 +146,38 @@ describe('Event Streams in', () => {
       assert.equal(campaigns, ids.length, 'one Messaging Service (and campaign) per customer');
       const deliveries = (await (await fetch(`${stack.sandbox.url}/_sandbox/event-deliveries`)).json()) as unknown[];
       assert.ok(deliveries.length > 0, 'the sandbox delivered events');
+    } finally {
+      await dash.close();
+      await stack.close();
+    }
+  });
+
+  it('ACCOUNT_MODE=subaccount: each new subaccount gets its own sink, and events signed with its token take its customer live within seconds', async () => {
+    const stack = await startStack({ env: { ...PRODUCTION_WAITS, ACCOUNT_MODE: 'subaccount' }, workers: false });
+    const dash = await startDashboard({ host: '127.0.0.1', port: 0, user: 'admin', password: 'pw', queues: stack.rt.queues, ledger: stack.rt.ledger, webhook: webhookOptions(stack.config, stack.rt.ledger, stack.rt.log, stack.rt.accounts) });
+    try {
+      const sinkUrl = `${dash.url}${EVENTS_WEBHOOK_PATH}`;
+      // PUBLIC_BASE_URL would give this; the test's dashboard has a port only once it listens.
+      stack.rt.settings.eventsSinkUrl = sinkUrl;
+      assert.ok((await setupEvents(stack.rt.gateway, sinkUrl)).ok);
+      stack.startWorkers();
+      const ids = ['sub-ev1', 'sub-ev2'];
+      await ingestRows(stack, ids.map((id) => row(id)));
+      for (const id of ids) {
+        const rec = await waitForState(stack.rt.ledger, id, ['live', 'failed', 'expired'], 30_000).catch(async (e: unknown) => {
+          const r = await stack.rt.ledger.get(id);
+          const d = await (await fetch(`${stack.sandbox.url}/_sandbox/event-deliveries`)).json();
+          throw new Error(`${String(e)}: ${JSON.stringify({ state: r?.state, stage: r?.stage, sids: r?.sids, deliveries: d })}`);
+        });
+        assert.equal(rec.state, 'live', `${id}: ${rec.reason ?? ''}`);
+        const sub = rec.sids.subaccount!;
+        assert.match(sub, /^AC/);
+        assert.equal(stack.sandbox.resources(sub)?.sinks.length, 1, 'the subaccount has its own sink');
+        const res = await fetch(`${stack.sandbox.url}/_sandbox/event-deliveries?account=${sub}`);
+        const deliveries = (await res.json()) as { accountSid: string; lastStatus: number | null; type: string }[];
+        assert.ok(deliveries.some((d) => d.type.endsWith('campaign-approved') && d.lastStatus === 204), `${id}: its subaccount's campaign-approved event was accepted`);
+      }
+      assert.equal(stack.sandbox.resources(stack.config.TWILIO_ACCOUNT_SID!)?.sinks.length, 1, 'the parent keeps its one sink');
     } finally {
       await dash.close();
       await stack.close();

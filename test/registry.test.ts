@@ -74,7 +74,10 @@ describe('the stage registry', () => {
     for (const flow of FLOWS) {
       const starts = stagesOf(flow).filter((n) => stageDef(n).first);
       assert.deepEqual(starts, [FIRST_STAGE[flow]], `${flow}: exactly one first stage`);
-      const reached = new Set<StageName>([FIRST_STAGE[flow]]);
+      // An entry stage (ACCOUNT_MODE=subaccount) is queued first in its mode and leads to the flow's first stage.
+      const entries = stagesOf(flow).filter((n) => stageDef(n).entry);
+      for (const e of entries) assert.ok(stageDef(e).next.includes(FIRST_STAGE[flow]), `${flow}: entry stage ${e} goes on to ${FIRST_STAGE[flow]}`);
+      const reached = new Set<StageName>([FIRST_STAGE[flow], ...entries]);
       for (const n of reached) for (const next of stageDef(n).next) reached.add(next);
       assert.deepEqual(stagesOf(flow).filter((n) => !reached.has(n)), [], `${flow}: stages no path from ${FIRST_STAGE[flow]} reaches`);
     }

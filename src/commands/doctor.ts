@@ -7,8 +7,9 @@ import { connectRedis, type RedisClient } from '../redis.js';
 import { AuthError } from '../twilio/errors.js';
 import type { TwilioGateway } from '../twilio/gateway.js';
 import { PIPELINE_FILLS, splitRequirements } from '../twilio/policy.js';
-import { createGateway, eventsSinkUrl, resolvePrimaryProfile } from '../workers/runtime.js';
-import { checkEvents } from './events.js';
+import { createAccountGateways, createGateway, eventsSinkUrl, resolvePrimaryProfile } from '../workers/runtime.js';
+import { Ledger } from '../ledger/ledger.js';
+import { checkEvents } from '../events/setup.js';
 
 /**
  * `a2p-onboard doctor`: what an operator runs before the first real batch, when every brand and campaign
@@ -19,7 +20,7 @@ import { checkEvents } from './events.js';
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
 export interface DoctorCheck {
-  /** Stable id for scripts: credentials, primary-profile, policy:<role>, sender-numbers, public-base-url, event-streams, redis. */
+  /** Stable id for scripts: credentials, account-mode, primary-profile, policy:<role>, sender-numbers, public-base-url, event-streams, redis. */
   id: string;
   status: CheckStatus;
   /** One line: what was checked and what was found. */
@@ -66,6 +67,7 @@ const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   const twilioOk = await checkCredentials(input, checks);
+  await checkAccountMode(input.config, twilioOk ? input.gateway : undefined, checks);
   if (twilioOk && input.gateway) {
     await checkPrimaryProfile(input.config, input.gateway, checks);
     await checkPolicies(input.config, input.gateway, checks, input.allowUnknownRequirements ?? false);
@@ -76,10 +78,42 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   }
   await checkSenderNumbers(input, twilioOk ? input.gateway : undefined, checks);
   await checkPublicBaseUrl(input.config, input.urlTimeoutMs ?? 5_000, checks);
-  await checkEventStreams(input.config, twilioOk ? input.gateway : undefined, checks);
+  await checkEventStreams(input.config, twilioOk ? input.gateway : undefined, input.redis, checks);
   await checkRedis(input, checks);
   const ok = checks.every((c) => c.status === 'ok' || (c.status === 'warn' && !input.strict));
   return { ok, checks };
+}
+
+/**
+ * ACCOUNT_MODE, and with subaccounts whether TWILIO_ACCOUNT_SID can hold them: a subaccount cannot create
+ * subaccounts, so the credentials must be the parent's.
+ */
+async function checkAccountMode(config: Config, gateway: TwilioGateway | undefined, checks: DoctorCheck[]): Promise<void> {
+  if (config.ACCOUNT_MODE === 'single') {
+    checks.push({ id: 'account-mode', status: 'ok', summary: `Account mode: single (every customer is registered in ${config.TWILIO_ACCOUNT_SID ?? 'TWILIO_ACCOUNT_SID'}; a row's account_sid is refused)` });
+    return;
+  }
+  const budgets = `each subaccount at most ${config.SUBACCOUNT_MAX_RPS} requests/s, all together at most ${config.TWILIO_MAX_RPS}/s; brand and campaign registration ${config.REGISTRATION_RPS}/s for the whole parent`;
+  const summary = `Account mode: subaccount (each customer in its own subaccount of ${config.TWILIO_ACCOUNT_SID ?? 'TWILIO_ACCOUNT_SID'}, or the one its account_sid names; ${budgets})`;
+  if (!gateway || !config.TWILIO_ACCOUNT_SID) {
+    checks.push({ id: 'account-mode', status: 'warn', summary: `${summary}: whether the account can hold subaccounts was not checked`, fix: 'fix the credentials and run doctor again' });
+    return;
+  }
+  try {
+    const self = await gateway.fetchSubaccount(config.TWILIO_ACCOUNT_SID);
+    if (self?.ownerAccountSid && self.ownerAccountSid !== config.TWILIO_ACCOUNT_SID) {
+      checks.push({
+        id: 'account-mode',
+        status: 'fail',
+        summary: `${summary}: ${config.TWILIO_ACCOUNT_SID} is itself a subaccount of ${self.ownerAccountSid}, and a subaccount cannot create subaccounts`,
+        fix: `set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to the parent account's (${self.ownerAccountSid}), or ACCOUNT_MODE=single`,
+      });
+      return;
+    }
+    checks.push({ id: 'account-mode', status: 'ok', summary });
+  } catch (e) {
+    checks.push({ id: 'account-mode', status: 'warn', summary: `${summary}: the account could not be read (${errText(e)})`, fix: 'run doctor again' });
+  }
 }
 
 async function checkCredentials(input: DoctorInput, checks: DoctorCheck[]): Promise<boolean> {
@@ -289,7 +323,7 @@ async function checkPublicBaseUrl(config: Config, timeoutMs: number, checks: Doc
  * sweeps do the work (noticed up to SWEEP_MAX_INTERVAL_MS late): a warning when the deployment
  * could receive events (PUBLIC_BASE_URL is set).
  */
-async function checkEventStreams(config: Config, gateway: TwilioGateway | undefined, checks: DoctorCheck[]): Promise<void> {
+async function checkEventStreams(config: Config, gateway: TwilioGateway | undefined, redis: RedisClient | undefined, checks: DoctorCheck[]): Promise<void> {
   const id = 'event-streams';
   const url = eventsSinkUrl(config);
   if (!config.EVENT_STREAMS) {
@@ -315,10 +349,41 @@ async function checkEventStreams(config: Config, gateway: TwilioGateway | undefi
   }
   try {
     const c = await checkEvents(gateway, url);
-    checks.push(c.ok ? { id, status: 'ok', summary: c.summary } : { id, status: 'fail', summary: c.summary, ...(c.fix ? { fix: c.fix } : {}) });
+    if (!c.ok) {
+      checks.push({ id, status: 'fail', summary: c.summary, ...(c.fix ? { fix: c.fix } : {}) });
+      return;
+    }
+    // Each customer subaccount has its own sink (Twilio's are per account): look at a few, not thousands.
+    const sampled = redis ? await sampleSubaccounts(config, redis, gateway, url, SUBACCOUNT_SAMPLE) : [];
+    const missing = sampled.filter((x) => !x.ok);
+    if (missing.length) {
+      checks.push({ id, status: 'fail', summary: `${c.summary}; but ${missing.length} of ${sampled.length} customer subaccounts looked at lack theirs (${missing.map((x) => `${x.account}: ${x.summary}`).join('; ')})`, fix: `run \`a2p-onboard events setup --sink-url ${url}\` (it sets up the parent and every customer subaccount)` });
+      return;
+    }
+    checks.push({ id, status: 'ok', summary: sampled.length ? `${c.summary}; ${sampled.length} customer subaccount(s) looked at have theirs too` : c.summary });
   } catch (e) {
     checks.push({ id, status: 'fail', summary: `Event Streams: the sinks could not be read (${errText(e)})`, fix: 'run doctor again; if it persists, check the account in the Twilio Console' });
   }
+}
+
+const SUBACCOUNT_SAMPLE = 5;
+
+/** The events set-up of up to `n` customer subaccounts the ledger records. */
+async function sampleSubaccounts(config: Config, redis: RedisClient, parent: TwilioGateway, url: string, n: number): Promise<{ account: string; ok: boolean; summary: string }[]> {
+  const accounts = createAccountGateways(config, redis, parent);
+  const out: { account: string; ok: boolean; summary: string }[] = [];
+  for await (const page of new Ledger(redis, config.QUEUE_PREFIX).subaccounts(n)) {
+    for (const sid of page) {
+      if (out.length >= n) return out;
+      try {
+        const c = await checkEvents(await accounts.gatewayFor(sid), url);
+        out.push({ account: sid, ok: c.ok, summary: c.summary });
+      } catch (e) {
+        out.push({ account: sid, ok: false, summary: errText(e) });
+      }
+    }
+  }
+  return out;
 }
 
 /** `CONFIG GET name` as a value, or null when Redis refuses CONFIG (managed Redis). */

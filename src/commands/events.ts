@@ -1,9 +1,9 @@
 import { loadConfig, requireTwilio } from '../config.js';
 import { InputError } from '../errors.js';
-import { A2P_EVENT_TYPES, EVENTS_DESCRIPTION } from '../events/a2p-events.js';
 import { connectRedis } from '../redis.js';
-import { createGateway, eventsSinkUrl } from '../workers/runtime.js';
-import type { EventSink, TwilioGateway } from '../twilio/gateway.js';
+import { Ledger } from '../ledger/ledger.js';
+import { createAccountGateways, createGateway, eventsSinkUrl } from '../workers/runtime.js';
+import { setupEvents, type EventsSetupResult } from '../events/setup.js';
 
 /**
  * `a2p-onboard events setup`: the webhook Sink and the Subscription that make Twilio push brand
@@ -12,69 +12,6 @@ import type { EventSink, TwilioGateway } from '../twilio/gateway.js';
  * reused, and only the event types they lack are added; run it again any time. Twilio keeps Sinks
  * and Subscriptions per account, so it runs once per account (each subaccount too, when used).
  */
-
-export interface EventsSetupResult {
-  account: string;
-  ok: boolean;
-  sink: { sid: string; status: string; destination: string | null; created: boolean } | null;
-  subscription: { sid: string; created: boolean; addedTypes: string[] } | null;
-  /** What stops events from arriving, with what to do. */
-  problems: string[];
-}
-
-function ourSink(sinks: EventSink[], url: string): EventSink | undefined {
-  return sinks.find((s) => s.sinkType === 'webhook' && s.destination === url);
-}
-
-export async function setupEvents(gateway: TwilioGateway, sinkUrl: string): Promise<EventsSetupResult> {
-  const out: EventsSetupResult = { account: gateway.accountSid, ok: false, sink: null, subscription: null, problems: [] };
-  let sink = ourSink(await gateway.listSinks(), sinkUrl);
-  const createdSink = !sink;
-  sink ??= await gateway.createWebhookSink(EVENTS_DESCRIPTION, sinkUrl);
-  out.sink = { sid: sink.sid, status: sink.status, destination: sink.destination, created: createdSink };
-  if (sink.status !== 'active') {
-    out.problems.push(`Sink ${sink.sid} is ${sink.status}: Twilio creates subscriptions only on an active sink. Check it in the Console (Event Streams), then run \`events setup\` again.`);
-    return out;
-  }
-  const subs = await gateway.listSubscriptions(sink.sid);
-  const mine = subs.find((s) => s.description === EVENTS_DESCRIPTION);
-  if (!mine) {
-    const sub = await gateway.createSubscription(EVENTS_DESCRIPTION, sink.sid, A2P_EVENT_TYPES);
-    out.subscription = { sid: sub.sid, created: true, addedTypes: [...A2P_EVENT_TYPES] };
-  } else {
-    const have = new Set(await gateway.listSubscribedEventTypes(mine.sid));
-    const missing = A2P_EVENT_TYPES.filter((t) => !have.has(t));
-    for (const t of missing) await gateway.addSubscribedEventType(mine.sid, t);
-    out.subscription = { sid: mine.sid, created: false, addedTypes: missing };
-  }
-  out.ok = true;
-  return out;
-}
-
-export interface EventsCheck {
-  ok: boolean;
-  summary: string;
-  fix?: string;
-}
-
-/** What `doctor` says about the account's events set-up: read only, nothing created. */
-export async function checkEvents(gateway: TwilioGateway, sinkUrl: string): Promise<EventsCheck> {
-  const sinks = await gateway.listSinks();
-  const sink = ourSink(sinks, sinkUrl);
-  const setup = `run \`a2p-onboard events setup --sink-url ${sinkUrl}\``;
-  if (!sink) {
-    const others = sinks.filter((s) => s.description === EVENTS_DESCRIPTION);
-    const elsewhere = others.length ? ` (a2p-onboard's sink points at ${others.map((s) => s.destination ?? '?').join(', ')})` : '';
-    return { ok: false, summary: `Event Streams: no webhook sink on ${gateway.accountSid} posts to ${sinkUrl}${elsewhere}`, fix: setup };
-  }
-  if (sink.status !== 'active') return { ok: false, summary: `Event Streams: sink ${sink.sid} is ${sink.status}, not active`, fix: `check the sink in Twilio's Console (Event Streams), then ${setup}` };
-  const mine = (await gateway.listSubscriptions(sink.sid)).find((s) => s.description === EVENTS_DESCRIPTION);
-  if (!mine) return { ok: false, summary: `Event Streams: sink ${sink.sid} has no a2p-onboard subscription`, fix: setup };
-  const have = new Set(await gateway.listSubscribedEventTypes(mine.sid));
-  const missing = A2P_EVENT_TYPES.filter((t) => !have.has(t));
-  if (missing.length) return { ok: false, summary: `Event Streams: subscription ${mine.sid} lacks ${missing.length} event type(s): ${missing.join(', ')}`, fix: setup };
-  return { ok: true, summary: `Event Streams: sink ${sink.sid} (active) posts to ${sinkUrl}; subscription ${mine.sid} has all ${A2P_EVENT_TYPES.length} brand and campaign event types` };
-}
 
 export interface EventsSetupCommandOptions {
   sinkUrl?: string | undefined;
@@ -108,11 +45,29 @@ export async function runEventsSetupCommand(o: EventsSetupCommandOptions, env: N
   if (parsed.protocol !== 'https:' && !config.TWILIO_API_BASE) throw new InputError(`events setup: --sink-url must be https:// (Twilio delivers to public HTTPS addresses), not ${parsed.protocol}`);
   const redis = connectRedis(config.REDIS_URL, { maxRetriesPerRequest: 3, retryStrategy: (n: number) => (n > 3 ? null : 200 * n) });
   try {
-    const results = [await setupEvents(createGateway(config, redis), sinkUrl)];
+    const parent = createGateway(config, redis);
+    const results = [await setupEvents(parent, sinkUrl)];
+    // Every customer subaccount the ledger records (whatever ACCOUNT_MODE says now: customers stay where they started).
+    const accounts = createAccountGateways(config, redis, parent);
+    const ledger = new Ledger(redis, config.QUEUE_PREFIX);
+    for await (const page of ledger.subaccounts()) {
+      for (const sid of page) {
+        try {
+          results.push(await setupEvents(await accounts.gatewayFor(sid), sinkUrl));
+        } catch (err) {
+          // A closed subaccount, say: its customer is failed anyway; the others still get their sinks.
+          results.push({ account: sid, ok: false, sink: null, subscription: null, problems: [err instanceof Error ? err.message : String(err)] });
+        }
+      }
+    }
     const ok = results.every((r) => r.ok);
     if (o.json) out(`${JSON.stringify({ ok, sinkUrl, accounts: results })}\n`);
     else {
-      out(`${results.map(formatEventsSetup).join('\n')}\n`);
+      // Thousands of subaccounts: a line each for what changed or failed, a count for the rest.
+      const quiet = results.length > 20;
+      const shown = quiet ? results.filter((r) => !r.ok || r.sink?.created || r.subscription?.created || (r.subscription?.addedTypes.length ?? 0) > 0) : results;
+      if (shown.length) out(`${shown.map(formatEventsSetup).join('\n')}\n`);
+      if (quiet) out(`${results.length} accounts (the parent and ${results.length - 1} subaccounts): ${results.filter((r) => r.ok).length} set up, ${results.length - shown.length} unchanged\n`);
       out(ok ? `Event Streams are set up. Set EVENT_STREAMS=true so waits back off further (see the README).\n` : 'Event Streams are not set up: see above.\n');
     }
     return ok ? 0 : 1;

@@ -12,7 +12,7 @@ import { normalizeEmail } from './email.js';
 import { normalizePhone, maskPhone } from './phone.js';
 import { normalizeCountry, normalizePostalCode, normalizeRegion, postalCodeRegionProblem, type Country } from './address.js';
 import { parseBoolean } from './campaign-rules.js';
-import { CUSTOMER_ID_PATTERN, E164_PATTERN, INDUSTRIES, campaignSchema, httpsUrlSchema, postalAddressShape } from './customer.js';
+import { ACCOUNT_SID_PATTERN, CUSTOMER_ID_PATTERN, E164_PATTERN, INDUSTRIES, campaignSchema, httpsUrlSchema, parseAccountSid, postalAddressShape } from './customer.js';
 import { buildCampaign, type RowProblem } from './campaign.js';
 import { A2P_USECASES, BRAND_TYPES, COMPANY_TYPES, STOCK_EXCHANGES, validateBrandColumns } from './a2p.js';
 import type { CampaignTemplate } from './template.js';
@@ -82,6 +82,8 @@ export const businessCustomerSchema = z.object({
   a2p: a2pSchema.optional(),
   /** E.164: a number of the account to put on the brand's Messaging Service (may also be one of phoneNumbers). */
   senderNumber: z.string().regex(E164_PATTERN).optional(),
+  /** ACCOUNT_MODE=subaccount: the existing subaccount the customer is registered in (else one is created). */
+  accountSid: z.string().regex(ACCOUNT_SID_PATTERN).optional(),
 }).superRefine((c, ctx) => {
   if ((c.brandType === 'none') !== (c.a2p === undefined)) {
     ctx.addIssue({ code: 'custom', path: ['a2p'], message: c.brandType === 'none' ? 'a business without a brand has no A2P profile' : `a ${c.brandType} brand needs its A2P profile` });
@@ -337,6 +339,14 @@ export function validateBusinessRow(
     }
   }
 
+  let accountSid: string | undefined;
+  const rawAccount = cell('account_sid');
+  if (rawAccount) {
+    const r = parseAccountSid(rawAccount);
+    if (r.ok) accountSid = r.sid;
+    else add('account_sid', r.reason);
+  }
+
   if (!brand || (brand.brandType !== 'none' && !a2p)) return null;
   if (hadProblems() || !customerId || !email || !name || !type || !industry || !number || !regions || !website || !street || !city || !region || !postalCode || !isoCountry || representatives.length === 0) {
     return null;
@@ -361,6 +371,7 @@ export function validateBusinessRow(
     brandType: brand.brandType,
     ...(a2p ? { a2p } : {}),
     ...(senderNumber ? { senderNumber } : {}),
+    ...(accountSid ? { accountSid } : {}),
   });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) add(issue.path.join('.') || 'row', `failed the final schema check: ${issue.message}`);

@@ -30,6 +30,14 @@ export type Vertical = (typeof VERTICALS)[number];
 export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
 export const MESSAGING_SERVICE_SID_PATTERN = /^MG[0-9a-fA-F]{32}$/;
+/** A Twilio account (a subaccount the row names in `account_sid`). */
+export const ACCOUNT_SID_PATTERN = /^AC[0-9a-fA-F]{32}$/;
+
+/** The `account_sid` cell: its SID, or the reason it is refused. */
+export function parseAccountSid(raw: string): { ok: true; sid: string } | { ok: false; reason: string } {
+  if (ACCOUNT_SID_PATTERN.test(raw)) return { ok: true, sid: raw };
+  return { ok: false, reason: `"${raw.length > 40 ? `${raw.slice(0, 40)}…` : raw}" is not an Account SID (AC followed by 32 hex digits); name an existing subaccount, or leave it empty to have one created` };
+}
 /** Twilio's keyword rule: alphanumeric values. */
 export const KEYWORD_PATTERN = /^[A-Za-z0-9]+$/;
 
@@ -89,6 +97,8 @@ export const customerSchema = z.object({
   messagingServiceSid: z.string().regex(MESSAGING_SERVICE_SID_PATTERN).optional(),
   /** The account's number to add to the Messaging Service (E.164); absent: bought (BUY_SENDER_NUMBERS) or awaited. */
   senderNumber: z.string().regex(E164_PATTERN).optional(),
+  /** ACCOUNT_MODE=subaccount: the existing subaccount the customer is registered in (else one is created). */
+  accountSid: z.string().regex(ACCOUNT_SID_PATTERN).optional(),
   campaign: campaignSchema,
 });
 export type Customer = z.infer<typeof customerSchema>;

@@ -9,6 +9,7 @@
 import {
   CUSTOMER_ID_PATTERN,
   MESSAGING_SERVICE_SID_PATTERN,
+  parseAccountSid,
   VERTICALS,
   customerSchema,
   type Customer,
@@ -262,6 +263,14 @@ export function validateRow(
     }
   }
 
+  let accountSid: string | undefined;
+  const rawAccount = check('account_sid');
+  if (rawAccount) {
+    const r = parseAccountSid(rawAccount);
+    if (r.ok) accountSid = r.sid;
+    else add('account_sid', r.reason);
+  }
+
   const campaign = buildCampaign(
     cell,
     template,
@@ -296,6 +305,7 @@ export function validateRow(
     isoCountry,
     ...(messagingServiceSid ? { messagingServiceSid } : {}),
     ...(senderNumber ? { senderNumber } : {}),
+    ...(accountSid ? { accountSid } : {}),
     campaign,
   });
   if (!parsed.success) {
@@ -329,7 +339,7 @@ const FIELD_TO_COLUMN: Record<string, string> = {
   customerId: 'customer_id', firstName: 'first_name', lastName: 'last_name', email: 'email',
   phoneNumber: 'phone_number', mobilePhoneNumber: 'mobile_phone_number', brandName: 'brand_name',
   vertical: 'vertical', street: 'street', streetSecondary: 'street_secondary', city: 'city', region: 'region',
-  postalCode: 'postal_code', isoCountry: 'iso_country', messagingServiceSid: 'messaging_service_sid', senderNumber: 'sender_number',
+  postalCode: 'postal_code', isoCountry: 'iso_country', messagingServiceSid: 'messaging_service_sid', senderNumber: 'sender_number', accountSid: 'account_sid',
   description: 'campaign_description', messageFlow: 'message_flow', hasEmbeddedLinks: 'has_embedded_links',
   hasEmbeddedPhone: 'has_embedded_phone', optInKeywords: 'opt_in_keywords', optInMessage: 'opt_in_message',
   optOutKeywords: 'opt_out_keywords', optOutMessage: 'opt_out_message', helpKeywords: 'help_keywords',

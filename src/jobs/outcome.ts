@@ -13,7 +13,12 @@ export interface StageContext {
   /** The customer's generation this job belongs to (bumped by redrive and `ingest --update`). */
   gen: number;
   ledger: Ledger;
+  /** The gateway of the account the customer's resources live in: its subaccount's once recorded, else the parent's. */
   gateway: TwilioGateway;
+  /** The parent account's gateway (TWILIO_ACCOUNT_SID), where subaccounts are created; absent: `gateway` is the parent's. */
+  parent?: TwilioGateway;
+  /** Any account's gateway by SID (a subaccount's, with its own credentials): for work done in an account the customer is not yet bound to. */
+  gatewayOf?: (accountSid: string) => Promise<TwilioGateway>;
   settings: StageSettings;
   log: Logger;
   now(): number;

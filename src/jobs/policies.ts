@@ -154,7 +154,8 @@ function roleOf(settings: StageSettings, policySid: string, assembled: Assembled
  * version) and left to Twilio's Evaluation, which is the authority.
  */
 export async function checkPolicy(ctx: StageContext, what: string, bundleSid: string, policySid: string, assembled: AssembledBundle): Promise<void> {
-  const cache = policyCache(ctx.gateway, ctx.settings.policyRefreshMs);
+  // Policies are Twilio's, the same for every account: the parent's cache (primed at start) serves subaccounts too.
+  const cache = policyCache(ctx.parent ?? ctx.gateway, ctx.settings.policyRefreshMs);
   const policy = await cache.get(policySid, ctx.log);
   const role = roleOf(ctx.settings, policySid, assembled);
   const { known, unknown } = splitRequirements(policy.requirements, PIPELINE_FILLS[role]);

@@ -11,6 +11,7 @@ import type { StageFn, StageOutcome } from './outcome.js';
 import { senderNumber } from './sender-number.js';
 import { shakenStir } from './shaken-stir.js';
 import { starterProfile } from './starter-profile.js';
+import { subaccount } from './subaccount.js';
 import { trustBundle } from './trust-bundle.js';
 
 /**
@@ -32,6 +33,11 @@ export interface StageDef<Name extends string = string, Next extends string = Na
   flow: Flow | 'both';
   /** Where its flow starts (ingest and redrive queue it first); exactly one per flow. */
   first?: true;
+  /**
+   * Runs only in this ACCOUNT_MODE, before the flow's first stage (which its `next` names): ingest and
+   * redrive queue it first in that mode (see firstStage()); in other modes no customer reaches it.
+   */
+  entry?: 'subaccount';
   /** Stages that may follow it: its `next` outcomes, and the OTP requests its `watch` outcomes queue. */
   next: readonly Next[];
   /**
@@ -56,6 +62,14 @@ function defineStages<const T extends Rows<T>>(rows: T): T {
 
 /** Order matters: it is the funnel's order on the dashboard and in `status`, each flow in its order. */
 export const STAGES = defineStages({
+  subaccount: {
+    run: subaccount,
+    does: "ACCOUNT_MODE=subaccount only: the customer's own Twilio subaccount, created once with the parent's credentials (or the row's account_sid, checked: a subaccount of the parent, active, no other customer's); every later stage uses its credentials",
+    flow: 'both',
+    entry: 'subaccount',
+    next: ['starter-profile', 'business-profile'],
+    budgetPriority: 'low',
+  },
   'starter-profile': {
     run: starterProfile,
     does: 'Starter Customer Profile: end user, address and document, the ISV primary profile; evaluated and submitted',
@@ -157,7 +171,16 @@ function inFlow(name: StageName, flow: Flow): boolean {
   return f === flow || f === 'both';
 }
 
-/** Where each flow starts: the Starter Customer Profile, or the Secondary Business Profile. */
+/**
+ * Where a customer of `flow` starts in this ACCOUNT_MODE: the mode's entry stage (the `subaccount`
+ * stage), else the flow's first stage.
+ */
+export function firstStage(flow: Flow, mode: 'single' | 'subaccount' = 'single'): StageName {
+  const entry = STAGE_NAMES.find((n) => stageDef(n).entry === mode && inFlow(n, flow));
+  return entry ?? FIRST_STAGE[flow];
+}
+
+/** Where each flow starts (ACCOUNT_MODE=single): the Starter Customer Profile, or the Secondary Business Profile. */
 export const FIRST_STAGE: Readonly<Record<Flow, StageName>> = firstStages();
 
 function firstStages(): Record<Flow, StageName> {

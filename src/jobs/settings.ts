@@ -32,6 +32,8 @@ export interface StageSettings {
   sweepMaxIntervalMs: number;
   /** Buy a local number for a Sole Proprietor customer without `sender_number` (BUY_SENDER_NUMBERS). */
   buySenderNumbers: boolean;
+  /** EVENT_STREAMS with PUBLIC_BASE_URL: the Event Streams sink every new customer subaccount gets too. */
+  eventsSinkUrl?: string | undefined;
   /** Where Twilio should POST bundle status changes, when the dashboard is public. */
   statusCallbackUrl?: string | undefined;
   /** TWILIO_MOCK_BRANDS: register brands with Mock=true (no fees). */

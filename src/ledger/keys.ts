@@ -32,6 +32,10 @@ export class LedgerKeys {
   eventSeen(eventId: string): string {
     return this.k('event', eventId);
   }
+  /** Every customer subaccount SID (ACCOUNT_MODE=subaccount). */
+  subaccounts(): string {
+    return this.k('subaccounts');
+  }
   reuse(kind: 'mobile' | 'email'): string {
     return this.k('reuse', kind);
   }

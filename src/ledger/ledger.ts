@@ -46,6 +46,9 @@ export const SID_NAMES = [
   // Standard brands: the A2P Messaging Trust Product (a trustProducts resource of its own), its
   // us_a2p_messaging_profile_information end user and their assignments.
   'a2pProduct', 'a2pEndUser', 'a2pAssignEndUser', 'a2pAssignProfile',
+  // ACCOUNT_MODE=subaccount: the customer's Twilio subaccount (AC…), created or named by its row; every
+  // other SID of the customer lives in it. Indexed like the others, so a status callback's AccountSid finds the customer.
+  'subaccount',
 ] as const;
 /**
  * Per-number SIDs: channel endpoint assignments (`profileEndpoint.PN…` / `productEndpoint.PN…`), and a
@@ -356,13 +359,25 @@ export class Ledger {
   async setSid(customerId: string, name: SidName, sid: string, stage: string): Promise<void> {
     const now = new Date().toISOString();
     const entry: HistoryEntry = { at: now, stage, state: 'in_progress', event: `${name} ${sid}` };
-    await this.redis
+    const tx = this.redis
       .multi()
       .hset(this.keys.customer(customerId), `sid:${name}`, sid, 'updatedAt', now)
       .hdel(this.keys.customer(customerId), `intent:${name}`)
       .rpush(this.keys.history(customerId), JSON.stringify(entry))
-      .hset(this.keys.sidOwner(), sid, customerId)
-      .exec();
+      .hset(this.keys.sidOwner(), sid, customerId);
+    // Every customer subaccount, for what works per account (Event Streams sinks, audits) without a scan of every SID.
+    if (name === 'subaccount') tx.sadd(this.keys.subaccounts(), sid);
+    await tx.exec();
+  }
+
+  /** Every subaccount recorded for a customer (ACCOUNT_MODE=subaccount), a page at a time; `ownerOf(sid)` names its customer. */
+  async *subaccounts(pageSize = 500): AsyncGenerator<string[]> {
+    let cursor = '0';
+    do {
+      const [next, sids] = await this.redis.sscan(this.keys.subaccounts(), cursor, 'COUNT', pageSize);
+      cursor = next;
+      if (sids.length) yield sids;
+    } while (cursor !== '0');
   }
 
   /** Forget a SID whose resource was deleted at Twilio (a phone number taken off a bundle by corrected data). */

@@ -122,6 +122,10 @@ export const STATUS_FIELDS = {
   recreateCampaign: genAndSid,
   /** The number put on the Messaging Service, or 'missing' when there is none to use. */
   senderNumber: text,
+
+  // ---- Event Streams ----
+  /** An event arrived while the customer's own stage was still running: look again as soon as it waits (outcomes.ts). */
+  eventPendingAt: epochMs,
 } as const;
 
 type Fields = typeof STATUS_FIELDS;

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { customerSchema, type Customer } from '../customers/customer.js';
 import { readCustomerRows } from '../customers/csv-reader.js';
-import { FIRST_STAGE, type StageName } from '../jobs/registry.js';
+import { firstStage, type StageName } from '../jobs/registry.js';
 import { CsvFileError } from '../customers/errors.js';
 import type { RowProblem } from '../customers/row.js';
 import { maskPhone } from '../customers/phone.js';
@@ -32,6 +32,8 @@ export interface IngestOptions {
    * customer whose data changed is updated and redriven; the same data is left alone.
    */
   update?: boolean;
+  /** ACCOUNT_MODE; default: the deps' config, else single. */
+  accountMode?: AccountMode | undefined;
   /** Called every few hundred rows and at the end of each pass (progress bars). */
   onProgress?: (p: IngestProgress) => void;
   /**
@@ -80,7 +82,11 @@ export interface IngestDeps {
   ledger: Ledger;
   queues: Queues;
   log: Logger;
+  /** ACCOUNT_MODE (a worker runtime has it): where customers start, and whether account_sid is accepted. */
+  config?: { ACCOUNT_MODE: AccountMode };
 }
+
+export type AccountMode = 'single' | 'subaccount';
 
 const CHUNK = 500;
 const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
@@ -98,6 +104,9 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
   if (!info || !info.isFile()) throw new CsvFileError(`cannot read ${file}: no such file`);
   const template: CampaignTemplate | undefined = opts.templatePath ? await loadCampaignTemplate(opts.templatePath) : undefined;
   const dryRun = opts.dryRun ?? false;
+  const mode: AccountMode = opts.accountMode ?? deps.config?.ACCOUNT_MODE ?? 'single';
+  /** account_sid: a subaccount is one customer's, so on one row. */
+  const accountsInFile = new Map<string, number>();
 
   const report: IngestReport = { batch, accepted: 0, rejected: [], dryRun, unknownColumns: [], updated: 0, unchanged: 0, campaignNotUpdatable: [] };
   // Duplicate ids: a real run asks Redis per chunk (a million ids never sit in this process);
@@ -145,10 +154,10 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
     const jobs = new Map<StageName, { name: string; data: StageJob; opts: { jobId: string } }[]>();
     // One round trip for the whole chunk: ioredis pipelines the scripts, and Redis runs them
     // in row order, so reuse limits count exactly as they would one row at a time.
-    const results = await Promise.all(fresh.map(({ row, customer }) => deps.ledger.register(batch, row, customer, firstStageOf(customer))));
+    const results = await Promise.all(fresh.map(({ row, customer }) => deps.ledger.register(batch, row, customer, firstStageOf(customer, mode))));
     for (const [i, { row, customer }] of fresh.entries()) {
       const res = results[i]!;
-      const first = firstStageOf(customer);
+      const first = firstStageOf(customer, mode);
       if (res.ok) {
         report.accepted += 1;
       } else if (res.kind === 'exists') {
@@ -206,6 +215,21 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
         continue;
       }
       const id = r.customer.customerId;
+      if (r.customer.accountSid) {
+        const sid = r.customer.accountSid;
+        if (mode === 'single') {
+          // A row that names a subaccount while this deployment registers everyone in one account: the
+          // customer would end up where the ISV did not ask. Say so instead of guessing.
+          report.rejected.push(refused(r.row, id, { column: 'account_sid', reason: `names subaccount ${sid}, but ACCOUNT_MODE is single (every customer is registered in TWILIO_ACCOUNT_SID); set ACCOUNT_MODE=subaccount to register customers in their own subaccounts, or empty the column` }));
+          continue;
+        }
+        const at = accountsInFile.get(sid);
+        if (at !== undefined) {
+          report.rejected.push(refused(r.row, id, { column: 'account_sid', reason: `${sid} is also the account_sid of row ${at}; a subaccount holds one customer` }));
+          continue;
+        }
+        accountsInFile.set(sid, r.row);
+      }
       if (isBusiness(r.customer)) {
         // A number carries one regulatory bundle (an IncomingPhoneNumber has one bundle_sid): one business per number.
         const taken = r.customer.phoneNumbers.map((n, i) => [i, n, numbersInFile.get(n)] as const).filter(([, , at]) => at !== undefined);
@@ -290,7 +314,7 @@ async function applyUpdate(deps: IngestDeps, report: IngestReport, row: number, 
   }
   const fixed = rec && !isBusiness(customer) ? await notUpdatable(deps, rec, customer, before, campaignHeld) : [];
   const note = fixed.length ? `; campaign fields Twilio cannot update in place, NOT sent: ${fixed.join(', ')} (a2p-onboard redrive --recreate-campaign --customer ${id} applies them)` : '';
-  const res = await redriveCustomer(deps, id, { customer, event: `corrected data from batch ${report.batch}, row ${row}; restarting at ${firstStageOf(customer)}${note}` });
+  const res = await redriveCustomer(deps, id, { customer, event: `corrected data from batch ${report.batch}, row ${row}; restarting at ${firstStageOf(customer, deps.config?.ACCOUNT_MODE)}${note}` });
   if (res.ok) {
     report.updated += 1;
     if (fixed.length) (report.campaignNotUpdatable ??= []).push({ row, customerId: id, fields: fixed });
@@ -359,8 +383,8 @@ async function unownedNumbers(numbers: string[], owns: (e164: string) => Promise
 }
 
 /** The first stage of the customer's flow. */
-function firstStageOf(c: AnyCustomer): StageName {
-  return FIRST_STAGE[isBusiness(c) ? 'business' : 'sole-proprietor'];
+function firstStageOf(c: AnyCustomer, mode: AccountMode = 'single'): StageName {
+  return firstStage(isBusiness(c) ? 'business' : 'sole-proprietor', mode);
 }
 
 function reuseProblem(kind: 'mobile' | 'email', count: number): RowProblem {

@@ -1,5 +1,5 @@
 import type { RowProblem } from '../customers/row.js';
-import { FIRST_STAGE, isStageName, type StageName } from '../jobs/registry.js';
+import { FIRST_STAGE, firstStage, isStageName, type StageName } from '../jobs/registry.js';
 import { isBusiness, type AnyCustomer, type CustomerRecord, type Ledger } from '../ledger/ledger.js';
 import { REDRIVABLE_STATES, type CustomerState } from '../ledger/states.js';
 import { DEFAULT_FEES, usd, type FeeSchedule } from '../ledger/fees.js';
@@ -39,6 +39,17 @@ function redriveStage(rec: CustomerRecord): StageName {
   return isStageName(rec.stage) ? rec.stage : FIRST_STAGE[rec.flow];
 }
 
+/**
+ * Where a corrected customer starts again: its flow's first stage, or the `subaccount` stage for a customer
+ * in a subaccount (recorded, named by the corrected row, or being set up when it failed), which checks the
+ * subaccount again before anything is created in it.
+ */
+function correctedStart(rec: CustomerRecord, customer: AnyCustomer): StageName {
+  const flow = isBusiness(customer) ? 'business' : 'sole-proprietor';
+  const inSubaccount = Boolean(rec.sids.subaccount || customer.accountSid || rec.stage === 'subaccount');
+  return firstStage(flow, inSubaccount ? 'subaccount' : 'single');
+}
+
 /** States from which `redrive --recreate-campaign` may replace a campaign (the campaign exists; vetting may be over). */
 const RECREATABLE_STATES: readonly CustomerState[] = ['failed', 'expired', 'completed', 'live'];
 
@@ -70,7 +81,7 @@ export async function redriveCustomer(
   } else if (!isRedrivable(rec)) {
     return { ok: false, customerId, reason: `is ${rec.state} at ${rec.stage}; only failed or expired customers (or one waiting for a sender number) can be redriven` };
   }
-  const stage = opts.recreateCampaign ? 'campaign' : opts.fromStage ?? (opts.customer ? FIRST_STAGE[isBusiness(opts.customer) ? 'business' : 'sole-proprietor'] : redriveStage(rec));
+  const stage = opts.recreateCampaign ? 'campaign' : opts.fromStage ?? (opts.customer ? correctedStart(rec, opts.customer) : redriveStage(rec));
   const event =
     opts.event ??
     (opts.recreateCampaign

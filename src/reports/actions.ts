@@ -155,6 +155,9 @@ const STAGE_ACTIONS = {
   'sender-refused': SENDER_ACTIONS.refused,
   'sender-none-to-buy': SENDER_ACTIONS.noneToBuy,
   'request-incomplete': INCOMPLETE_REQUEST_ACTION,
+  'subaccount-inactive': "The customer's Twilio subaccount is suspended or closed, so nothing can be registered in it. Reactivate it in the parent account's Console (a suspended one; a closed subaccount cannot be reopened: name another in account_sid, or empty account_sid to have a new one created), then `a2p-onboard redrive --customer ID`.",
+  'subaccount-limit': 'The parent account has as many subaccounts as Twilio allows (1000 unless Twilio Support raised it; error 21480), so no subaccount could be created for this customer. Ask Twilio Support to raise the limit, or close subaccounts no longer used (a closed subaccount frees its place), then `a2p-onboard redrive --batch BATCH`: nothing is created twice.',
+  'subaccount-invalid': `The account_sid column does not name an active subaccount of this Twilio account (TWILIO_ACCOUNT_SID) that no other customer uses. Correct account_sid (or leave it empty to have a subaccount created), ${RESUBMIT}.`,
 } as const satisfies Partial<Record<FailureKind, Action>>;
 
 type StageKind = keyof typeof STAGE_ACTIONS;

@@ -67,6 +67,8 @@ async function signingAccount(opts: EventsWebhookOptions, signature: string, url
   for (const m of raw.matchAll(/"accountsid"\s*:\s*"(AC[0-9a-fA-F]{32})"/g)) named.add(m[1]!);
   for (const account of [...named].slice(0, 5)) {
     if (account === opts.accountSid) continue;
+    // Only subaccounts this deployment created or was given: an unsigned post must not make it read arbitrary accounts.
+    if (!(await opts.ledger.ownerOf(account))) continue;
     const token = await opts.subaccountToken(account);
     if (token && twilio.validateRequestWithBody(token, signature, url, raw)) return account;
   }

@@ -22,6 +22,11 @@ export const STATUS_WEBHOOK_PATH = '/webhooks/twilio/status';
 export interface StatusWebhookOptions {
   accountSid: string;
   authToken: string;
+  /**
+   * A subaccount's auth token, read from the parent (kept in memory only), or null when it is not a
+   * subaccount of the parent. Asked only for subaccounts the ledger records as a customer's.
+   */
+  subaccountToken?: (accountSid: string) => Promise<string | null>;
   /** The exact URL Twilio was given (PUBLIC_BASE_URL + path): what the signature covers. */
   publicUrl: string | undefined;
   ledger: Ledger;
@@ -38,6 +43,17 @@ const callbackSchema = z.object({
 
 // The ledger's slot of each bundle the pipeline creates (a Standard brand's A2P Messaging Trust Product has its own).
 const BUNDLE_KINDS = ['customerProfile', 'trustProduct', 'a2pProduct'] as const;
+
+/** The token that must have signed a callback from `accountSid`; null: not an account of this deployment. */
+async function signingToken(opts: StatusWebhookOptions, accountSid: string | undefined): Promise<string | null> {
+  if (accountSid === undefined || accountSid === opts.accountSid) return opts.authToken;
+  if (!opts.subaccountToken || !/^AC[0-9a-fA-F]{32}$/.test(accountSid)) return null;
+  // Only subaccounts the ledger records: an unsigned post cannot make the server read arbitrary accounts.
+  const owner = await opts.ledger.ownerOf(accountSid);
+  const rec = owner ? await opts.ledger.get(owner) : null;
+  if (rec?.sids.subaccount !== accountSid) return null;
+  return opts.subaccountToken(accountSid);
+}
 
 export function statusWebhook(opts: StatusWebhookOptions): express.Router {
   const router = express.Router();
@@ -59,7 +75,14 @@ async function handle(opts: StatusWebhookOptions, req: Request, res: Response): 
   }
   const signature = req.header('X-Twilio-Signature');
   const url = opts.publicUrl ?? `${req.protocol}://${req.get('host') ?? ''}${req.originalUrl}`;
-  if (!signature || !twilio.validateRequest(opts.authToken, signature, url, params)) {
+  // Twilio signs with the token of the account that owns the bundle: the parent's, or a customer's subaccount's.
+  const token = await signingToken(opts, params['AccountSid']);
+  if (token === null) {
+    opts.log.warn({ from: req.ip }, 'refused a status callback: its AccountSid is neither this account nor a subaccount this deployment recorded');
+    res.status(403).send('unknown account');
+    return;
+  }
+  if (!signature || !twilio.validateRequest(token, signature, url, params)) {
     opts.log.warn({ from: req.ip, hasSignature: Boolean(signature) }, 'refused a status callback: missing or invalid X-Twilio-Signature');
     res.status(403).send('invalid signature');
     return;
@@ -71,14 +94,15 @@ async function handle(opts: StatusWebhookOptions, req: Request, res: Response): 
     return;
   }
   const ev = parsed.data;
-  if (ev.AccountSid !== opts.accountSid) {
-    // Signed with our token but about another account: not ours to act on.
-    res.status(403).send('unknown account');
-    return;
-  }
   const customerId = await opts.ledger.ownerOf(ev.BundleSid);
   const rec = customerId ? await opts.ledger.get(customerId) : null;
   const kind = rec ? BUNDLE_KINDS.find((k) => rec.sids[k] === ev.BundleSid) : undefined;
+  // The bundle must live in the account that signed: a subaccount's callback speaks only of its own customer's bundles.
+  if (rec && ev.AccountSid !== (rec.sids.subaccount ?? opts.accountSid)) {
+    opts.log.warn({ bundleSid: ev.BundleSid }, "refused a status callback about a bundle of another account than the one that signed it");
+    res.status(403).send('unknown account');
+    return;
+  }
   if (!rec || !kind) {
     opts.log.info({ bundleSid: ev.BundleSid, status: ev.Status }, 'status callback for a bundle this deployment does not know; ignored');
     res.status(204).end();

@@ -1,7 +1,7 @@
 import type twilio from 'twilio';
 import { z } from 'zod';
 import { takeAll, type Budget } from './budget.js';
-import { classifyTwilioError, RejectedError, TransientError } from './errors.js';
+import { AuthError, classifyTwilioError, RejectedError, TransientError } from './errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cappedJitterBackoff } from '../backoff.js';
 import { policyRequirementsSchema, type Policy } from './policy.js';
@@ -148,6 +148,11 @@ export type CampaignRegistration = {
 };
 
 export interface GatewayBudgets {
+  /**
+   * A subaccount's gateway: the parent-wide ceiling every call also takes (the parent's account budget),
+   * so all subaccounts together stay under TWILIO_MAX_RPS. Absent for the parent's own gateway.
+   */
+  ceiling?: Budget;
   /** Every call. */
   account: Budget;
   /** Brand and campaign registration (Twilio's ISV guide: about 1 per second). */
@@ -200,11 +205,41 @@ const READ_PATTERN = /^(fetch|list) /;
 const READ_RETRIES = 2;
 const readRetryDelay = cappedJitterBackoff(150, 1_000);
 
+/** A subaccount's status and auth token, as the parent reads them. The token never leaves memory. */
+export interface SubaccountCredentials {
+  sid: string;
+  status: SubaccountStatus;
+  /** The account that owns it: the parent for a subaccount, itself for a parent. */
+  ownerAccountSid: string | null;
+  authToken: string;
+}
+export type SubaccountStatus = 'active' | 'suspended' | 'closed';
+
+const accountSchema = z
+  .object({
+    sid: sid('AC'),
+    status: z.enum(['active', 'suspended', 'closed']),
+    friendlyName: z.string().nullish(),
+    ownerAccountSid: z.string().nullish(),
+    authToken: z.string().min(1),
+  })
+  .passthrough();
+
+export interface GatewayOptions {
+  /**
+   * A subaccount's gateway: called when Twilio refuses its credentials, to read the token again (it may
+   * have been rotated) and give a client built with it; the call is then tried once more. It throws a
+   * RejectedError when the subaccount is no longer active.
+   */
+  reauth?: () => Promise<twilio.Twilio>;
+}
+
 export class TwilioGateway {
   constructor(
-    private readonly client: twilio.Twilio,
+    private client: twilio.Twilio,
     readonly accountSid: string,
     private readonly budgets: GatewayBudgets,
+    private readonly opts: GatewayOptions = {},
   ) {}
 
   private async call<T>(what: string, fn: () => Promise<T>, opts: { create?: boolean; extra?: Budget } = {}): Promise<T> {
@@ -212,13 +247,25 @@ export class TwilioGateway {
     // briefly, instead of failing the job: a job attempt re-does all its reads, so at a high fault
     // rate a stage with several reads could otherwise spend every attempt without one bad write.
     const retries = READ_PATTERN.test(what) ? READ_RETRIES : 0;
+    let reauthed = false;
+    const { ceiling, account } = this.budgets;
+    const budgets = [...(ceiling ? [ceiling] : []), account, ...(opts.extra ? [opts.extra] : [])];
     for (let attempt = 0; ; attempt++) {
       // One reservation across the account and the call's own budget: no account slot is held while the narrow one waits.
-      await takeAll(opts.extra ? [this.budgets.account, opts.extra] : [this.budgets.account]);
+      await takeAll(budgets);
       try {
         return await fn();
       } catch (err) {
         const e = classifyTwilioError(err, what, opts.create ?? false);
+        if (e instanceof AuthError && this.opts.reauth) {
+          // A subaccount's token refused: read it again once (a 401 means Twilio did nothing, so a retry is safe).
+          // Refused again, it is not the parent's credentials at fault: do not let it pause every worker.
+          if (reauthed) throw new TransientError(`${what}: Twilio refused subaccount ${this.accountSid}'s credentials even after reading them again from the parent`, false, e.details);
+          reauthed = true;
+          this.client = await this.opts.reauth();
+          attempt -= 1;
+          continue;
+        }
         if (!(e instanceof TransientError) || attempt >= retries) throw e;
         await sleep(readRetryDelay(attempt + 1));
       }
@@ -282,6 +329,42 @@ export class TwilioGateway {
   /** A cheap authenticated call: proves the credentials before workers take jobs. */
   async checkCredentials(): Promise<void> {
     await this.call('fetch account', () => this.client.api.v2010.accounts(this.accountSid).fetch());
+  }
+
+  // ---- subaccounts (ACCOUNT_MODE=subaccount; called on the parent's gateway) ----
+
+  /** POST /2010-04-01/Accounts.json: a new subaccount of this account. */
+  async createSubaccount(friendlyName: string): Promise<string> {
+    const res = await this.call('create subaccount', () => this.client.api.v2010.accounts.create({ friendlyName }), { create: true });
+    return created('AC').parse(res).sid;
+  }
+
+  /** The subaccount with exactly this FriendlyName (any status), as an earlier try may have created it. */
+  async findSubaccountByFriendlyName(friendlyName: string): Promise<string | null> {
+    const list: { sid: string; friendlyName: string; ownerAccountSid: string }[] = await this.call('list subaccounts by friendly name', () =>
+      this.client.api.v2010.accounts.list({ friendlyName, pageSize: 20, limit: 20 }),
+    );
+    // The listing may include the parent itself; only a subaccount of this parent is ours.
+    const hit = list.find((a) => a.friendlyName === friendlyName && a.sid !== this.accountSid && a.ownerAccountSid === this.accountSid);
+    return hit ? hit.sid : null;
+  }
+
+  /**
+   * A subaccount's status, owner and auth token (GET /2010-04-01/Accounts/{AC}.json with the parent's
+   * credentials); null when this account cannot see it. The token is for src/twilio/accounts.ts only: never log it.
+   */
+  async fetchSubaccount(accountSid: string): Promise<SubaccountCredentials | null> {
+    return this.unlessGone(async () => {
+      const raw: unknown = await this.call<unknown>('fetch subaccount', () => this.client.api.v2010.accounts(accountSid).fetch()).catch((err: unknown) => {
+        // 403 with the parent's (good) credentials: an account that is not the parent's to read.
+        if (err instanceof AuthError && err.details.status === 403) throw new RejectedError(`account ${accountSid} is not this account's`, { status: 404 });
+        throw err;
+      });
+      const a = accountSchema.safeParse(raw);
+      // Never echo the answer: it holds the token.
+      if (!a.success) throw new TransientError(`fetch subaccount ${accountSid}: Twilio's answer lacked ${a.error.issues.map((i) => i.path.join('.')).join(', ')}`, false);
+      return { sid: a.data.sid, status: a.data.status, ownerAccountSid: a.data.ownerAccountSid ?? null, authToken: a.data.authToken };
+    }, null);
   }
 
   /** The ISV's own approved primary profile, when ISV_PRIMARY_PROFILE_SID is not set. */

@@ -30,6 +30,9 @@ export async function nudgeCustomer(rt: { queues: Queues; ledger: Ledger; log: L
       }
     }
   }
+  // Its stage is running or queued, and may finish into a wait (`completed` after the sender number) just after
+  // reading Twilio: remember the event, so that wait starts with a re-check instead of the sweep's first interval.
+  if (rec.state === 'in_progress') await rt.ledger.setStatus(customerId, { eventPendingAt: Date.now() });
   const data = { customerId, batchId: rec.batchId, gen: rec.gen };
   await rt.queues[RECHECK].add(RECHECK, data, {
     jobId: recheckJobId(customerId, rec.gen, `ev-${token}`),

@@ -2,7 +2,7 @@ import { DelayedError, type Job } from 'bullmq';
 import type { AnyStageOutcome, StageName } from '../jobs/registry.js';
 import { suggestAction } from '../reports/actions.js';
 import type { RejectedError } from '../twilio/errors.js';
-import { stageJobId, type DeadLetterJob, type StageJob } from './queues.js';
+import { RECHECK, recheckJobId, stageJobId, type DeadLetterJob, type StageJob } from './queues.js';
 import type { Runtime } from './runtime.js';
 
 /** What the wiring does with a stage's outcome: queue the next stage, re-check later, watch, or re-run a lost job. */
@@ -72,10 +72,18 @@ export async function applyOutcome(rt: Rt, data: StageJob, outcome: AnyStageOutc
       await job.job.moveToDelayed(Date.now() + outcome.delayMs, job.token);
       throw new DelayedError();
     }
-    case 'watch':
+    case 'watch': {
       if (outcome.otp) await queueOtp(rt, data, outcome.otp);
       await rt.ledger.watchAt(data.customerId, outcome.at);
+      // An event came while the stage ran (nudge.ts): what it announced may postdate what the stage read.
+      const pending = (await rt.ledger.get(data.customerId))?.status.eventPendingAt;
+      if (pending) {
+        await rt.ledger.setStatus(data.customerId, { eventPendingAt: null });
+        // Not deduplicated with the sweep's: the job returning this outcome may be that very re-check, still active.
+        await rt.queues[RECHECK].add(RECHECK, data, { jobId: recheckJobId(data.customerId, data.gen, `ev-pending-${pending}`) });
+      }
       return;
+    }
     case 'rerun':
       await ensureStageJob(rt, data, outcome.stage);
       await rt.ledger.watchAt(data.customerId, Date.now() + rt.ledger.watchDelayMs);

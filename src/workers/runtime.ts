@@ -1,7 +1,7 @@
 import { connectRedis, type RedisClient } from '../redis.js';
 import { PRIMARY_PROFILE_POLICY_SID, requireTwilio, type Config, ConfigError } from '../config.js';
 import type { StageSettings } from '../jobs/settings.js';
-import { Ledger } from '../ledger/ledger.js';
+import { Ledger, type CustomerRecord } from '../ledger/ledger.js';
 import { feeSchedule } from '../ledger/fees.js';
 import { REDIS_RESTARTED } from '../ledger/restart-window.js';
 import type { Logger } from '../log.js';
@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Budget } from '../twilio/budget.js';
 import { RateLimitedError, TransientError } from '../twilio/errors.js';
 import { createTwilioClient, type CallInfo } from '../twilio/client.js';
-import { TwilioGateway } from '../twilio/gateway.js';
+import { TwilioGateway, type GatewayBudgets } from '../twilio/gateway.js';
+import { AccountGateways } from '../twilio/accounts.js';
 import { createQueues, closeQueues, type Queues } from './queues.js';
 import { STATUS_WEBHOOK_PATH } from '../server/webhook.js';
 import { EVENTS_WEBHOOK_PATH } from '../server/events-webhook.js';
@@ -22,7 +23,12 @@ export interface Runtime {
   redis: RedisClient;
   queues: Queues;
   ledger: Ledger;
+  /** The parent account's gateway (TWILIO_ACCOUNT_SID). */
   gateway: TwilioGateway;
+  /** Subaccounts' gateways (ACCOUNT_MODE=subaccount; customers started in a subaccount stay there in either mode). */
+  accounts: AccountGateways;
+  /** The gateway of the account a customer's resources live in: its recorded subaccount's, else the parent's. */
+  gatewayFor(rec: Pick<CustomerRecord, 'sids'>): Promise<TwilioGateway>;
   settings: StageSettings;
   log: Logger;
   close(): Promise<void>;
@@ -32,15 +38,38 @@ function budgetKey(prefix: string, accountSid: string, name: string): string {
   return `${prefix}:budget:${accountSid}:${name}`;
 }
 
-export function createGateway(config: Config, redis: RedisClient, onCall?: (info: CallInfo) => void): TwilioGateway {
-  const twilio = requireTwilio(config);
-  const client = createTwilioClient({ ...twilio, timeoutMs: config.TWILIO_TIMEOUT_MS, onCall });
-  const key = (name: string) => budgetKey(config.QUEUE_PREFIX, twilio.accountSid, name);
-  return new TwilioGateway(client, twilio.accountSid, {
+/** The parent's budgets (shared through Redis by every process): with subaccounts, the account budget is the parent-wide ceiling. */
+function parentBudgets(config: Config, redis: RedisClient, accountSid: string): GatewayBudgets {
+  const key = (name: string) => budgetKey(config.QUEUE_PREFIX, accountSid, name);
+  return {
     account: new Budget(redis, key('account'), config.TWILIO_MAX_RPS, 5_000, config.BUDGET_JITTER_MS),
+    // Twilio does not say the ~1/s registration advice is per subaccount: it stays one budget for the whole parent.
     registration: new Budget(redis, key('registration'), config.REGISTRATION_RPS, 5_000, config.BUDGET_JITTER_MS),
     // Twilio counts OTP requests as they arrive, and 10 a second is tight: at least 100 ms of margin per second.
     otp: new Budget(redis, key('otp'), config.OTP_RPS, 5_000, Math.max(config.BUDGET_JITTER_MS, 100)),
+  };
+}
+
+export function createGateway(config: Config, redis: RedisClient, onCall?: (info: CallInfo) => void): TwilioGateway {
+  const twilio = requireTwilio(config);
+  const client = createTwilioClient({ ...twilio, timeoutMs: config.TWILIO_TIMEOUT_MS, onCall });
+  return new TwilioGateway(client, twilio.accountSid, parentBudgets(config, redis, twilio.accountSid));
+}
+
+/**
+ * The subaccounts' gateways, read through `parent` (the plain parent gateway): each subaccount has its
+ * own account budget (SUBACCOUNT_MAX_RPS) inside the parent's, and shares the parent's registration and OTP budgets.
+ */
+export function createAccountGateways(config: Config, redis: RedisClient, parent: TwilioGateway, opts: RuntimeOptions = {}): AccountGateways {
+  const twilio = requireTwilio(config);
+  return new AccountGateways({
+    parent,
+    parentBudgets: parentBudgets(config, redis, twilio.accountSid),
+    accountBudget: (sid) => new Budget(redis, budgetKey(config.QUEUE_PREFIX, sid, 'account'), config.SUBACCOUNT_MAX_RPS, 5_000, config.BUDGET_JITTER_MS),
+    client: (accountSid, authToken) => createTwilioClient({ accountSid, authToken, apiBase: twilio.apiBase, timeoutMs: config.TWILIO_TIMEOUT_MS, onCall: opts.onCall }),
+    ttlMs: config.SUBACCOUNT_TOKEN_TTL_MS,
+    maxEntries: config.SUBACCOUNT_TOKEN_CACHE_SIZE,
+    wrap: opts.wrapGateway,
   });
 }
 
@@ -66,14 +95,29 @@ export function statusCallbackUrl(config: Config): string | undefined {
 }
 
 /** What the dashboard's status webhook needs; undefined without Twilio credentials (signatures cannot be checked). */
-export function webhookOptions(config: Config, ledger: Ledger, log: Logger): WebhookOptions | undefined {
+export function webhookOptions(config: Config, ledger: Ledger, log: Logger, accounts?: Pick<AccountGateways, 'authToken'>): WebhookOptions | undefined {
   if (!config.TWILIO_ACCOUNT_SID || !config.TWILIO_AUTH_TOKEN) return undefined;
-  return { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: statusCallbackUrl(config), eventsPublicUrl: eventsSinkUrl(config), ledger, log };
+  return {
+    accountSid: config.TWILIO_ACCOUNT_SID,
+    authToken: config.TWILIO_AUTH_TOKEN,
+    // Callbacks and events of customers' subaccounts are checked with the subaccount's token, read from the parent.
+    ...(accounts ? { subaccountToken: (sid: string) => accounts.authToken(sid) } : {}),
+    publicUrl: statusCallbackUrl(config),
+    eventsPublicUrl: eventsSinkUrl(config),
+    ledger,
+    log,
+  };
 }
 
 /** Where Twilio's Event Streams should deliver (the Sink's destination), when the dashboard has a public address. */
 export function eventsSinkUrl(config: Config): string | undefined {
   return config.PUBLIC_BASE_URL ? new URL(EVENTS_WEBHOOK_PATH, config.PUBLIC_BASE_URL).toString() : undefined;
+}
+
+/** What the dashboard's webhook reads subaccount tokens with: the parent's gateway, its budgets. */
+export function webhookAccounts(config: Config, redis: RedisClient): AccountGateways | undefined {
+  if (!config.TWILIO_ACCOUNT_SID || !config.TWILIO_AUTH_TOKEN) return undefined;
+  return createAccountGateways(config, redis, createGateway(config, redis));
 }
 
 /** How long a customer may sit in a watched state before a sweep looks at it: one sweep interval. */
@@ -104,6 +148,7 @@ function stageSettings(config: Config, isvPrimaryProfileSid: string): StageSetti
     sweepIntervalMs: Math.max(config.SWEEP_INTERVAL_MS, 1),
     sweepMaxIntervalMs: config.EVENT_STREAMS ? config.EVENTS_SWEEP_MAX_INTERVAL_MS : config.SWEEP_MAX_INTERVAL_MS,
     statusCallbackUrl: statusCallbackUrl(config),
+    eventsSinkUrl: config.EVENT_STREAMS ? eventsSinkUrl(config) : undefined,
     mockBrands: config.TWILIO_MOCK_BRANDS,
     fees: feeSchedule(config),
   };
@@ -139,6 +184,7 @@ export async function createRuntime(config: Config, log: Logger, opts: RuntimeOp
   try {
     const base = createGateway(config, redis, opts.onCall);
     const gateway = opts.wrapGateway ? opts.wrapGateway(base) : base;
+    const accounts = createAccountGateways(config, redis, base, opts);
     const primary = await retryTransient(log, 'start-up checks', async () => {
       await base.checkCredentials();
       return resolvePrimaryProfile(config, base);
@@ -171,6 +217,11 @@ export async function createRuntime(config: Config, log: Logger, opts: RuntimeOp
       queues,
       ledger,
       gateway,
+      accounts,
+      // `this.gateway`, not the local: a test swaps the runtime's gateway (bad credentials) after it is built.
+      gatewayFor(this: Runtime, rec) {
+        return rec.sids.subaccount ? accounts.gatewayFor(rec.sids.subaccount) : Promise.resolve(this.gateway);
+      },
       settings,
       log,
       async close() {

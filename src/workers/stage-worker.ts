@@ -33,7 +33,7 @@ export function createStageWorker(rt: Runtime, name: StageName | typeof RECHECK,
   const processor = async (job: Job, token?: string): Promise<void> => {
     const data = stageJobSchema.parse(job.data);
     const log = rt.log.child({ customerId: data.customerId, batch: data.batchId, stage: name, jobId: job.id, attempt: job.attemptsMade + 1 });
-    const ctx: StageContext = { customerId: data.customerId, gen: data.gen, ledger: rt.ledger, gateway: rt.gateway, settings: rt.settings, log, now: Date.now };
+    const ctx: StageContext = { customerId: data.customerId, gen: data.gen, ledger: rt.ledger, gateway: rt.gateway, parent: rt.gateway, gatewayOf: (sid) => rt.accounts.gatewayFor(sid), settings: rt.settings, log, now: Date.now };
     // Where a failure is recorded: the job's stage, or for a re-check the stage the customer is at.
     let stage: string = name;
     try {
@@ -44,6 +44,8 @@ export function createStageWorker(rt: Runtime, name: StageName | typeof RECHECK,
         log.info({ state: rec.state, gen: rec.gen }, 'skipping: the customer was settled, dead-lettered or redriven since this job was queued');
         return;
       }
+      // The customer's resources are created in its subaccount, once it has one (ACCOUNT_MODE=subaccount).
+      ctx.gateway = await rt.gatewayFor(rec);
       // The row's budget priority: a new customer's calls yield the account budget to customers already under way.
       const outcome = await withBudgetPriority(def.budgetPriority, () => def.run(ctx));
       await applyOutcome(rt, data, outcome, { job, token });

@@ -80,8 +80,9 @@ export async function sweepNow(rt: Runtime, opts: { concurrency?: number; onProg
       if (!rec || !WATCHED_STATES.includes(rec.state)) continue;
       const data = { customerId: id, batchId: rec.batchId, gen: rec.gen };
       const log = rt.log.child({ customerId: id, batch: rec.batchId, stage: rec.stage, sweep: true });
-      const ctx: StageContext = { customerId: id, gen: rec.gen, ledger: rt.ledger, gateway: rt.gateway, settings: rt.settings, log, now: Date.now };
+      const ctx: StageContext = { customerId: id, gen: rec.gen, ledger: rt.ledger, gateway: rt.gateway, parent: rt.gateway, settings: rt.settings, log, now: Date.now };
       try {
+        ctx.gateway = await rt.gatewayFor(rec);
         await applyOutcome(rt, data, await recheck(ctx));
       } catch (err) {
         if (err instanceof RejectedError) {
