@@ -14,6 +14,7 @@ import { createQueues, closeQueues, type Queues } from './queues.js';
 import { STATUS_WEBHOOK_PATH } from '../server/webhook.js';
 import { EVENTS_WEBHOOK_PATH } from '../server/events-webhook.js';
 import type { WebhookOptions } from '../server/dashboard.js';
+import type { UploadPageOptions } from '../server/upload-page.js';
 import { policyCache, usedPolicies, warnUnknownRequirements } from '../jobs/policies.js';
 
 /** Everything a worker process shares: one Redis connection, the queues, the ledger, the gateway. */
@@ -69,6 +70,19 @@ export function statusCallbackUrl(config: Config): string | undefined {
 export function webhookOptions(config: Config, ledger: Ledger, log: Logger): WebhookOptions | undefined {
   if (!config.TWILIO_ACCOUNT_SID || !config.TWILIO_AUTH_TOKEN) return undefined;
   return { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: statusCallbackUrl(config), eventsPublicUrl: eventsSinkUrl(config), ledger, log };
+}
+
+/** The upload page's settings; with Twilio credentials, business rows' numbers are checked against the account as `ingest` does. */
+export function uploadOptions(config: Config, log: Logger, redis: RedisClient): UploadPageOptions {
+  const gateway = config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN ? createGateway(config, redis) : undefined;
+  return {
+    maxBytes: config.UPLOAD_MAX_BYTES,
+    expiryMs: config.UPLOAD_EXPIRY_MS,
+    templatesDir: config.UPLOAD_TEMPLATES_DIR,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    ownsPhoneNumber: gateway ? async (n: string) => (await gateway.findIncomingPhoneNumber(n)) !== null : undefined,
+    log,
+  };
 }
 
 /** Where Twilio's Event Streams should deliver (the Sink's destination), when the dashboard has a public address. */
