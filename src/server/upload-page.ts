@@ -171,7 +171,7 @@ export async function uploadPage(deps: { ledger: Ledger; queues: Queues }, opts:
 
   const upload = multer({
     storage: multer.diskStorage({
-      destination: (req, _file, cb) => cb(null, (req as Request).res!.locals['uploadDir'] as string),
+      destination: (req, _file, cb) => cb(null, req.res!.locals['uploadDir'] as string),
       filename: (_req, file, cb) => cb(null, file.fieldname === 'csv' ? safeCsvName(file.originalname) : 'template.json'),
     }),
     limits: { fileSize: maxBytes, files: 2, fields: 10, fieldSize: 16 * 1024, parts: 12 },
@@ -209,7 +209,7 @@ export async function uploadPage(deps: { ledger: Ledger; queues: Queues }, opts:
         if (parsed.code === 'LIMIT_FILE_SIZE') return tooLarge(res);
         return problem(res, 400, `The form could not be read: ${parsed.message}${parsed.field ? ` (${parsed.field})` : ''}.`);
       }
-      throw parsed;
+      throw parsed instanceof Error ? parsed : new Error('the upload could not be read');
     }
     const user = authUser(req);
     const fields = previewFields.safeParse(req.body ?? {});
