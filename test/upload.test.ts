@@ -203,6 +203,24 @@ describe('upload page over HTTP', () => {
     assert.match(noFile.body, /Choose a customer CSV/);
   });
 
+  it('pages through many refused rows', async () => {
+    const token = await formToken();
+    const shortRows = Array.from({ length: 205 }, (_, i) => `short-${i + 1}`);
+    const p = await preview(uploadForm({ csrf: token, template_name: 'reminders.json' }, { csv: { name: 'short.csv', content: csv(row('pg-1'), ...shortRows) } }));
+    assert.equal(p.status, 200, p.body);
+    assert.match(p.body, /id="rejected" data-count="205"/);
+    assert.equal(p.body.match(/<tr data-row=/g)?.length, 200, 'the first page has 200 rows');
+    assert.match(p.body, /Page 1 of 2/);
+    const id = uploadIdOf(p.body)!;
+    const second = await (await fetch(`${dash.url}/upload/${id}?page=2`, { headers: { authorization: auth } })).text();
+    assert.equal(second.match(/<tr data-row=/g)?.length, 5);
+    assert.match(second, /<tr data-row="207"><td class="num">207<\/td><td>short-205<\/td><td class="column">\(row\)<\/td>/);
+    // Reloading a POST's address goes back to the form instead of an error.
+    const reload = await fetch(`${dash.url}/upload/preview`, { headers: { authorization: auth }, redirect: 'manual' });
+    assert.equal(reload.status, 303);
+    assert.equal(reload.headers.get('location'), '/upload');
+  });
+
   it('forgets an upload after UPLOAD_EXPIRY_MS: Confirm then says to upload again (410)', async () => {
     const short = await startDashboard({ host: '127.0.0.1', port: 0, user, password, queues: stack.rt.queues, ledger: stack.rt.ledger, upload: { expiryMs: 300, templatesDir } });
     try {

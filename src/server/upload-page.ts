@@ -264,6 +264,9 @@ export async function uploadPage(deps: { ledger: Ledger; queues: Queues }, opts:
     send(res, 200, `Preview of ${u.csvName}`, previewPage(u, 1, tokenFor(user)));
   }));
 
+  // A reload or a bookmark of a POST's address: back to the form.
+  r.get(['/upload/preview', '/upload/confirm'], (_req, res) => res.redirect(303, '/upload'));
+
   r.get('/upload/:id', wrap(async (req, res) => {
     const id = String(req.params['id']);
     const u = /^[0-9a-f]{32}$/.test(id) ? live(id, authUser(req)) : undefined;
@@ -287,6 +290,7 @@ export async function uploadPage(deps: { ledger: Ledger; queues: Queues }, opts:
     const batch = fields.data.batch || u.report.batch;
     if (!BATCH_ID.test(batch)) return problem(res, 400, `The batch id "${batch}" may only use letters, digits, '_', '.', '-' (at most 80, starting with a letter or digit).`);
     if (!u.confirmed) {
+      u.expiresAt = Date.now() + expiryMs; // the sweep must not remove the file while it is read
       u.confirmed = (async () => {
         const report = await ingestFile(ingestDeps, u.csvPath, { batchId: batch, templatePath: u.templatePath, ownsPhoneNumber: opts.ownsPhoneNumber });
         log.info({ upload: u.id, batch: report.batch, accepted: report.accepted, rejected: report.rejected.length }, 'upload confirmed: batch started');
