@@ -81,6 +81,7 @@ describe('upload page in a browser', () => {
     await p.goto(`${dash.url}/batches`);
     await p.locator('#upload-link').click();
     await p.waitForURL(/\/upload$/);
+    await p.screenshot({ path: shot('upload-form'), fullPage: true });
     await p.locator('input[name="csv"]').setInputFiles(`${EXAMPLES}customers.csv`);
     await p.locator('select[name="template_name"]').selectOption('campaign-template.json');
     await p.locator('input[name="batch"]').fill(BATCH);

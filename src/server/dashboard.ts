@@ -18,7 +18,7 @@ import { uploadPage, type UploadPageOptions } from './upload-page.js';
 
 /**
  * The operator's web UI, behind HTTP basic auth: batch and customer pages at /batches and
- * /customers (read-only), Bull Board for every queue at /admin/queues, Prometheus metrics
+ * /customers (read-only), the upload page at /upload, Bull Board for every queue at /admin/queues, Prometheus metrics
  * at /metrics (basic auth, or Bearer METRICS_TOKEN for scrapers), /healthz without auth.
  */
 

@@ -92,8 +92,10 @@ function safeCsvName(original: string): string {
   return `${stem || 'upload'}.csv`;
 }
 
+/** A size as staff read it: 20 MB, 16 KB, 500 bytes. */
 function megabytes(n: number): string {
-  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) === 0 ? 0 : 1)} MB` : `${n} bytes`;
+  const unit = (size: number, name: string) => `${(n / size).toFixed(n % size === 0 ? 0 : 1)} ${name}`;
+  return n >= 1024 * 1024 ? unit(1024 * 1024, 'MB') : n >= 1024 ? unit(1024, 'KB') : `${n} bytes`;
 }
 
 export async function uploadPage(deps: { ledger: Ledger; queues: Queues }, opts: UploadPageOptions = {}): Promise<UploadPage> {
