@@ -40,6 +40,7 @@ const RELIABILITY = [
   'cluster',
   'shutdown',
   'browser',
+  'upload-browser',
   'hostile-csv',
 ];
 

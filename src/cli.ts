@@ -19,7 +19,7 @@ import { startDashboard } from './server/dashboard.js';
 import { AuthError } from './twilio/errors.js';
 import { startWorkers } from './workers/index.js';
 import { createQueues, closeQueues } from './workers/queues.js';
-import { createGateway, createRuntime, statusCallbackUrl, watchDelay, webhookAccounts, webhookOptions } from './workers/runtime.js';
+import { createGateway, createRuntime, statusCallbackUrl, uploadOptions, watchDelay, webhookAccounts, webhookOptions } from './workers/runtime.js';
 import { sweepNow } from './workers/sweep.js';
 import { customersWithCampaignNotUpdated, describeCost, redrivableCustomers, redriveCustomer, resubmissionCost, resubmissions } from './producers/redrive.js';
 import { confirmSpend } from './commands/confirm.js';
@@ -301,6 +301,7 @@ program
       ledger,
       metricsToken: config.METRICS_TOKEN,
       webhook: webhookOptions(config, ledger, log, webhookAccounts(config, redis)),
+      upload: uploadOptions(config, log, redis),
     });
     console.log(`Dashboard: ${dash.url}/batches (Bull Board: ${dash.url}/admin/queues, metrics: ${dash.url}/metrics)`);
     console.log(

@@ -162,6 +162,12 @@ const configSchema = z.object({
     .describe('User of the dashboard\'s basic auth.'),
   DASHBOARD_PASSWORD: optionalString
     .describe('Password of the dashboard\'s basic auth. Required unless the dashboard is bound to loopback. Never logged.'),
+  UPLOAD_MAX_BYTES: int(20 * 1024 * 1024, 1)
+    .describe('The dashboard\'s upload page (`/upload`): the largest file it accepts (the CSV, or an uploaded campaign template), in bytes. A bigger upload is answered 413 and nothing of it is kept.'),
+  UPLOAD_EXPIRY_MS: int(3600_000, 1_000)
+    .describe('How long an uploaded CSV waits, previewed, for its Confirm (kept in a temporary folder of the dashboard process; removed then, after Confirm, and when the dashboard stops).'),
+  UPLOAD_TEMPLATES_DIR: optionalString
+    .describe('A folder of campaign templates (`*.json`, as for `ingest --template`) the upload page offers by name, so staff need not upload one. Unset: the page takes an uploaded template file, or none when the CSV has the campaign columns.'),
   METRICS_PORT: optionalString.pipe(z.string().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().int().max(65535)).optional())
     .describe('The worker serves Prometheus metrics on this port (`--metrics-port` wins). Unset: no metrics server in the worker.'),
   METRICS_HOST: z.string().default('127.0.0.1')

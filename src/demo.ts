@@ -12,7 +12,7 @@ import type { Sandbox } from '@a2p-onboard/twilio-sandbox';
 import { loadSandbox } from './dev-sandbox.js';
 import { startDashboard, type Dashboard } from './server/dashboard.js';
 import { startWorkers, type WorkerPool } from './workers/index.js';
-import { createRuntime, webhookOptions, type Runtime } from './workers/runtime.js';
+import { createRuntime, uploadOptions, webhookOptions, type Runtime } from './workers/runtime.js';
 import { STATUS_WEBHOOK_PATH } from './server/webhook.js';
 
 /**
@@ -102,6 +102,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
       ledger: rt.ledger,
       metrics,
       webhook: webhookOptions(config, rt.ledger, log, rt.accounts),
+      upload: uploadOptions(config, log, rt.redis),
     };
     dash = await startDashboard({ ...dashConfig, port: config.DASHBOARD_PORT }).catch(() => startDashboard({ ...dashConfig, port: 0 }));
     // The sandbox posts signed status callbacks to the dashboard, as Twilio would to PUBLIC_BASE_URL.

@@ -110,8 +110,8 @@ function stateBar(counts: Record<string, number>, total: number): Html {
 }
 
 function batchList(batches: BatchSummary[]): Html {
-  if (batches.length === 0) return html`<h1>Batches</h1><p class="muted">No batch yet. Ingest a CSV: <code>a2p-onboard ingest customers.csv --batch tuesday</code>.</p>`;
-  return html`<h1>Batches</h1><p class="muted">Newest first. Counts by state; click a number to see those customers.</p>
+  if (batches.length === 0) return html`<h1>Batches</h1><p class="muted">No batch yet. <a href="/upload" id="upload-link">Upload a CSV</a>, or ingest one: <code>a2p-onboard ingest customers.csv --batch tuesday</code>.</p>`;
+  return html`<h1>Batches</h1><p class="muted">Newest first. Counts by state; click a number to see those customers. <a href="/upload" id="upload-link">Upload a CSV</a> to start a batch.</p>
 <table id="batches"><thead><tr><th>batch</th><th>created</th><th>file</th><th class="num">customers</th><th>progress</th>
 ${STATES.map((s) => html`<th class="num">${s.replace(/_/g, ' ')}</th>`)}</tr></thead><tbody>
 ${batches.map(

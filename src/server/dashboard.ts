@@ -14,10 +14,11 @@ import { batchPages } from './batch-pages.js';
 import { html, page } from './html.js';
 import { eventsWebhook, type EventsWebhookOptions } from './events-webhook.js';
 import { statusWebhook, type StatusWebhookOptions } from './webhook.js';
+import { uploadPage, type UploadPageOptions } from './upload-page.js';
 
 /**
  * The operator's web UI, behind HTTP basic auth: batch and customer pages at /batches and
- * /customers (read-only), Bull Board for every queue at /admin/queues, Prometheus metrics
+ * /customers (read-only), the upload page at /upload, Bull Board for every queue at /admin/queues, Prometheus metrics
  * at /metrics (basic auth, or Bearer METRICS_TOKEN for scrapers), /healthz without auth.
  */
 
@@ -35,6 +36,8 @@ export interface DashboardOptions {
   metrics?: Registry;
   /** Lets Prometheus scrape /metrics with `Authorization: Bearer <token>` instead of basic auth. */
   metricsToken?: string | undefined;
+  /** The upload page (/upload): size limit, expiry, server-side templates (defaults: 20 MB, 1 hour, none). */
+  upload?: UploadPageOptions;
 }
 
 /** What Twilio's two webhooks need: the status callbacks' options, plus the events sink's public URL (and subaccounts' tokens). */
@@ -122,15 +125,20 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   app.get('/', (_req, res) => res.redirect('/batches'));
   app.use('/admin/queues', serverAdapter.getRouter() as express.Router);
   app.use(batchPages({ ledger, queues: opts.queues }));
+  const uploads = await uploadPage({ ledger, queues: opts.queues }, opts.upload);
+  app.use(uploads.router);
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     // The message only: a stack or a Redis error never reaches the page.
     const msg = err instanceof Error ? err.message : String(err);
     res.status(500).type('html').send(page('Error', html`<h1>Something went wrong</h1><p>${msg}</p>`));
   });
 
-  const server: Server = await new Promise((resolve, reject) => {
+  const server: Server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(opts.port, opts.host, () => resolve(s));
     s.once('error', reject);
+  }).catch(async (err: unknown) => {
+    await uploads.close();
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
@@ -141,6 +149,6 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      }).then(() => uploads.close()),
   };
 }

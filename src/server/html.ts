@@ -85,10 +85,11 @@ code,.sid{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px
 .reason{max-width:520px}.pager{margin:10px 0;display:flex;gap:12px;align-items:center}
 .bar{display:flex;height:12px;border-radius:6px;overflow:hidden;background:#e4e7eb;min-width:160px}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dl.kv dt{color:#616e7c}dl.kv dd{margin:0}
+form.upload fieldset{border:1px solid #e4e7eb;border-radius:6px;margin:10px 0}form.upload input[name=batch]{width:320px;padding:4px 6px}
 a{color:#0b69a3}details summary{cursor:pointer;color:#0b69a3}
 `;
 
-export function page(title: string, body: Html, opts: { nav?: 'batches' | 'queues' | 'customer'; refreshSeconds?: number } = {}): string {
+export function page(title: string, body: Html, opts: { nav?: 'batches' | 'queues' | 'customer' | 'upload'; refreshSeconds?: number } = {}): string {
   const on = (n: string) => (opts.nav === n ? 'on' : '');
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -96,6 +97,7 @@ ${opts.refreshSeconds ? html`<meta http-equiv="refresh" content="${opts.refreshS
 <title>${title} · a2p-onboard</title><style>${raw(CSS)}</style></head>
 <body><header><span class="brand">a2p-onboard</span>
 <a class="${on('batches')}" href="/batches">Batches</a>
+<a class="${on('upload')}" href="/upload">Upload</a>
 <a class="${on('queues')}" href="/admin/queues">Queues (Bull Board)</a>
 <a href="/metrics">Metrics</a>
 <form method="get" action="/customers"><input name="id" placeholder="Find a customer by customer_id" aria-label="customer_id"></form>

@@ -15,6 +15,7 @@ import { createQueues, closeQueues, type Queues } from './queues.js';
 import { STATUS_WEBHOOK_PATH } from '../server/webhook.js';
 import { EVENTS_WEBHOOK_PATH } from '../server/events-webhook.js';
 import type { WebhookOptions } from '../server/dashboard.js';
+import type { UploadPageOptions } from '../server/upload-page.js';
 import { policyCache, usedPolicies, warnUnknownRequirements } from '../jobs/policies.js';
 
 /** Everything a worker process shares: one Redis connection, the queues, the ledger, the gateway. */
@@ -105,6 +106,19 @@ export function webhookOptions(config: Config, ledger: Ledger, log: Logger, acco
     publicUrl: statusCallbackUrl(config),
     eventsPublicUrl: eventsSinkUrl(config),
     ledger,
+    log,
+  };
+}
+
+/** The upload page's settings; with Twilio credentials, business rows' numbers are checked against the account as `ingest` does. */
+export function uploadOptions(config: Config, log: Logger, redis: RedisClient): UploadPageOptions {
+  const gateway = config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN ? createGateway(config, redis) : undefined;
+  return {
+    maxBytes: config.UPLOAD_MAX_BYTES,
+    expiryMs: config.UPLOAD_EXPIRY_MS,
+    templatesDir: config.UPLOAD_TEMPLATES_DIR,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    ownsPhoneNumber: gateway ? async (n: string) => (await gateway.findIncomingPhoneNumber(n)) !== null : undefined,
     log,
   };
 }
