@@ -302,6 +302,7 @@ program
       webhook: webhookOptions(config, ledger, log),
       log,
       authFailureDelayMs: config.DASHBOARD_AUTH_FAILURE_DELAY_MS,
+      trustProxy: config.DASHBOARD_TRUST_PROXY,
       api: {
         maxCsvBytes: config.API_MAX_CSV_BYTES,
         rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE,

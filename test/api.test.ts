@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { createLogger } from '../src/log.js';
 import { ApiKeys } from '../src/server/api/keys.js';
 import { openApiDocument } from '../src/server/api/openapi.js';
 import { startDashboard, type Dashboard } from '../src/server/dashboard.js';
@@ -27,6 +29,9 @@ let stack: Stack;
 let dash: Dashboard;
 let key: string;
 let keys: ApiKeys;
+/** What the API and the ingest behind it log. */
+const logLines: string[] = [];
+const log = createLogger('debug', new Writable({ write: (c: Buffer, _e, cb) => { logLines.push(c.toString()); cb(); } }));
 
 interface Recorded {
   method: string;
@@ -74,6 +79,7 @@ before(async () => {
     ledger: stack.rt.ledger,
     webhook: webhookOptions(stack.config, stack.rt.ledger, stack.rt.log),
     authFailureDelayMs: 400,
+    log,
     api: { maxCsvBytes: MAX_CSV, rateLimitPerMinute: 1_000, templatePath: templateFile() },
   });
   keys = new ApiKeys(stack.rt.redis, stack.config.QUEUE_PREFIX);
@@ -308,6 +314,13 @@ describe('HTTP API', () => {
     const right = await timed(basic);
     assert.equal(right.status, 200);
     assert.ok(right.ms < 1200, `the right password is not delayed (${right.ms} ms; a third wrong one would wait 1200)`);
+  });
+
+  it('logs the requests without personal data or keys', () => {
+    const text = logLines.join('');
+    assert.match(text, /customer accepted through the API/);
+    assert.match(text, /api-idem-1/, 'customer ids are logged');
+    for (const pii of ['@example.com', 'Dana', 'Lopez', 'Market St', '555', key]) assert.ok(!text.includes(pii), `the logs hold ${pii}`);
   });
 
   it('gave only answers its OpenAPI document describes', async () => {

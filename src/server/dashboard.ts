@@ -44,6 +44,8 @@ export interface DashboardOptions {
   api?: ApiOptions;
   /** Each wrong basic-auth attempt from an address is answered this much later per recent failure (DASHBOARD_AUTH_FAILURE_DELAY_MS). */
   authFailureDelayMs?: number;
+  /** Reverse proxies in front (Express's `trust proxy` hops), so client addresses are the clients' (DASHBOARD_TRUST_PROXY). */
+  trustProxy?: number;
   log?: Logger;
 }
 
@@ -114,6 +116,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
 
   const app = express();
   app.disable('x-powered-by');
+  if (opts.trustProxy) app.set('trust proxy', opts.trustProxy);
   app.use(securityHeaders());
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
