@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { runCli } from '../scripts/built-cli.js';
 import { createLogger } from '../src/log.js';
 import { ApiKeys } from '../src/server/api/keys.js';
 import { openApiDocument } from '../src/server/api/openapi.js';
@@ -111,12 +112,35 @@ describe('HTTP API', () => {
     const revoked = await api('GET', '/customers/nobody', { key: other.key });
     assert.equal(revoked.status, 401);
     assert.match(revoked.body.error?.message ?? '', /wrong or revoked/);
-    assert.deepEqual((await keys.list()).map((k) => [k.name, k.revokedAt !== null]), [['tests', false], ['to revoke', true]]);
+    assert.deepEqual((await keys.list()).map((k) => [k.name, k.revokedAt !== null]).slice(0, 2), [['tests', false], ['to revoke', true]]);
     const stored = JSON.stringify(await stack.rt.redis.hgetall(`${stack.config.QUEUE_PREFIX}:api:keys`));
     assert.ok(!stored.includes(other.key) && !stored.includes(key), 'Redis holds hashes, never the keys');
 
     const page = await fetch(`${dash.url}/batches`, { headers: { authorization: `Bearer ${key}` } });
     assert.equal(page.status, 401, 'an API key does not open the dashboard pages');
+  });
+
+  it('creates, lists and revokes keys with the api-key commands; the key is printed once', async () => {
+    const env = { ...process.env, REDIS_URL: stack.config.REDIS_URL, QUEUE_PREFIX: stack.config.QUEUE_PREFIX, LOG_LEVEL: 'silent' };
+    const created = await runCli(env, 'api-key', 'create', '--name', 'from the CLI', '--json');
+    assert.equal(created.status, 0, created.stderr);
+    const k = JSON.parse(created.stdout) as { id: string; name: string; key: string };
+    assert.deepEqual(Object.keys(k).sort(), ['id', 'key', 'name']);
+    assert.equal(k.name, 'from the CLI');
+    assert.equal((await api('GET', '/customers/nobody', { key: k.key })).status, 404, 'the printed key works');
+    const list = await runCli(env, 'api-key', 'list', '--json');
+    assert.equal(list.status, 0, list.stderr);
+    assert.ok(!list.stdout.includes(k.key), 'list never shows a key');
+    assert.ok((JSON.parse(list.stdout) as { id: string }[]).some((x) => x.id === k.id));
+    const revoked = await runCli(env, 'api-key', 'revoke', k.id);
+    assert.equal(revoked.status, 0, revoked.stderr);
+    assert.equal((await api('GET', '/customers/nobody', { key: k.key })).status, 401, 'revoked at once');
+    const unknown = await runCli(env, 'api-key', 'revoke', 'k0000000000000000');
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /no API key k0000000000000000/);
+    const noName = await runCli(env, 'api-key', 'create', '--name', ' ');
+    assert.equal(noName.status, 2);
+    assert.match(noName.stderr, /name is empty/);
   });
 
   it('registers a customer once when the same Idempotency-Key is sent twice, with the same answer', async () => {
