@@ -100,6 +100,7 @@ describe('HTTP API', () => {
     assert.equal(none.status, 401);
     assert.equal(none.body.error?.code, 'unauthorized');
     assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer/);
+    assert.equal(none.headers.get('cache-control'), 'no-store');
     const wrong = await api('GET', '/customers/nobody', { key: key.slice(0, -4) + 'AAAA' });
     assert.equal(wrong.status, 401);
     assert.equal((await api('GET', '/customers/nobody', { key: 'not-a-key' })).status, 401);
@@ -164,6 +165,20 @@ describe('HTTP API', () => {
     assert.equal(reused.status, 422, 'the key with another body is refused');
     assert.equal(reused.body.error?.field, 'Idempotency-Key');
     assert.equal(await stack.rt.ledger.exists('api-idem-2'), false);
+  });
+
+  it('keeps one customer when requests for it race: the same Idempotency-Key, or the same id with other data', async () => {
+    const idem = randomUUID();
+    const body = customer('api-race-1');
+    const both = await Promise.all([0, 1].map(() => api('POST', '/customers', { body, headers: { 'idempotency-key': idem } })));
+    const statuses = both.map((r) => r.status).sort();
+    assert.ok(statuses[0] === 201 && (statuses[1] === 201 || statuses[1] === 409), `answers ${statuses.join(', ')}`);
+    assert.ok(await stack.rt.ledger.exists('api-race-1'));
+    assert.equal((await stack.rt.ledger.history('api-race-1')).filter((h) => /accepted in batch/.test(h.event)).length, 1);
+
+    const a = customer('api-race-2');
+    const racing = await Promise.all([api('POST', '/customers', { body: a }), api('POST', '/customers', { body: { ...a, last_name: 'Other' } })]);
+    assert.deepEqual(racing.map((r) => r.status).sort(), [201, 409], 'one is registered, the other told it conflicts');
   });
 
   it('refuses a bad field with 400 naming it, exactly as the CSV row would be', async () => {

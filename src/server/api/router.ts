@@ -149,6 +149,7 @@ export function apiRouter(deps: ApiDeps, opts: ApiOptions = {}): express.Router 
 
   // API keys only: a Basic header (the dashboard's password) is refused like a wrong key.
   router.use(API_BASE, (req: Request, res: Response, next: NextFunction) => {
+    res.set('Cache-Control', 'no-store'); // answers about customers are never for a shared cache
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     const done = (key: ApiKeyRecord | null) => {
       if (!key) {
