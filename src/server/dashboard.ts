@@ -23,7 +23,9 @@ import { createLogger, type Logger } from '../log.js';
 /**
  * The operator's web UI, behind HTTP basic auth: batch and customer pages at /batches and
  * /customers (read-only), Bull Board for every queue at /admin/queues, Prometheus metrics
- * at /metrics (basic auth, or Bearer METRICS_TOKEN for scrapers), /healthz without auth.
+ * at /metrics (basic auth, or Bearer METRICS_TOKEN for scrapers), /healthz without auth; the HTTP
+ * API at /api/v1 (API keys only, src/server/api/). Every answer carries helmet's security headers
+ * (src/server/security.ts), and wrong passwords are answered slower and slower.
  */
 
 export interface DashboardOptions {
@@ -90,6 +92,15 @@ function ledgerOnQueues(connection: unknown, prefix: string | undefined): Ledger
   return new Ledger(c as Redis, prefix ?? '{a2p}');
 }
 
+/** The API keeps its keys, idempotent answers and rate counters on the queues' Redis, under their prefix. */
+function redisOfQueues(connection: unknown): Redis {
+  const c = connection as Partial<Redis> | undefined;
+  if (!c || typeof c.set !== 'function' || typeof c.eval !== 'function') {
+    throw new Error('startDashboard: the HTTP API needs the queues created on an ioredis connection');
+  }
+  return c as Redis;
+}
+
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   if (!opts.password && !isLoopback(opts.host)) {
     throw new Error(`refusing to serve the dashboard on ${opts.host} without DASHBOARD_PASSWORD: set one, or bind to 127.0.0.1`);
@@ -112,7 +123,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
 
   const log = opts.log ?? opts.webhook?.log ?? createLogger('silent');
   const apiTemplate = opts.api?.templatePath ? await loadCampaignTemplate(opts.api.templatePath) : undefined;
-  const redis = anyQueue.opts.connection as unknown as Redis;
+  const redis = redisOfQueues(anyQueue.opts.connection);
 
   const app = express();
   app.disable('x-powered-by');
