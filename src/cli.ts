@@ -292,6 +292,7 @@ program
     const redis = connectRedis(config.REDIS_URL);
     const queues = createQueues(redis, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
     const ledger = new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config) });
+    const gateway = config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN ? createGateway(config, redis) : undefined;
     const dash = await startDashboard({
       host: o.host ?? config.DASHBOARD_HOST,
       port: o.port ?? config.DASHBOARD_PORT,
@@ -302,8 +303,19 @@ program
       metricsToken: config.METRICS_TOKEN,
       webhook: webhookOptions(config, ledger, log, webhookAccounts(config, redis)),
       upload: uploadOptions(config, log, redis),
+      log,
+      authFailureDelayMs: config.DASHBOARD_AUTH_FAILURE_DELAY_MS,
+      trustProxy: config.DASHBOARD_TRUST_PROXY,
+      api: {
+        maxCsvBytes: config.API_MAX_CSV_BYTES,
+        rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE,
+        templatePath: config.API_CAMPAIGN_TEMPLATE,
+        accountMode: config.ACCOUNT_MODE,
+        // As for `ingest`: with Twilio credentials, business numbers are checked against the account at once (the parent's only in single mode).
+        ownsPhoneNumber: gateway && config.ACCOUNT_MODE === 'single' ? async (n: string) => (await gateway.findIncomingPhoneNumber(n)) !== null : undefined,
+      },
     });
-    console.log(`Dashboard: ${dash.url}/batches (Bull Board: ${dash.url}/admin/queues, metrics: ${dash.url}/metrics)`);
+    console.log(`Dashboard: ${dash.url}/batches (Bull Board: ${dash.url}/admin/queues, metrics: ${dash.url}/metrics, API: ${dash.url}/api/v1/openapi.json)`);
     console.log(
       config.TWILIO_AUTH_TOKEN
         ? `Twilio status callbacks: POST ${statusCallbackUrl(config) ?? `${dash.url}${STATUS_WEBHOOK_PATH}`}`
@@ -314,6 +326,42 @@ program
       await closeQueues(queues);
       await redis.quit();
     });
+  });
+
+const apiKey = program.command('api-key').description('keys for the HTTP API at /api/v1 (sent as `Authorization: Bearer <key>`)');
+apiKey
+  .command('create')
+  .description('create a key and print it: it is shown this once (only its hash is kept)')
+  .requiredOption('--name <name>', 'what the key is for (e.g. the product or environment using it)')
+  .option('--json', 'print {"id", "name", "key"}')
+  .action(async (o: { name: string; json?: boolean }) => {
+    const { ApiKeys } = await import('./server/api/keys.js');
+    const created = await withStore((s) => new ApiKeys(s.redis, loadConfig().QUEUE_PREFIX).create(o.name)).catch((err: unknown) => {
+      throw new InputError(err instanceof Error ? err.message : String(err));
+    });
+    if (o.json) process.stdout.write(`${JSON.stringify({ id: created.id, name: created.name, key: created.key })}\n`);
+    else console.log(`API key ${created.id} (${printable(created.name)}):\n\n  ${created.key}\n\nStore it now: it is not shown again. Send it as "Authorization: Bearer <key>"; revoke it with: a2p-onboard api-key revoke ${created.id}`);
+  });
+apiKey
+  .command('revoke')
+  .description('revoke a key at once (requests with it get 401)')
+  .argument('<id>', 'the key id (k…), as `api-key list` shows')
+  .action(async (id: string) => {
+    const { ApiKeys } = await import('./server/api/keys.js');
+    const rec = await withStore((s) => new ApiKeys(s.redis, loadConfig().QUEUE_PREFIX).revoke(id));
+    if (!rec) throw new InputError(`no API key ${printable(id)}; a2p-onboard api-key list shows them`);
+    console.log(`API key ${rec.id} (${printable(rec.name)}) revoked at ${rec.revokedAt ?? ''}`);
+  });
+apiKey
+  .command('list')
+  .description('list the keys: id, name, created, revoked (never the keys themselves)')
+  .option('--json', 'print [{"id", "name", "createdAt", "revokedAt"}]')
+  .action(async (o: { json?: boolean }) => {
+    const { ApiKeys } = await import('./server/api/keys.js');
+    const list = await withStore((s) => new ApiKeys(s.redis, loadConfig().QUEUE_PREFIX).list());
+    if (o.json) process.stdout.write(`${JSON.stringify(list)}\n`);
+    else if (list.length === 0) console.log('No API keys. Create one with: a2p-onboard api-key create --name NAME');
+    else for (const k of list) console.log(`${k.id}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}  created ${k.createdAt}  ${printable(k.name)}`);
   });
 
 program

@@ -174,6 +174,16 @@ const configSchema = z.object({
     .describe('Where the worker\'s metrics server listens; `0.0.0.0` in a container that Prometheus scrapes from outside.'),
   METRICS_TOKEN: optionalString
     .describe('When set, the worker\'s `/metrics` requires `Authorization: Bearer <token>`, and the dashboard\'s `/metrics` accepts it instead of basic auth. Never logged.'),
+  DASHBOARD_AUTH_FAILURE_DELAY_MS: int(1_000, 0)
+    .describe('Each wrong basic-auth attempt from a client address is answered this much later per wrong attempt from it in the last 15 minutes (at most 10 times as much); after 50 the address gets 429 until the 15 minutes pass. A correct password is never delayed.'),
+  DASHBOARD_TRUST_PROXY: int(0, 0)
+    .describe('How many reverse proxies stand in front of the dashboard (Express\'s `trust proxy` hop count). 0: the client address is the connection\'s. Behind a proxy set it, or every client shares the proxy\'s address for the slowed wrong passwords above.'),
+  API_MAX_CSV_BYTES: int(5 * 1024 * 1024, 1)
+    .describe('Largest CSV body `POST /api/v1/batches` takes, in bytes; a larger one gets 413. (JSON bodies are limited to 64 KiB.)'),
+  API_RATE_LIMIT_PER_MINUTE: int(300, 1)
+    .describe('Requests per minute per API key on /api/v1 (counted in Redis, across dashboard processes); more get 429 with Retry-After.'),
+  API_CAMPAIGN_TEMPLATE: optionalString
+    .describe('Campaign template JSON (as `ingest --template`) for customers sent to /api/v1: campaign fields a request leaves out come from it. Unset: every request carries the campaign fields.'),
   /**
    * A Sole Proprietor customer without `sender_number` gets one local, SMS-capable number bought for
    * it (area code of its phone, else its state, else its country). Off: such a customer waits, with what to do.

@@ -83,12 +83,19 @@ describe('dashboard in a browser', () => {
 
   it("renders Bull Board's queues page", async () => {
     const p = await ctx.newPage();
+    // The server's content security policy (src/server/security.ts) must not block any of Bull Board.
+    const blocked: string[] = [];
+    p.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+    });
     const res = await p.goto(`${dash.url}/admin/queues`);
     assert.equal(res?.status(), 200);
+    assert.match(res?.headers()['content-security-policy'] ?? '', /frame-ancestors 'none'/);
     for (const q of ['starter-profile', 'trust-bundle', 'brand', 'campaign', 'dead-letter']) {
       await p.getByText(q, { exact: true }).first().waitFor({ timeout: 15_000 });
     }
     await p.screenshot({ path: shot('bull-board-queues'), fullPage: true });
+    assert.deepEqual(blocked, [], 'nothing of Bull Board is blocked by the CSP');
     await p.close();
   });
 

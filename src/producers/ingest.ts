@@ -47,6 +47,13 @@ export interface IngestOptions {
    * as the customer's campaign holds them now. Without it, the previously ingested data stands in.
    */
   campaignHeld?: ((messagingServiceSid: string, campaignSid: string) => Promise<Partial<Record<CampaignFixedField, string | string[] | null>>>) | undefined;
+  /** The batch's source as its pages show it (default: the file's name). */
+  source?: string;
+  /**
+   * Default true: the batch's refused rows become this run's (replaced as a whole). The API's one-customer
+   * requests turn it off: each answers its own refusal, and must not wipe a batch's list.
+   */
+  recordInvalidRows?: boolean;
 }
 
 export interface IngestProgress {
@@ -89,7 +96,8 @@ export interface IngestDeps {
 export type AccountMode = 'single' | 'subaccount';
 
 const CHUNK = 500;
-const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
+/** What a batch id may be. */
+export const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
 
 function defaultBatchId(file: string, now = new Date()): string {
   const stem = basename(file, extname(file)).replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 40) || 'batch';
@@ -139,7 +147,7 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
     } finally {
       check.destroy();
     }
-    await deps.ledger.createBatch(batch, { source: basename(file) });
+    await deps.ledger.createBatch(batch, { source: opts.source ?? basename(file) });
   }
 
   const flush = async (chunk: { row: number; customer: AnyCustomer }[]) => {
@@ -285,7 +293,7 @@ export async function ingestFile(deps: IngestDeps, file: string, opts: IngestOpt
     if (!dryRun) await deps.ledger.ingestScratch.endRun(runId).catch(() => undefined);
   }
   report.rejected.sort((a, b) => a.row - b.row);
-  if (!dryRun) await deps.ledger.setInvalidRows(batch, report.rejected);
+  if (!dryRun && opts.recordInvalidRows !== false) await deps.ledger.setInvalidRows(batch, report.rejected);
   deps.log.info({ batch, accepted: report.accepted, rejected: report.rejected.length, dryRun }, 'ingest finished');
   return report;
 }

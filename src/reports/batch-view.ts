@@ -65,7 +65,8 @@ export async function listBatchSummaries(ledger: Ledger): Promise<BatchSummary[]
   return Promise.all(batches.map((b) => batchSummary(ledger, b.batchId, b)));
 }
 
-async function accepted(ledger: Ledger, batchId: string, ids: string[]): Promise<BatchCustomer[]> {
+/** Accepted customers as the views show them (action and fees included); ids with no record are left out. */
+export async function accepted(ledger: Ledger, batchId: string, ids: string[]): Promise<BatchCustomer[]> {
   const [recs, fees] = await Promise.all([ledger.getMany(ids), ledger.fees.entriesMany(ids)]);
   const out: BatchCustomer[] = [];
   recs.forEach((r, i) => {

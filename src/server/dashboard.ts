@@ -15,11 +15,18 @@ import { html, page } from './html.js';
 import { eventsWebhook, type EventsWebhookOptions } from './events-webhook.js';
 import { statusWebhook, type StatusWebhookOptions } from './webhook.js';
 import { uploadPage, type UploadPageOptions } from './upload-page.js';
+import { apiRouter, type ApiOptions } from './api/router.js';
+import { AuthThrottle, securityHeaders } from './security.js';
+import { refuseBadBodies } from './body-errors.js';
+import { loadCampaignTemplate } from '../customers/template.js';
+import { createLogger, type Logger } from '../log.js';
 
 /**
  * The operator's web UI, behind HTTP basic auth: batch and customer pages at /batches and
  * /customers (read-only), the upload page at /upload, Bull Board for every queue at /admin/queues, Prometheus metrics
- * at /metrics (basic auth, or Bearer METRICS_TOKEN for scrapers), /healthz without auth.
+ * at /metrics (basic auth, or Bearer METRICS_TOKEN for scrapers), /healthz without auth; the HTTP
+ * API at /api/v1 (API keys only, src/server/api/). Every answer carries helmet's security headers
+ * (src/server/security.ts), and wrong passwords are answered slower and slower.
  */
 
 export interface DashboardOptions {
@@ -38,6 +45,13 @@ export interface DashboardOptions {
   metricsToken?: string | undefined;
   /** The upload page (/upload): size limit, expiry, server-side templates (defaults: 20 MB, 1 hour, none). */
   upload?: UploadPageOptions;
+  /** The HTTP API at /api/v1 (src/server/api/): its limits and campaign template. */
+  api?: ApiOptions;
+  /** Each wrong basic-auth attempt from an address is answered this much later per recent failure (DASHBOARD_AUTH_FAILURE_DELAY_MS). */
+  authFailureDelayMs?: number;
+  /** Reverse proxies in front (Express's `trust proxy` hops), so client addresses are the clients' (DASHBOARD_TRUST_PROXY). */
+  trustProxy?: number;
+  log?: Logger;
 }
 
 /** What Twilio's two webhooks need: the status callbacks' options, plus the events sink's public URL (and subaccounts' tokens). */
@@ -59,18 +73,18 @@ function same(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-function basicAuth(user: string, password: string | undefined) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (password === undefined) return next(); // loopback-only, checked at start
-    const header = req.headers.authorization ?? '';
-    const m = /^Basic\s+(.+)$/i.exec(header);
-    if (m) {
-      const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-      const i = decoded.indexOf(':');
-      if (i >= 0 && same(decoded.slice(0, i), user) && same(decoded.slice(i + 1), password)) return next();
-    }
-    res.set('WWW-Authenticate', 'Basic realm="a2p-onboard", charset="UTF-8"').status(401).send('Authentication required');
+function basicAuth(user: string, password: string | undefined, throttle: AuthThrottle) {
+  const ok = (req: Request): boolean => {
+    if (password === undefined) return true; // loopback-only, checked at start
+    const m = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    if (!m) return false;
+    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+    const i = decoded.indexOf(':');
+    return i >= 0 && same(decoded.slice(0, i), user) && same(decoded.slice(i + 1), password);
   };
+  return throttle.guard(ok, (res) => {
+    res.set('WWW-Authenticate', 'Basic realm="a2p-onboard", charset="UTF-8"').status(401).send('Authentication required');
+  });
 }
 
 function ledgerOnQueues(connection: unknown, prefix: string | undefined): Ledger {
@@ -79,6 +93,15 @@ function ledgerOnQueues(connection: unknown, prefix: string | undefined): Ledger
     throw new Error('startDashboard: pass `ledger` when the queues were not created on an ioredis connection');
   }
   return new Ledger(c as Redis, prefix ?? '{a2p}');
+}
+
+/** The API keeps its keys, idempotent answers and rate counters on the queues' Redis, under their prefix. */
+function redisOfQueues(connection: unknown): Redis {
+  const c = connection as Partial<Redis> | undefined;
+  if (!c || typeof c.set !== 'function' || typeof c.eval !== 'function') {
+    throw new Error('startDashboard: the HTTP API needs the queues created on an ioredis connection');
+  }
+  return c as Redis;
 }
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
@@ -101,8 +124,14 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   }
   const metricsRegistry = registry;
 
+  const log = opts.log ?? opts.webhook?.log ?? createLogger('silent');
+  const apiTemplate = opts.api?.templatePath ? await loadCampaignTemplate(opts.api.templatePath) : undefined;
+  const redis = redisOfQueues(anyQueue.opts.connection);
+
   const app = express();
   app.disable('x-powered-by');
+  if (opts.trustProxy) app.set('trust proxy', opts.trustProxy);
+  app.use(securityHeaders());
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -110,7 +139,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     app.use(statusWebhook({ ...opts.webhook, queues: opts.queues }));
     app.use(eventsWebhook({ ...opts.webhook, publicUrl: opts.webhook.eventsPublicUrl, queues: opts.queues }));
   }
-  const auth = basicAuth(opts.user, opts.password);
+  // API keys only there, and never on the pages below (basic auth only).
+  app.use(apiRouter({ redis, prefix: ledger.prefix, ledger, queues: opts.queues, log, template: apiTemplate }, opts.api));
+  const auth = basicAuth(opts.user, opts.password, new AuthThrottle({ delayMs: opts.authFailureDelayMs ?? 1000 }));
   app.get('/metrics', (req, res, next) => {
     const serve = () => {
       metricsRegistry.metrics().then(
@@ -127,6 +158,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   app.use(batchPages({ ledger, queues: opts.queues }));
   const uploads = await uploadPage({ ledger, queues: opts.queues }, opts.upload);
   app.use(uploads.router);
+  // A body a parser refused (too large, malformed) anywhere: 413/400, never the error page.
+  app.use(refuseBadBodies);
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     // The message only: a stack or a Redis error never reaches the page.
     const msg = err instanceof Error ? err.message : String(err);

@@ -1,3 +1,4 @@
+import type { AccountMode } from '../producers/ingest.js';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,8 @@ import { html, page, qs, type Html } from './html.js';
  */
 
 export interface UploadPageOptions {
+  /** ACCOUNT_MODE: where a new customer starts (its own subaccount first, with `subaccount`). */
+  accountMode?: AccountMode | undefined;
   /** UPLOAD_MAX_BYTES: the largest file (CSV or template) accepted; more is answered 413. */
   maxBytes?: number | undefined;
   /** UPLOAD_EXPIRY_MS: how long a previewed upload waits for its Confirm. */
@@ -243,7 +246,7 @@ export async function uploadPage(deps: { ledger: Ledger; queues: Queues }, opts:
     if (batch !== undefined && !BATCH_ID.test(batch)) return fail(400, `The batch id "${batch}" may only use letters, digits, '_', '.', '-' (at most 80, starting with a letter or digit).`);
     let report: IngestReport;
     try {
-      report = await ingestFile(ingestDeps, csv.path, { batchId: batch, templatePath, dryRun: true, ownsPhoneNumber: opts.ownsPhoneNumber });
+      report = await ingestFile(ingestDeps, csv.path, { accountMode: opts.accountMode, batchId: batch, templatePath, dryRun: true, ownsPhoneNumber: opts.ownsPhoneNumber });
     } catch (err) {
       if (err instanceof InputError) return fail(400, err.message.replaceAll(dir + '/', ''));
       await drop({ dir });
@@ -294,7 +297,7 @@ export async function uploadPage(deps: { ledger: Ledger; queues: Queues }, opts:
     if (!u.confirmed) {
       u.expiresAt = Date.now() + expiryMs; // the sweep must not remove the file while it is read
       u.confirmed = (async () => {
-        const report = await ingestFile(ingestDeps, u.csvPath, { batchId: batch, templatePath: u.templatePath, ownsPhoneNumber: opts.ownsPhoneNumber });
+        const report = await ingestFile(ingestDeps, u.csvPath, { accountMode: opts.accountMode, batchId: batch, templatePath: u.templatePath, ownsPhoneNumber: opts.ownsPhoneNumber });
         log.info({ upload: u.id, batch: report.batch, accepted: report.accepted, rejected: report.rejected.length }, 'upload confirmed: batch started');
         // The record stays until it expires, so a repeated Confirm lands on this batch; the file is no longer needed.
         await rm(u.csvPath, { force: true });

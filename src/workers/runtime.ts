@@ -118,7 +118,9 @@ export function uploadOptions(config: Config, log: Logger, redis: RedisClient): 
     expiryMs: config.UPLOAD_EXPIRY_MS,
     templatesDir: config.UPLOAD_TEMPLATES_DIR,
     publicBaseUrl: config.PUBLIC_BASE_URL,
-    ownsPhoneNumber: gateway ? async (n: string) => (await gateway.findIncomingPhoneNumber(n)) !== null : undefined,
+    accountMode: config.ACCOUNT_MODE,
+    // With subaccounts a customer's numbers are in its subaccount, not the parent: the worker checks them there.
+    ownsPhoneNumber: gateway && config.ACCOUNT_MODE === 'single' ? async (n: string) => (await gateway.findIncomingPhoneNumber(n)) !== null : undefined,
     log,
   };
 }
