@@ -5,7 +5,7 @@ import { printIngest, printStatus, statusJson } from './commands/print.js';
 import { ingestProgress } from './commands/progress.js';
 import { runReport } from './commands/report.js';
 import { waitForBatch } from './commands/wait.js';
-import { ConfigError, describedSettings, loadConfig } from './config.js';
+import { ConfigError, describedSettings, loadConfig, notifySettings } from './config.js';
 import { COLUMNS, requirementLabel } from './customers/columns.js';
 import { printable } from './customers/neutralise.js';
 import { batchStatus } from './ledger/batch-status.js';
@@ -48,7 +48,7 @@ async function withStore<T>(fn: (s: { ledger: Ledger; queues: ReturnType<typeof 
     await checkRedisVersion(redis);
     const queues = createQueues(redis, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
     try {
-      return await fn({ ledger: new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config) }), queues, log, redis });
+      return await fn({ ledger: new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config), notify: notifySettings(config) !== undefined }), queues, log, redis });
     } finally {
       await closeQueues(queues);
     }
@@ -289,7 +289,7 @@ program
     const log = createLogger(config.LOG_LEVEL);
     const redis = connectRedis(config.REDIS_URL);
     const queues = createQueues(redis, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
-    const ledger = new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config) });
+    const ledger = new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config), notify: notifySettings(config) !== undefined });
     const dash = await startDashboard({
       host: o.host ?? config.DASHBOARD_HOST,
       port: o.port ?? config.DASHBOARD_PORT,
