@@ -32,6 +32,7 @@ export const notificationSchema = z.object({
     customerId: z.string(),
     batchId: z.string(),
     state: z.enum(STATES),
+    /** The state of the notification before this one for the customer (null for the first). */
     previousState: z.enum(STATES).nullable(),
     stage: z.string(),
     flow: z.enum(['sole-proprietor', 'business']),

@@ -12,6 +12,7 @@ import { bearerOk, newRegistry, registerStoreMetrics } from '../metrics/metrics.
 import type { Queues } from '../workers/queues.js';
 import { batchPages } from './batch-pages.js';
 import { html, page } from './html.js';
+import { notifyPage } from './notify-page.js';
 import { eventsWebhook, type EventsWebhookOptions } from './events-webhook.js';
 import { statusWebhook, type StatusWebhookOptions } from './webhook.js';
 
@@ -122,6 +123,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   app.get('/', (_req, res) => res.redirect('/batches'));
   app.use('/admin/queues', serverAdapter.getRouter() as express.Router);
   app.use(batchPages({ ledger, queues: opts.queues }));
+  app.use(notifyPage({ queues: opts.queues }));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     // The message only: a stack or a Redis error never reaches the page.
     const msg = err instanceof Error ? err.message : String(err);

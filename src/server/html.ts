@@ -88,7 +88,7 @@ dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}d
 a{color:#0b69a3}details summary{cursor:pointer;color:#0b69a3}
 `;
 
-export function page(title: string, body: Html, opts: { nav?: 'batches' | 'queues' | 'customer'; refreshSeconds?: number } = {}): string {
+export function page(title: string, body: Html, opts: { nav?: 'batches' | 'queues' | 'customer' | 'notifications'; refreshSeconds?: number } = {}): string {
   const on = (n: string) => (opts.nav === n ? 'on' : '');
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -97,6 +97,7 @@ ${opts.refreshSeconds ? html`<meta http-equiv="refresh" content="${opts.refreshS
 <body><header><span class="brand">a2p-onboard</span>
 <a class="${on('batches')}" href="/batches">Batches</a>
 <a class="${on('queues')}" href="/admin/queues">Queues (Bull Board)</a>
+<a class="${on('notifications')}" href="/notifications">Notifications</a>
 <a href="/metrics">Metrics</a>
 <form method="get" action="/customers"><input name="id" placeholder="Find a customer by customer_id" aria-label="customer_id"></form>
 </header><main>${body}</main></body></html>`.value;

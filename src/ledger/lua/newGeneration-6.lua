@@ -58,8 +58,10 @@ redis.call('HDEL', KEYS[1], 'reason', 'details', 'action')
 redis.call('RPUSH', KEYS[2], ARGV[4])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[5]), ARGV[1])
 if ARGV[11] ~= '' and prev[1] ~= 'in_progress' then
+  local last = redis.call('HGET', KEYS[1], 'notifiedState') or ''
   redis.call('XADD', KEYS[6], '*', 'id', ARGV[11], 'customerId', ARGV[1], 'batchId', prev[2], 'gen', tostring(gen),
-    'flow', prev[5] or 'sole-proprietor', 'stage', ARGV[2], 'state', 'in_progress', 'previousState', prev[1] or '',
+    'flow', prev[5] or 'sole-proprietor', 'stage', ARGV[2], 'state', 'in_progress', 'previousState', last,
     'at', ARGV[3], 'reason', '', 'action', '')
+  redis.call('HSET', KEYS[1], 'notifiedState', 'in_progress')
 end
 return {'ok', tostring(gen)}

@@ -53,5 +53,6 @@ if ARGV[14] and ARGV[14] ~= '' then
   redis.call('XADD', KEYS[7], '*', 'id', ARGV[14], 'customerId', ARGV[9], 'batchId', ARGV[1], 'gen', '1',
     'flow', ARGV[13] or 'sole-proprietor', 'stage', ARGV[12] or 'starter-profile', 'state', 'in_progress', 'previousState', '',
     'at', ARGV[4], 'reason', '', 'action', '')
+  redis.call('HSET', KEYS[1], 'notifiedState', 'in_progress')
 end
 return {'ok'}

@@ -19,7 +19,7 @@
     ARGV[7] details (JSON), '' deletes them
     ARGV[8] action, '' deletes it
     ARGV[9] watch-at (ms), '' unwatches
-    ARGV[10] notification event id, '' when notifications are off
+    ARGV[10] notification event id, '' when notifications are off (a change to any state but in_progress is notified)
 
   Output:
     1 moved, 0 no such customer
@@ -33,9 +33,13 @@ for i = 1, 3 do
 end
 if ARGV[5] ~= '' then redis.call('RPUSH', KEYS[2], ARGV[5]) end
 if ARGV[9] == '' then redis.call('ZREM', KEYS[3], ARGV[1]) else redis.call('ZADD', KEYS[3], tonumber(ARGV[9]), ARGV[1]) end
-if ARGV[10] ~= '' and prev[2] ~= ARGV[3] then
+-- `in_progress` is notified when first seen (register, new generation), not on every return to it.
+-- previousState is the state last notified, so the ISV's notifications form an unbroken chain.
+if ARGV[10] ~= '' and prev[2] ~= ARGV[3] and ARGV[3] ~= 'in_progress' then
+  local last = redis.call('HGET', KEYS[1], 'notifiedState') or ''
   redis.call('XADD', KEYS[4], '*', 'id', ARGV[10], 'customerId', ARGV[1], 'batchId', prev[1], 'gen', prev[3] or '1',
-    'flow', prev[4] or 'sole-proprietor', 'stage', ARGV[2], 'state', ARGV[3], 'previousState', prev[2] or '',
+    'flow', prev[4] or 'sole-proprietor', 'stage', ARGV[2], 'state', ARGV[3], 'previousState', last,
     'at', ARGV[4], 'reason', ARGV[6], 'action', ARGV[8])
+  redis.call('HSET', KEYS[1], 'notifiedState', ARGV[3])
 end
 return 1
