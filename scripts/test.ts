@@ -41,6 +41,7 @@ const RELIABILITY = [
   'shutdown',
   'browser',
   'hostile-csv',
+  'notify-kill',
 ];
 
 /** The sandbox package's tests, as paths from the root. */
