@@ -352,14 +352,37 @@ program
   });
 
 program
+  .command('notify-receiver')
+  .description('a local receiver of the signed notifications (NOTIFY_URL): checks each signature and prints what it gets, each event id once')
+  .option('--port <n>', 'port (default 4000)', positiveInt)
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .option('--secret <secret>', 'the NOTIFY_SECRET the workers sign with (default: NOTIFY_SECRET; an environment variable keeps it out of `ps`)')
+  .option('--json', 'print each notification as one line of JSON')
+  .action(async (o: { port?: number; host: string; secret?: string; json?: boolean }) => {
+    const secret = o.secret ?? process.env['NOTIFY_SECRET'];
+    if (!secret) throw new ConfigError('notify-receiver needs the secret: set NOTIFY_SECRET (or pass --secret)');
+    const { startNotifyReceiver, describeNotification } = await import('./notify/receiver.js');
+    const receiver = await startNotifyReceiver({
+      secret,
+      port: o.port ?? 4000,
+      host: o.host,
+      onNotification: (r) => void console.log(o.json ? JSON.stringify({ duplicate: r.duplicate, ...r.notification }) : describeNotification(r)),
+      onRefused: (status, why) => console.error(`refused (${status}): ${why}`),
+    });
+    console.log(`Notification receiver listening: NOTIFY_URL=${receiver.url}`);
+    onSignals(() => receiver.close());
+  });
+
+program
   .command('demo')
   .description('run everything locally against the sandbox with the example CSV and print a summary')
   .option('--keep-open', 'keep the dashboard up after the batch is done (Ctrl+C to stop)')
   .option('--csv <file>', 'another customer CSV')
   .option('--template <file>', 'another campaign template')
-  .action(async (o: { keepOpen?: boolean; csv?: string; template?: string }) => {
+  .option('--notify', 'also run a local notification receiver (NOTIFY_URL) and print the notifications it gets: the customers who must act, and the outcomes')
+  .action(async (o: { keepOpen?: boolean; csv?: string; template?: string; notify?: boolean }) => {
     const { runDemo } = await import('./demo.js');
-    process.exitCode = await runDemo({ keepOpen: o.keepOpen ?? false, csv: o.csv, template: o.template });
+    process.exitCode = await runDemo({ keepOpen: o.keepOpen ?? false, csv: o.csv, template: o.template, notify: o.notify ?? false });
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
