@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
+import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { createLogger } from '../src/log.js';
 import type { CustomerState } from '../src/ledger/states.js';
 import { verifySignature } from '../src/notify/signature.js';
 import { startDashboard } from '../src/server/dashboard.js';
 import { NOTIFY } from '../src/workers/queues.js';
 import { notifyAttempts } from '../src/workers/notify-worker.js';
-import { ingestRows, row, startStack, stopTestRedis, waitFor, waitForState } from './helpers.js';
+import { ingestRows, row, startStack, stopTestRedis, tmpFile, waitFor, waitForState } from './helpers.js';
 import { SECRET, assertChain, chainsComplete, recorder } from './notify-receiver.js';
 
 after(stopTestRedis);
@@ -34,6 +36,15 @@ describe('signed notifications to the ISV (NOTIFY_URL)', () => {
       for (const id of ['n1', 'n2']) assert.deepEqual(assertChain(by.get(id), 'live', id), ['in_progress', 'awaiting_otp', 'completed', 'live']);
       assert.deepEqual(assertChain(by.get('n3'), 'failed', 'n3'), ['in_progress', 'failed']);
 
+      // The README's few lines of Node verify what a receiver gets (and refuse a tampered body).
+      const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+      const snippet = /```js\n(import[\s\S]*?verifyA2pSignature[\s\S]*?)```/.exec(readme)?.[1];
+      assert.ok(snippet, 'the README has the verification snippet');
+      const { verifyA2pSignature } = (await import(pathToFileURL(tmpFile('verify.mjs', snippet)).href)) as { verifyA2pSignature: (body: string, header: string, secret: string) => boolean };
+      for (const r of rec.got) {
+        assert.equal(verifyA2pSignature(r.rawBody, r.signature, SECRET), true);
+        assert.equal(verifyA2pSignature(r.rawBody.replace('"nb"', '"xx"'), r.signature, SECRET), false);
+      }
       for (const r of rec.got) {
         // What the receiver got verifies with the secret, and not with another one.
         assert.ok(verifySignature(r.signature, r.rawBody, SECRET).ok, `${r.notification.id} verifies`);
