@@ -9,6 +9,7 @@ import { verifySignature } from '../src/notify/signature.js';
 import { startDashboard } from '../src/server/dashboard.js';
 import { NOTIFY } from '../src/workers/queues.js';
 import { notifyAttempts } from '../src/workers/notify-worker.js';
+import { RELAY_GROUP } from '../src/workers/notify-relay.js';
 import { ingestRows, row, startStack, stopTestRedis, tmpFile, waitFor, waitForState } from './helpers.js';
 import { SECRET, assertChain, chainsComplete, recorder } from './notify-receiver.js';
 
@@ -68,6 +69,7 @@ describe('signed notifications to the ISV (NOTIFY_URL)', () => {
       await waitFor('outbox drained', async () => (await stack.rt.redis.xlen(stack.rt.ledger.outboxKey())) === 0);
 
       assert.match(logs, /notification delivered/);
+      assert.doesNotMatch(logs, /notification relay/, 'the relay never failed');
       for (const secretish of ['nora.secret@example.com', SECRET, 'Dana', 'Lopez', '123 Market St', '4155559901']) assert.ok(!logs.includes(secretish), `logs do not contain ${secretish}`);
     } finally {
       await stack.close();
@@ -121,6 +123,26 @@ describe('signed notifications to the ISV (NOTIFY_URL)', () => {
     } finally {
       await stack2.close();
       await never.receiver.close();
+    }
+  });
+
+  it('state changes a relay read and never queued (its worker died) are taken over by another', { timeout: 60_000 }, async () => {
+    const rec = await recorder();
+    const stack = await startStack({ workers: false, env: { NOTIFY_URL: rec.receiver.url, NOTIFY_SECRET: SECRET, NOTIFY_CLAIM_IDLE_MS: '200' } });
+    try {
+      await ingestRows(stack, [row('c1'), row('c2')], { batch: 'cb' });
+      const key = stack.rt.ledger.outboxKey();
+      // A relay that read both changes and died before queueing them.
+      await stack.rt.redis.xgroup('CREATE', key, RELAY_GROUP, '0');
+      const read = await stack.rt.redis.xreadgroup('GROUP', RELAY_GROUP, 'dead-worker', 'COUNT', 10, 'STREAMS', key, '>');
+      assert.equal(JSON.stringify(read).match(/evt_/g)?.length, 2, 'the dead relay holds both');
+      stack.startWorkers();
+      await waitFor('both accepted customers notified', async () => ['c1', 'c2'].every((id) => rec.byCustomer().get(id)?.[0]?.notification.customer.state === 'in_progress'), 20_000);
+      const pending = (await stack.rt.redis.xpending(key, RELAY_GROUP)) as [number, ...unknown[]];
+      assert.equal(pending[0], 0, 'nothing left pending');
+    } finally {
+      await stack.close();
+      await rec.receiver.close();
     }
   });
 });

@@ -88,6 +88,18 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
     } while (cursor !== '0-0' && !stopped);
   };
 
+  // Each worker process joins as a new consumer: forget the ones long gone that hold nothing.
+  const forgetIdleConsumers = async () => {
+    const raw = await o.redis.xinfo('CONSUMERS', o.key, RELAY_GROUP);
+    for (const c of z.array(z.array(z.union([z.string(), z.number()]))).parse(raw)) {
+      const f: Record<string, string | number> = {};
+      for (let i = 0; i + 1 < c.length; i += 2) f[String(c[i])] = c[i + 1]!;
+      if (f['name'] !== consumer && Number(f['pending']) === 0 && Number(f['idle']) > Math.max(3_600_000, o.claimIdleMs * 10)) {
+        await o.redis.xgroup('DELCONSUMER', o.key, RELAY_GROUP, String(f['name']));
+      }
+    }
+  };
+
   const loop = async () => {
     await ensureGroup();
     while (!stopped) {
@@ -95,6 +107,7 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
         if (Date.now() >= nextClaim) {
           nextClaim = Date.now() + Math.max(100, Math.floor(o.claimIdleMs / 2));
           await claimStale();
+          await forgetIdleConsumers();
         }
         const read = readSchema.parse(await conn.xreadgroup('GROUP', RELAY_GROUP, consumer, 'COUNT', 100, 'BLOCK', blockMs, 'STREAMS', o.key, '>'));
         for (const [, entries] of read ?? []) await relay(entries);
