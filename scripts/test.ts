@@ -30,6 +30,7 @@ const UNIT = [
   'sandbox-events',
   'budget',
   'dashboard',
+  'notify-signature',
 ];
 
 /** Chaos, Twilio faults, Redis restarts and Cluster, graceful shutdown under load, the browser, hostile CSVs. */

@@ -196,7 +196,7 @@ const configSchema = z.object({
   NOTIFY_TIMEOUT_MS: int(10_000, 100)
     .describe('How long one notification POST may take before it counts as failed and is retried.'),
   NOTIFY_RETRY_WINDOW_MS: int(24 * 3600_000, 0)
-    .describe('How long a notification the receiver does not accept (non-2xx, timeout, no connection) keeps being retried, with capped exponential backoff, before it is dead-lettered (kept failed in the `notify` queue and listed on the dashboard\'s Notifications page).'),
+    .describe('How long a notification the receiver does not accept (non-2xx, timeout, no connection) keeps being retried, with capped exponential backoff (at least this long; with the random half of each wait, about 1.5 times as long on average), before it is dead-lettered (kept failed in the `notify` queue and listed on the dashboard\'s Notifications page).'),
   NOTIFY_BACKOFF_BASE_MS: int(10_000, 1)
     .describe('First wait before retrying a notification; doubles each retry up to `NOTIFY_BACKOFF_MAX_MS` (half fixed, half random).'),
   NOTIFY_BACKOFF_MAX_MS: int(3600_000, 1)
