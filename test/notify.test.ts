@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { createLogger } from '../src/log.js';
 import type { CustomerState } from '../src/ledger/states.js';
 import { verifySignature } from '../src/notify/signature.js';
+import { redriveCustomer } from '../src/producers/redrive.js';
 import { startDashboard } from '../src/server/dashboard.js';
 import { NOTIFY } from '../src/workers/queues.js';
 import { notifyAttempts } from '../src/workers/notify-worker.js';
@@ -67,6 +68,14 @@ describe('signed notifications to the ISV (NOTIFY_URL)', () => {
       assert.equal(new Set(ids).size, ids.length);
       // The outbox is emptied as the relay queues each change.
       await waitFor('outbox drained', async () => (await stack.rt.redis.xlen(stack.rt.ledger.outboxKey())) === 0);
+
+      // A redrive starts a new generation: in_progress is notified again, after the failure it follows.
+      assert.ok((await redriveCustomer(stack.rt, 'n3')).ok);
+      const again = await waitForState(stack.rt.ledger, 'n3', ['failed', 'live'], 30_000);
+      await waitFor('the redriven customer\'s changes notified', () => chainsComplete(rec, ['n3'], new Map([['n3', again.state]])), 30_000);
+      const n3 = assertChain(rec.byCustomer().get('n3'), again.state, 'n3');
+      assert.deepEqual(n3.slice(0, 3), ['in_progress', 'failed', 'in_progress']);
+      assert.equal(rec.byCustomer().get('n3')![2]!.notification.customer.generation, 2);
 
       assert.match(logs, /notification delivered/);
       assert.doesNotMatch(logs, /notification relay/, 'the relay never failed');
