@@ -30,6 +30,7 @@ const UNIT = [
   'sandbox-events',
   'budget',
   'dashboard',
+  'notify-signature',
 ];
 
 /** Chaos, Twilio faults, Redis restarts and Cluster, graceful shutdown under load, the browser, hostile CSVs. */
@@ -42,6 +43,7 @@ const RELIABILITY = [
   'browser',
   'upload-browser',
   'hostile-csv',
+  'notify-kill',
 ];
 
 /** The sandbox package's tests, as paths from the root. */

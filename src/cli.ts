@@ -5,7 +5,7 @@ import { printIngest, printStatus, statusJson } from './commands/print.js';
 import { ingestProgress } from './commands/progress.js';
 import { runReport } from './commands/report.js';
 import { waitForBatch } from './commands/wait.js';
-import { ConfigError, describedSettings, loadConfig } from './config.js';
+import { ConfigError, describedSettings, loadConfig, notifySettings } from './config.js';
 import { COLUMNS, requirementLabel } from './customers/columns.js';
 import { printable } from './customers/neutralise.js';
 import { batchStatus } from './ledger/batch-status.js';
@@ -48,7 +48,7 @@ async function withStore<T>(fn: (s: { ledger: Ledger; queues: ReturnType<typeof 
     await checkRedisVersion(redis);
     const queues = createQueues(redis, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
     try {
-      return await fn({ ledger: new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config) }), queues, log, redis });
+      return await fn({ ledger: new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config), notify: notifySettings(config) !== undefined }), queues, log, redis });
     } finally {
       await closeQueues(queues);
     }
@@ -291,7 +291,7 @@ program
     const log = createLogger(config.LOG_LEVEL);
     const redis = connectRedis(config.REDIS_URL);
     const queues = createQueues(redis, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
-    const ledger = new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config) });
+    const ledger = new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config), notify: notifySettings(config) !== undefined });
     const gateway = config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN ? createGateway(config, redis) : undefined;
     const dash = await startDashboard({
       host: o.host ?? config.DASHBOARD_HOST,
@@ -403,14 +403,37 @@ program
   });
 
 program
+  .command('notify-receiver')
+  .description('a local receiver of the signed notifications (NOTIFY_URL): checks each signature and prints what it gets, each event id once')
+  .option('--port <n>', 'port (default 4000)', positiveInt)
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .option('--secret <secret>', 'the NOTIFY_SECRET the workers sign with (default: NOTIFY_SECRET; an environment variable keeps it out of `ps`)')
+  .option('--json', 'print each notification as one line of JSON')
+  .action(async (o: { port?: number; host: string; secret?: string; json?: boolean }) => {
+    const secret = o.secret ?? process.env['NOTIFY_SECRET'];
+    if (!secret) throw new ConfigError('notify-receiver needs the secret: set NOTIFY_SECRET (or pass --secret)');
+    const { startNotifyReceiver, describeNotification } = await import('./notify/receiver.js');
+    const receiver = await startNotifyReceiver({
+      secret,
+      port: o.port ?? 4000,
+      host: o.host,
+      onNotification: (r) => void console.log(o.json ? JSON.stringify({ duplicate: r.duplicate, ...r.notification }) : describeNotification(r)),
+      onRefused: (status, why) => console.error(`refused (${status}): ${why}`),
+    });
+    console.log(`Notification receiver listening: NOTIFY_URL=${receiver.url}`);
+    onSignals(() => receiver.close());
+  });
+
+program
   .command('demo')
   .description('run everything locally against the sandbox with the example CSV and print a summary')
   .option('--keep-open', 'keep the dashboard up after the batch is done (Ctrl+C to stop)')
   .option('--csv <file>', 'another customer CSV')
   .option('--template <file>', 'another campaign template')
-  .action(async (o: { keepOpen?: boolean; csv?: string; template?: string }) => {
+  .option('--notify', 'also run a local notification receiver (NOTIFY_URL) and print the notifications it gets: the customers who must act, and the outcomes')
+  .action(async (o: { keepOpen?: boolean; csv?: string; template?: string; notify?: boolean }) => {
     const { runDemo } = await import('./demo.js');
-    process.exitCode = await runDemo({ keepOpen: o.keepOpen ?? false, csv: o.csv, template: o.template });
+    process.exitCode = await runDemo({ keepOpen: o.keepOpen ?? false, csv: o.csv, template: o.template, notify: o.notify ?? false });
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -213,9 +213,29 @@ const configSchema = z.object({
   FEE_SECONDARY_VETTING_USD: usdCents('40')
     .describe('Fee per secondary vetting.')
     .meta({ help: 'fee recorded per secondary vetting (USD; unconfirmed default 40)' }),
+  NOTIFY_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional())
+    .describe('Where every change of a customer\'s state is POSTed as a signed JSON notification (`in_progress` first seen, `awaiting_otp`, `awaiting_email`, `completed`, `live`, `failed`, `expired`; see docs/operations.md, "Notifications"). Needs `NOTIFY_SECRET`. Every process (worker, ingest, redrive) must have the same two settings.')
+    .meta({ help: 'POST signed notifications of every customer state change here (with NOTIFY_SECRET)' }),
+  NOTIFY_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional())
+    .describe('The key of the HMAC-SHA256 in each notification\'s `A2P-Signature` header; share it with the receiver only. At least 16 characters. Never logged.'),
+  NOTIFY_TIMEOUT_MS: int(10_000, 100)
+    .describe('How long one notification POST may take before it counts as failed and is retried.'),
+  NOTIFY_RETRY_WINDOW_MS: int(24 * 3600_000, 0)
+    .describe('How long a notification the receiver does not accept (non-2xx, timeout, no connection) keeps being retried, with capped exponential backoff (at least this long; with the random half of each wait, about 1.5 times as long on average), before it is dead-lettered (kept failed in the `notify` queue and listed on the dashboard\'s Notifications page).'),
+  NOTIFY_BACKOFF_BASE_MS: int(10_000, 1)
+    .describe('First wait before retrying a notification; doubles each retry up to `NOTIFY_BACKOFF_MAX_MS` (half fixed, half random).'),
+  NOTIFY_BACKOFF_MAX_MS: int(3600_000, 1)
+    .describe('Longest wait between two tries of a notification.'),
+  NOTIFY_CONCURRENCY: int(10, 1)
+    .describe('Notification POSTs in flight at once per worker process.'),
+  NOTIFY_CLAIM_IDLE_MS: int(60_000, 100)
+    .describe('A state change read from the outbox by a worker that then died is taken over by another worker after this long.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
     .describe('pino level: `fatal` … `trace`, or `silent`.'),
 }).superRefine((c, ctx) => {
+  if (!!c.NOTIFY_URL !== !!c.NOTIFY_SECRET) {
+    ctx.addIssue({ code: 'custom', path: [c.NOTIFY_URL ? 'NOTIFY_SECRET' : 'NOTIFY_URL'], message: 'NOTIFY_URL and NOTIFY_SECRET go together: set both to send notifications, or neither' });
+  }
   // On a Redis Cluster every key of a flow must hash to one slot: BullMQ's scripts and the ledger's need it.
   if (/^rediss?\+cluster:\/\//i.test(c.REDIS_URL) && !hasHashTag(c.QUEUE_PREFIX)) {
     ctx.addIssue({ code: 'custom', path: ['QUEUE_PREFIX'], message: 'must contain a {hash tag} (for example {a2p}) when REDIS_URL is a redis+cluster:// URL' });
@@ -230,6 +250,11 @@ function hasHashTag(prefix: string): boolean {
 }
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Where and how to send notifications, or undefined when they are off. */
+export function notifySettings(c: Config): { url: string; secret: string } | undefined {
+  return c.NOTIFY_URL && c.NOTIFY_SECRET ? { url: c.NOTIFY_URL, secret: c.NOTIFY_SECRET } : undefined;
+}
 
 export class ConfigError extends InputError {
   override name = 'ConfigError';

@@ -14,6 +14,9 @@ import { startDashboard, type Dashboard } from './server/dashboard.js';
 import { startWorkers, type WorkerPool } from './workers/index.js';
 import { createRuntime, uploadOptions, webhookOptions, type Runtime } from './workers/runtime.js';
 import { STATUS_WEBHOOK_PATH } from './server/webhook.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeNotification, startNotifyReceiver, type Receiver } from './notify/receiver.js';
+import { NOTIFY } from './workers/queues.js';
 
 /**
  * `npm run demo`: everything on a laptop. Redis from REDIS_URL or a private redis-server,
@@ -30,6 +33,8 @@ export interface DemoOptions {
   keepOpen?: boolean;
   timeoutMs?: number;
   out?: NodeJS.WriteStream;
+  /** Run a local notification receiver (NOTIFY_URL) and print what it gets. */
+  notify?: boolean;
 }
 
 const EXAMPLES = fileURLToPath(new URL('../examples/', import.meta.url));
@@ -43,9 +48,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
   let rt: Runtime | undefined;
   let pool: WorkerPool | undefined;
   let dash: Dashboard | undefined;
+  let receiver: Receiver | undefined;
 
   const cleanup = async () => {
     await pool?.close(5_000).catch(() => undefined);
+    await receiver?.close().catch(() => undefined);
     await dash?.close().catch(() => undefined);
     await rt?.close().catch(() => undefined);
     await sandbox?.close().catch(() => undefined);
@@ -67,6 +74,28 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
     sandbox = await startSandbox({ ...sandboxOptionsFromEnv(env), port: 0 });
     say(`Twilio sandbox: ${sandbox.url} (account ${sandbox.options.accountSid})`);
 
+    // The ISV's side of the notifications: a receiver that checks each signature and prints what it gets.
+    const notifySecret = randomBytes(24).toString('base64url');
+    const received = new Map<string, number>();
+    if (opts.notify) {
+      const explained = new Set<string>();
+      receiver = await startNotifyReceiver({
+        secret: notifySecret,
+        onNotification: (r) => {
+          if (r.duplicate) return;
+          const type = r.notification.type;
+          received.set(type, (received.get(type) ?? 0) + 1);
+          // What the ISV acts on (the customer must act, an outcome) is printed: the first of each type in
+          // full, with the words for the customer, then one line each; in_progress and completed are only counted.
+          if (type === 'customer.in_progress' || type === 'customer.completed') return;
+          const line = describeNotification(r);
+          say(`notification ${explained.has(type) ? line.split('\n')[0]! : line}`);
+          explained.add(type);
+        },
+      });
+      say(`Notifications: a local receiver at ${receiver.url} checks each A2P-Signature and prints the ones the ISV acts on (in_progress and completed are counted)`);
+    }
+
     const password = env['DASHBOARD_PASSWORD'] || randomBytes(9).toString('base64url');
     const config: Config = loadConfig(env, {
       REDIS_URL: redisUrl,
@@ -86,8 +115,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
       // Authentication+ gives the brand contact 7 days; the demo's public company that never confirms expires in seconds.
       AUTH_PLUS_EXPIRY_MS: env['AUTH_PLUS_EXPIRY_MS'] ?? '5000',
       LOG_LEVEL: env['LOG_LEVEL'] ?? 'error',
+      ...(receiver ? { NOTIFY_URL: receiver.url, NOTIFY_SECRET: notifySecret } : {}),
     });
-    const log = createLogger(config.LOG_LEVEL, undefined, { secrets: [sandbox.options.authToken, password] });
+    const log = createLogger(config.LOG_LEVEL, undefined, { secrets: [sandbox.options.authToken, password, notifySecret] });
     // One process runs everything, so its /metrics has the store's gauges and the Twilio calls.
     const metrics = newRegistry();
     const twilioMetrics = registerTwilioMetrics(metrics);
@@ -130,8 +160,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
 
     let timedOut = false;
     const deadline = Date.now() + (opts.timeoutMs ?? 5 * 60_000);
-    for (const batch of batches) {
-      const r = await waitForBatch(rt.ledger, batch, { timeoutMs: Math.max(1, deadline - Date.now()), out: process.stderr, settled: true });
+    const results = [];
+    for (const batch of batches) results.push(await waitForBatch(rt.ledger, batch, { timeoutMs: Math.max(1, deadline - Date.now()), out: process.stderr, settled: true }));
+    if (receiver) {
+      // The last changes' notifications are still on their way: let them arrive before the summary.
+      await notificationsSent(rt, 15_000);
+      say(`Notifications received, each signature verified: ${[...received].map(([t, n]) => `${n} ${t}`).join(', ') || 'none'}`);
+    }
+    for (const r of results) {
       timedOut ||= r.timedOut;
       const status = r.status;
       const byState = (s: string) => status.customers.filter((c) => c.state === s);
@@ -160,6 +196,17 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
     return timedOut ? 3 : 0;
   } finally {
     await cleanup();
+  }
+}
+
+/** Wait (up to `maxMs`) until the outbox is empty and no notification job is waiting, being sent or retried. */
+async function notificationsSent(rt: Runtime, maxMs: number): Promise<void> {
+  const until = Date.now() + maxMs;
+  while (Date.now() < until) {
+    const counts = await rt.queues[NOTIFY].getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    const pending = Object.values(counts).reduce((a, b) => a + b, 0) + (await rt.redis.xlen(rt.ledger.outboxKey()));
+    if (pending === 0) return;
+    await sleep(200);
   }
 }
 

@@ -16,7 +16,7 @@ export type { Logger };
  */
 
 export interface LoggerOptions {
-  /** Secret values to scrub from every line. Default: TWILIO_AUTH_TOKEN, DASHBOARD_PASSWORD and METRICS_TOKEN from the environment. */
+  /** Secret values to scrub from every line. Default: TWILIO_AUTH_TOKEN, DASHBOARD_PASSWORD, METRICS_TOKEN and NOTIFY_SECRET from the environment. */
   secrets?: (string | undefined)[];
 }
 
@@ -94,7 +94,7 @@ function makeScrubber(secrets: string[]): (v: unknown) => unknown {
 }
 
 export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destination?: NodeJS.WritableStream, opts: LoggerOptions = {}): Logger {
-  const secrets = (opts.secrets ?? [process.env['TWILIO_AUTH_TOKEN'], process.env['DASHBOARD_PASSWORD'], process.env['METRICS_TOKEN']]).filter((s): s is string => !!s);
+  const secrets = (opts.secrets ?? [process.env['TWILIO_AUTH_TOKEN'], process.env['DASHBOARD_PASSWORD'], process.env['METRICS_TOKEN'], process.env['NOTIFY_SECRET']]).filter((s): s is string => !!s);
   const scrub = makeScrubber(secrets);
   const options: pino.LoggerOptions = {
     level,

@@ -38,7 +38,7 @@ describe('dashboard', () => {
       const body = (await api.json()) as { queues: { name: string }[] };
       assert.deepEqual(
         body.queues.map((q) => q.name).sort(),
-        ['a2p-profile', 'brand', 'brand-status', 'business-profile', 'campaign', 'dead-letter', 'otp', 'recheck', 'sender-number', 'shaken-stir', 'starter-profile', 'subaccount', 'sweep', 'trust-bundle'],
+        ['a2p-profile', 'brand', 'brand-status', 'business-profile', 'campaign', 'dead-letter', 'notify', 'otp', 'recheck', 'sender-number', 'shaken-stir', 'starter-profile', 'subaccount', 'sweep', 'trust-bundle'],
       );
       assert.equal((await fetch(`${dash.url}/healthz`)).status, 200);
     } finally {

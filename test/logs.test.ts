@@ -82,9 +82,9 @@ describe('logger', () => {
 });
 
 describe('a full demo run at debug level', () => {
-  it('logs no personal data of the example CSV and never the auth token', async () => {
+  it('logs no personal data of the example CSV and never the auth token (notifications on: what the receiver prints has none either)', async () => {
     const authToken = `tok-${randomBytes(12).toString('hex')}`;
-    const child = spawn(process.execPath, cliArgs('demo'), {
+    const child = spawn(process.execPath, cliArgs('demo', '--notify'), {
       env: {
         ...process.env,
         REDIS_URL: await testRedisUrl(),
@@ -105,11 +105,16 @@ describe('a full demo run at debug level', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    let stdout = '';
+    child.stdout.on('data', (b: Buffer) => ((out += b.toString()), (stdout += b.toString())));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 0, out.slice(-3000));
     assert.match(out, /Summary of batch demo: 18 live, 2 failed, 8 invalid/);
+    // The demo's receiver printed what the ISV acts on, the words for the customer once, and the tally.
+    assert.match(stdout, /notification customer\.live +\S+ at [\w-]+\n {4}tell the customer: .*you can start sending text messages/, stdout);
+    assert.match(stdout, /notification customer\.failed +cust-1026 at brand-status/);
+    assert.match(stdout, /Notifications received, each signature verified: .*27 customer\.live/);
     const jsonLines = out.split('\n').filter((l) => l.startsWith('{'));
     assert.ok(jsonLines.length > 100, `debug logs were captured (${jsonLines.length} lines)`);
     // Job lines carry who and where.

@@ -44,6 +44,14 @@ export class LedgerKeys {
     return this.k('watch');
   }
 
+  /**
+   * Notifications owed to the ISV (a stream): the transition scripts add a state change here atomically
+   * with it; the relay (src/notify/relay.ts) moves each to the `notify` queue.
+   */
+  outbox(): string {
+    return this.k('outbox');
+  }
+
   // ---- batches ----
   batches(): string {
     return this.k('batches');

@@ -1,5 +1,5 @@
 import { ROW_RULES, type RowRule } from '../failure-kinds.js';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Redis, Cluster } from 'ioredis';
 import { z } from 'zod';
 import { customerSchema, type Customer } from '../customers/customer.js';
@@ -137,6 +137,16 @@ export interface LedgerOptions {
   createLeaseMs?: number;
   /** How long every create looks for an existing resource first once a Redis restart is noticed (LOOKUP_AFTER_RESTART_MS). */
   lookupAfterRestartMs?: number;
+  /**
+   * Record every change of a customer's state in the outbox for the ISV's notifications (NOTIFY_URL set).
+   * Every process that moves customers (workers, ingest, redrive) must agree, or some changes go unsent.
+   */
+  notify?: boolean;
+}
+
+/** A notification's id (`evt_` and 32 hex digits): the ISV deduplicates on it. */
+export function newEventId(): string {
+  return `evt_${randomUUID().replace(/-/g, '')}`;
 }
 
 export type NewGenerationResult =
@@ -172,6 +182,7 @@ export class Ledger {
   readonly ingestScratch: IngestScratch;
   readonly watchDelayMs: number;
   readonly createLeaseMs: number;
+  readonly notify: boolean;
 
   constructor(
     redis: RedisLike,
@@ -182,11 +193,22 @@ export class Ledger {
     this.keys = new LedgerKeys(prefix);
     this.watchDelayMs = options.watchDelayMs ?? 5 * 60_000;
     this.createLeaseMs = options.createLeaseMs ?? 60_000;
+    this.notify = options.notify ?? false;
     this.index = new BatchIndex(this.redis, this.keys);
     this.fees = new FeeLedger(this.redis, this.keys);
     this.leases = new CreateLeases(this.redis, this.keys, this.createLeaseMs);
     this.restartWindow = new RestartWindow(this.redis, this.keys, options.lookupAfterRestartMs ?? 3_600_000);
     this.ingestScratch = new IngestScratch(this.redis, this.keys);
+  }
+
+  /** The id of the notification a script adds when the state changes; '' (none) when notifications are off. */
+  private eventId(): string {
+    return this.notify ? newEventId() : '';
+  }
+
+  /** The outbox stream's key (src/notify/relay.ts reads it). */
+  outboxKey(): string {
+    return this.keys.outbox();
   }
 
   // ---- batches ----
@@ -268,6 +290,7 @@ export class Ledger {
       this.keys.reuse('email'),
       this.keys.history(customer.customerId),
       this.keys.watch(),
+      this.keys.outbox(),
       batchId,
       String(row),
       JSON.stringify(customer),
@@ -281,6 +304,7 @@ export class Ledger {
       String(Date.now() + this.watchDelayMs),
       firstStage,
       isBusiness(customer) ? 'business' : 'sole-proprietor',
+      this.eventId(),
     );
     // Same round trip: the batch index picks the customer up only if the script accepted it.
     this.index.queueRegistered(m, key, batchId, row, customer.customerId);
@@ -435,9 +459,10 @@ export class Ledger {
     const watchAt = WATCHED_STATES.includes(state) ? String(opts.watchAt ?? nowMs + this.watchDelayMs) : '';
     const m = scriptedMulti(this.redis);
     m.a2pTransition(
-      key, this.keys.history(customerId), this.keys.watch(),
+      key, this.keys.history(customerId), this.keys.watch(), this.keys.outbox(),
       customerId, stage, state, now, entry,
       opts.reason ?? '', opts.details ? JSON.stringify(opts.details) : '', opts.action ?? '', watchAt,
+      this.eventId(),
     );
     // The batch's counts move in the same transaction as the record.
     if (batchId) this.index.queue(m, key, batchId, Number(row ?? 0), customerId, stage, state);
@@ -518,12 +543,13 @@ export class Ledger {
     const [batchId, row] = await this.redis.hmget(key, 'batch', 'row');
     const m = scriptedMulti(this.redis);
     m.a2pNewGeneration(
-      key, this.keys.history(customerId), this.keys.watch(), this.keys.reuse('mobile'), this.keys.reuse('email'),
+      key, this.keys.history(customerId), this.keys.watch(), this.keys.reuse('mobile'), this.keys.reuse('email'), this.keys.outbox(),
       customerId, stage, now, JSON.stringify(entry), String(nowMs + this.watchDelayMs),
       customer ? JSON.stringify(customer) : '',
       customer ? reuseHashes(customer).mobile : '',
       customer ? reuseHashes(customer).email : '',
       String(REUSE_LIMITS.mobile), String(REUSE_LIMITS.email),
+      this.eventId(),
     );
     // Index wherever the record now is (the script may have refused the new generation).
     if (batchId) this.index.queueSync(m, key, batchId, Number(row ?? 0), customerId);

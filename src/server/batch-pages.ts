@@ -11,6 +11,7 @@ import { batchSummary, customersPage, filteredTotal, isCustomerState, listBatchS
 import { formatOf, writeReport } from '../reports/export.js';
 import { FEE_KINDS, FEE_LABELS, sumEntries, usd, type FeeEntry, type FeeTotals } from '../ledger/fees.js';
 import { DEAD_LETTER, stageJobId, type QueueName, type Queues } from '../workers/queues.js';
+import { deadNotificationsNotice } from './notify-page.js';
 import { badge, html, page, qs, stateColor, type Html } from './html.js';
 
 /**
@@ -44,7 +45,7 @@ export function batchPages(deps: { ledger: Ledger; queues: Queues }): express.Ro
     '/batches',
     wrap(async (_req, res) => {
       const batches = await listBatchSummaries(ledger);
-      send(res, page('Batches', batchList(batches), { nav: 'batches' }));
+      send(res, page('Batches', html`${await deadNotificationsNotice(queues)}${batchList(batches)}`, { nav: 'batches' }));
     }),
   );
 

@@ -12,6 +12,7 @@ import { bearerOk, newRegistry, registerStoreMetrics } from '../metrics/metrics.
 import type { Queues } from '../workers/queues.js';
 import { batchPages } from './batch-pages.js';
 import { html, page } from './html.js';
+import { notifyPage } from './notify-page.js';
 import { eventsWebhook, type EventsWebhookOptions } from './events-webhook.js';
 import { statusWebhook, type StatusWebhookOptions } from './webhook.js';
 import { uploadPage, type UploadPageOptions } from './upload-page.js';
@@ -158,6 +159,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   app.use(batchPages({ ledger, queues: opts.queues }));
   const uploads = await uploadPage({ ledger, queues: opts.queues }, opts.upload);
   app.use(uploads.router);
+  app.use(notifyPage({ queues: opts.queues }));
   // A body a parser refused (too large, malformed) anywhere: 413/400, never the error page.
   app.use(refuseBadBodies);
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

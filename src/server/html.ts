@@ -89,7 +89,7 @@ form.upload fieldset{border:1px solid #e4e7eb;border-radius:6px;margin:10px 0}fo
 a{color:#0b69a3}details summary{cursor:pointer;color:#0b69a3}
 `;
 
-export function page(title: string, body: Html, opts: { nav?: 'batches' | 'queues' | 'customer' | 'upload'; refreshSeconds?: number } = {}): string {
+export function page(title: string, body: Html, opts: { nav?: 'batches' | 'queues' | 'customer' | 'upload' | 'notifications'; refreshSeconds?: number } = {}): string {
   const on = (n: string) => (opts.nav === n ? 'on' : '');
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -99,6 +99,7 @@ ${opts.refreshSeconds ? html`<meta http-equiv="refresh" content="${opts.refreshS
 <a class="${on('batches')}" href="/batches">Batches</a>
 <a class="${on('upload')}" href="/upload">Upload</a>
 <a class="${on('queues')}" href="/admin/queues">Queues (Bull Board)</a>
+<a class="${on('notifications')}" href="/notifications">Notifications</a>
 <a href="/metrics">Metrics</a>
 <form method="get" action="/customers"><input name="id" placeholder="Find a customer by customer_id" aria-label="customer_id"></form>
 </header><main>${body}</main></body></html>`.value;

@@ -3,9 +3,10 @@ import { Worker } from 'bullmq';
 import { STAGE_NAMES } from '../jobs/registry.js';
 import type { AuthError } from '../twilio/errors.js';
 import type { Runtime } from './runtime.js';
-import { RECHECK, SWEEP } from './queues.js';
+import { NOTIFY, RECHECK, SWEEP } from './queues.js';
 import { createStageWorker } from './stage-worker.js';
 import { processSweepJob, scheduleSweeps } from './sweep.js';
+import { startNotifications } from './notify-worker.js';
 
 export interface WorkerPool {
   workers: Worker[];
@@ -28,7 +29,8 @@ export function startWorkers(rt: Runtime): WorkerPool {
     if (paused) return;
     paused = true;
     // Not the customer's fault: stop taking jobs instead of dead-lettering everyone.
-    for (const w of workers) w.pause(true).catch(() => undefined);
+    // Notifications keep going: they need no Twilio call, and a failure the ISV hears of is worth hearing.
+    for (const w of workers) if (w.name !== NOTIFY) w.pause(true).catch(() => undefined);
     const say = () => rt.log.fatal({ twilio: err.details }, `WORKERS PAUSED: ${err.message}. No customer was failed; fix the credentials and restart the worker.`);
     say();
     nagTimer = setInterval(say, 60_000);
@@ -46,6 +48,9 @@ export function startWorkers(rt: Runtime): WorkerPool {
       autorun: false,
     }),
   );
+  // Notifications (NOTIFY_URL): the outbox relay and the `notify` queue's worker.
+  const notify = startNotifications(rt);
+  if (notify) workers.push(notify.worker);
   for (const w of workers) {
     w.on('error', (err) => rt.log.error({ err: err.message, queue: w.name }, 'worker error'));
     void w.run().catch((err: unknown) => rt.log.error({ err: String(err), queue: w.name }, 'worker stopped'));
@@ -65,6 +70,7 @@ export function startWorkers(rt: Runtime): WorkerPool {
     async close(deadlineMs = rt.config.SHUTDOWN_TIMEOUT_MS) {
       if (nagTimer) clearInterval(nagTimer);
       clearInterval(reschedule);
+      await notify?.relay.stop();
       let timer: NodeJS.Timeout | undefined;
       const graceful = Promise.all(workers.map((w) => w.close())).then(() => 'done' as const);
       const deadline = new Promise<'deadline'>((resolve) => {

@@ -7,10 +7,12 @@ export const DEAD_LETTER = 'dead-letter' as const;
 /** Per-customer re-checks queued by the sweeps, and the sweep scheduler's own queue. */
 export const RECHECK = 'recheck' as const;
 export const SWEEP = 'sweep' as const;
+/** Signed notifications to the ISV (NOTIFY_URL), one job per state change, its id the event's id. */
+export const NOTIFY = 'notify' as const;
 
-export type QueueName = StageName | typeof DEAD_LETTER | typeof RECHECK | typeof SWEEP;
-/** Every queue a2p-onboard uses: one per stage (the registry's), the dead letter, the sweeps' re-checks and the sweep scheduler. */
-export const QUEUE_NAMES: readonly QueueName[] = [...STAGE_NAMES, DEAD_LETTER, RECHECK, SWEEP];
+export type QueueName = StageName | typeof DEAD_LETTER | typeof RECHECK | typeof SWEEP | typeof NOTIFY;
+/** Every queue a2p-onboard uses: one per stage (the registry's), the dead letter, the sweeps' re-checks, the sweep scheduler and the notifications. */
+export const QUEUE_NAMES: readonly QueueName[] = [...STAGE_NAMES, DEAD_LETTER, RECHECK, SWEEP, NOTIFY];
 
 /** What a stage job carries: just who. The customer's data lives in the ledger. */
 export const stageJobSchema = z.object({
@@ -55,9 +57,18 @@ function housekeepingJobOptions(): DefaultJobOptions {
   return { attempts: 3, backoff: { type: 'capped-jitter' }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } };
 }
 
+/**
+ * Notifications: delivered ones are kept a day (the id dedupes a re-relay meanwhile); the ones that ran out
+ * of retries stay failed, the dead letter the dashboard lists. Attempts and backoff are set per job by the relay.
+ */
+function notifyJobOptions(): DefaultJobOptions {
+  return { removeOnComplete: { age: 24 * 3600, count: 100_000 }, removeOnFail: false };
+}
+
 /** A queue's job defaults: a stage's row may set its own attempts; the rest use JOB_ATTEMPTS. */
 function jobOptions(name: QueueName, attempts: number): DefaultJobOptions {
   if (name === RECHECK || name === SWEEP) return housekeepingJobOptions();
+  if (name === NOTIFY) return notifyJobOptions();
   return defaultJobOptions(isStageName(name) ? (stageDef(name).attempts ?? attempts) : attempts);
 }
 

@@ -1,5 +1,5 @@
 import { connectRedis, type RedisClient } from '../redis.js';
-import { PRIMARY_PROFILE_POLICY_SID, requireTwilio, type Config, ConfigError } from '../config.js';
+import { PRIMARY_PROFILE_POLICY_SID, notifySettings, requireTwilio, type Config, ConfigError } from '../config.js';
 import type { StageSettings } from '../jobs/settings.js';
 import { Ledger, type CustomerRecord } from '../ledger/ledger.js';
 import { feeSchedule } from '../ledger/fees.js';
@@ -214,7 +214,7 @@ export async function createRuntime(config: Config, log: Logger, opts: RuntimeOp
     const stopPolicyRefresh = policies.refreshEvery(usedPolicies(settings), log);
     const queues = createQueues(redis, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
     // A create's lease outlives the longest call: a budget wait (at most 5 s) plus the HTTP timeout.
-    const ledger = new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config), createLeaseMs: config.TWILIO_TIMEOUT_MS + 10_000, lookupAfterRestartMs: config.LOOKUP_AFTER_RESTART_MS });
+    const ledger = new Ledger(redis, config.QUEUE_PREFIX, { watchDelayMs: watchDelay(config), createLeaseMs: config.TWILIO_TIMEOUT_MS + 10_000, lookupAfterRestartMs: config.LOOKUP_AFTER_RESTART_MS, notify: notifySettings(config) !== undefined });
     // On every (re)connect: did Redis restart, possibly losing its last second of writes?
     const noteRun = () =>
       ledger.restartWindow.noteRedisRun().then(

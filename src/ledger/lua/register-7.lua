@@ -9,6 +9,7 @@
     KEYS[4] reuse counts by email hash
     KEYS[5] customer history (list)
     KEYS[6] watch (zset: customers due for a re-check)
+    KEYS[7] notification outbox (stream)
 
     ARGV[1]  batch id
     ARGV[2]  row
@@ -23,6 +24,7 @@
     ARGV[11] watch-at (ms)
     ARGV[12] first stage
     ARGV[13] flow
+    ARGV[14] notification event id ('' when notifications are off): the customer's first `in_progress`
 
   Output:
     {'ok'} | {'exists', batch, state, stage} | {'mobile', count} | {'email', count}
@@ -47,4 +49,10 @@ redis.call('HSET', KEYS[1], 'batch', ARGV[1], 'row', ARGV[2], 'data', ARGV[3], '
 redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[9])
 redis.call('RPUSH', KEYS[5], ARGV[10])
 redis.call('ZADD', KEYS[6], tonumber(ARGV[11]), ARGV[9])
+if ARGV[14] and ARGV[14] ~= '' then
+  redis.call('XADD', KEYS[7], '*', 'id', ARGV[14], 'customerId', ARGV[9], 'batchId', ARGV[1], 'gen', '1',
+    'flow', ARGV[13] or 'sole-proprietor', 'stage', ARGV[12] or 'starter-profile', 'state', 'in_progress', 'previousState', '',
+    'at', ARGV[4], 'reason', '', 'action', '')
+  redis.call('HSET', KEYS[1], 'notifiedState', 'in_progress')
+end
 return {'ok'}

@@ -9,6 +9,7 @@
     KEYS[3] watch (zset)
     KEYS[4] reuse counts by mobile hash
     KEYS[5] reuse counts by email hash
+    KEYS[6] notification outbox (stream)
 
     ARGV[1]  customer id
     ARGV[2]  stage
@@ -20,11 +21,12 @@
     ARGV[8]  new email hash ('' = no reuse limit)
     ARGV[9]  mobile limit
     ARGV[10] email limit
+    ARGV[11] notification event id, '' when notifications are off (sent when the state changes)
 
   Output:
     {'ok', gen} | {'mobile', count} | {'email', count} | {'missing'}
 ]]
-local prev = redis.call('HMGET', KEYS[1], 'state', 'batch', 'mobileHash', 'emailHash')
+local prev = redis.call('HMGET', KEYS[1], 'state', 'batch', 'mobileHash', 'emailHash', 'flow')
 if not prev[2] then return {'missing'} end
 if ARGV[6] ~= '' then
   -- '' = no reuse limit for this customer (business flow); a previous '' counted nothing.
@@ -55,4 +57,11 @@ redis.call('HSET', KEYS[1], 'stage', ARGV[2], 'state', 'in_progress', 'updatedAt
 redis.call('HDEL', KEYS[1], 'reason', 'details', 'action')
 redis.call('RPUSH', KEYS[2], ARGV[4])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[5]), ARGV[1])
+if ARGV[11] ~= '' and prev[1] ~= 'in_progress' then
+  local last = redis.call('HGET', KEYS[1], 'notifiedState') or ''
+  redis.call('XADD', KEYS[6], '*', 'id', ARGV[11], 'customerId', ARGV[1], 'batchId', prev[2], 'gen', tostring(gen),
+    'flow', prev[5] or 'sole-proprietor', 'stage', ARGV[2], 'state', 'in_progress', 'previousState', last,
+    'at', ARGV[3], 'reason', '', 'action', '')
+  redis.call('HSET', KEYS[1], 'notifiedState', 'in_progress')
+end
 return {'ok', tostring(gen)}
