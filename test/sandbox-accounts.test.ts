@@ -5,6 +5,7 @@ import twilio from 'twilio';
 import { createTwilioClient } from '../src/twilio/client.js';
 import { standardBrandByHand } from './contract/standard.js';
 import { POLICY_A2P_MESSAGING, POLICY_SECONDARY_BUSINESS, POLICY_SOLE_PROPRIETOR, POLICY_STARTER, SUBACCOUNT_LIMIT_CODE, SUBACCOUNT_NESTED_CODE, startSandbox, type Sandbox, type SandboxOptions } from '@a2p-onboard/twilio-sandbox';
+import { pollUntil as waitUntil, restError } from './sandbox-kit.js';
 
 /**
  * Subaccounts in the sandbox (issue 15): API 2010 Accounts through twilio-node, each subaccount with its own
@@ -28,22 +29,6 @@ async function start(opts: Partial<SandboxOptions> = {}): Promise<{ sb: Sandbox;
 
 function clientOf(sb: Sandbox, accountSid: string, authToken: string): Client {
   return createTwilioClient({ accountSid, authToken, apiBase: sb.url, timeoutMs: 5000 });
-}
-
-interface RestErr {
-  status: number;
-  code: number;
-  message: string;
-}
-async function restError(p: Promise<unknown>): Promise<RestErr> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as Partial<RestErr>;
-    assert.equal(typeof err.status, 'number', `expected a RestException, got ${String(e)}`);
-    return err as RestErr;
-  }
-  assert.fail('expected the request to fail');
 }
 
 async function admin(sb: Sandbox, path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: unknown }> {
@@ -347,17 +332,6 @@ describe('per-account budget and callbacks', () => {
     }
   });
 });
-
-/** Polls `get` until `done`; the sandbox's delays are tens of milliseconds here. */
-async function waitUntil<T>(what: string, get: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await get();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('a Sole Proprietor registered wholly inside its subaccount', () => {
   test("profile (with the parent's primary), trust bundle, brand, OTP, service and campaign: all the subaccount's, none the parent's", async () => {

@@ -5,6 +5,7 @@ import twilio from 'twilio';
 import { createTwilioClient } from '../src/twilio/client.js';
 import { standardBrandByHand } from './contract/standard.js';
 import { BRAND_EVENT_PREFIX, CAMPAIGN_EVENT_PREFIX, POLICY_SOLE_PROPRIETOR, POLICY_STARTER, sandboxOptionsFromEnv, startSandbox, type CloudEvent, type Sandbox, type SandboxOptions } from '@a2p-onboard/twilio-sandbox';
+import { pollUntil as waitFor } from './sandbox-kit.js';
 
 /**
  * Event Streams in the sandbox: Events v1 Sinks and Subscriptions through twilio-node, and signed CloudEvents
@@ -24,16 +25,6 @@ async function start(opts: Partial<SandboxOptions> = {}): Promise<{ sb: Sandbox;
   const sb = await startSandbox({ ...FAST, ...opts });
   open.push(sb);
   return { sb, client: createTwilioClient({ accountSid: sb.options.accountSid, authToken: sb.options.authToken, apiBase: sb.url, timeoutMs: 5000 }) };
-}
-
-async function waitFor<T>(what: string, get: () => T | Promise<T>, done: (v: T) => boolean, timeoutMs = 6000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await get();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 interface Post {

@@ -11,6 +11,7 @@ import {
   type Sandbox,
   type SandboxOptions,
 } from '@a2p-onboard/twilio-sandbox';
+import { restError } from './sandbox-kit.js';
 
 /**
  * The sandbox's Standard and Low-Volume Standard brands (issue 14), through the real twilio-node SDK over HTTP:
@@ -42,22 +43,6 @@ async function start(opts: Partial<SandboxOptions> = {}): Promise<{ sb: Sandbox;
   const sb = await startSandbox({ ...FAST, ...opts });
   open.push(sb);
   return { sb, client: createTwilioClient({ accountSid: sb.options.accountSid, authToken: sb.options.authToken, apiBase: sb.url, timeoutMs: 5000 }) };
-}
-
-interface RestErr {
-  status: number;
-  code: number;
-  message: string;
-}
-async function restError(p: Promise<unknown>): Promise<RestErr> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as Partial<RestErr>;
-    assert.equal(typeof err.status, 'number', `expected a RestException, got ${String(e)}`);
-    return err as RestErr;
-  }
-  assert.fail('expected the request to fail');
 }
 
 async function poll<T>(what: string, get: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 4000): Promise<T> {

@@ -13,6 +13,7 @@ import {
   type Sandbox,
   type SandboxOptions,
 } from '@a2p-onboard/twilio-sandbox';
+import { pollUntil as waitFor, restError } from './sandbox-kit.js';
 
 type Client = ReturnType<typeof createTwilioClient>;
 
@@ -28,34 +29,6 @@ async function start(opts: Partial<SandboxOptions> = {}): Promise<{ sb: Sandbox;
   open.push(sb);
   const client = createTwilioClient({ accountSid: sb.options.accountSid, authToken: sb.options.authToken, apiBase: sb.url, timeoutMs: 5000 });
   return { sb, client };
-}
-
-async function waitFor<T>(what: string, get: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 4000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await get();
-    if (done(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-interface RestErr {
-  status: number;
-  code: number;
-  message: string;
-  moreInfo: string;
-}
-async function restError(p: Promise<unknown>): Promise<RestErr> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as Partial<RestErr>;
-    assert.equal(typeof err.status, 'number', `expected a RestException, got ${String(e)}`);
-    return err as RestErr;
-  }
-  assert.fail('expected the request to fail');
 }
 
 /** createTwilioClient turns a 429 into a RateLimitedError; a bare twilio-node client gives a RestException 429/20429. */
