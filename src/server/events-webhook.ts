@@ -2,7 +2,7 @@ import express, { type Request, type Response } from 'express';
 import { refuseBadBodies } from './body-errors.js';
 import twilio from 'twilio';
 import { eventDeliverySchema, eventSids, isA2pEventType, type CloudEvent } from '../events/a2p-events.js';
-import type { Ledger } from '../ledger/ledger.js';
+import { accountOf, signingToken, type SigningAccounts } from './account-token.js';
 import type { Logger } from '../log.js';
 import { nudgeCustomer } from '../workers/nudge.js';
 import type { Queues } from '../workers/queues.js';
@@ -26,17 +26,11 @@ export const EVENT_ID_TTL_MS = 24 * 3600_000;
 /** Twilio's batches are at most 64 kB; a little room, and nothing larger is read. */
 const BODY_LIMIT = '256kb';
 
-export interface EventsWebhookOptions {
-  /** The parent account (the one TWILIO_ACCOUNT_SID names). */
-  accountSid: string;
-  authToken: string;
+export interface EventsWebhookOptions extends SigningAccounts {
   /** The exact URL the Sink was given (PUBLIC_BASE_URL + path), without Twilio's query string. */
   publicUrl: string | undefined;
-  ledger: Ledger;
   queues: Queues;
   log: Logger;
-  /** A subaccount's auth token, when this deployment knows the subaccount (ACCOUNT_MODE=subaccount); null otherwise. */
-  subaccountToken?: ((accountSid: string) => Promise<string | null>) | undefined;
   now?: () => number;
 }
 
@@ -63,13 +57,12 @@ function signedUrl(opts: EventsWebhookOptions, req: Request): string {
 async function signingAccount(opts: EventsWebhookOptions, signature: string, url: string, raw: string): Promise<string | null> {
   if (twilio.validateRequestWithBody(opts.authToken, signature, url, raw)) return opts.accountSid;
   if (!opts.subaccountToken) return null;
+  // A sink is a subaccount's when the events name it; the signature, checked with its token, says whether they may.
   const named = new Set<string>();
   for (const m of raw.matchAll(/"accountsid"\s*:\s*"(AC[0-9a-fA-F]{32})"/g)) named.add(m[1]!);
   for (const account of [...named].slice(0, 5)) {
     if (account === opts.accountSid) continue;
-    // Only subaccounts this deployment created or was given: an unsigned post must not make it read arbitrary accounts.
-    if (!(await opts.ledger.ownerOf(account))) continue;
-    const token = await opts.subaccountToken(account);
+    const token = await signingToken(opts, account);
     if (token && twilio.validateRequestWithBody(token, signature, url, raw)) return account;
   }
   return null;
@@ -124,8 +117,14 @@ async function handleEvent(opts: EventsWebhookOptions, account: string, event: C
     customerId = await opts.ledger.ownerOf(sid);
     if (customerId) break;
   }
-  if (!customerId) {
+  const rec = customerId ? await opts.ledger.get(customerId) : null;
+  if (!customerId || !rec) {
     log.debug('event about a brand or campaign this deployment did not register: ignored');
+    return 'ignored';
+  }
+  // As for status callbacks: an account's signature speaks only of its own customers' brands and campaigns.
+  if (accountOf(rec, opts.accountSid) !== account) {
+    log.warn({ account, customerId }, "event about another account's customer than the one that signed it: ignored");
     return 'ignored';
   }
   if (!(await opts.ledger.firstSightOfEvent(event.id, EVENT_ID_TTL_MS))) return 'duplicate';

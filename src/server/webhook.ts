@@ -1,8 +1,8 @@
 import express, { type Request, type Response } from 'express';
 import { refuseBadBodies } from './body-errors.js';
+import { accountOf, signingToken, type SigningAccounts } from './account-token.js';
 import twilio from 'twilio';
 import { z } from 'zod';
-import type { Ledger } from '../ledger/ledger.js';
 import { SETTLED_STATES } from '../ledger/states.js';
 import { bundleField, type StatusPatch } from '../ledger/status-fields.js';
 import type { Logger } from '../log.js';
@@ -19,17 +19,9 @@ import { RECHECK, recheckJobId, type Queues } from '../workers/queues.js';
 
 export const STATUS_WEBHOOK_PATH = '/webhooks/twilio/status';
 
-export interface StatusWebhookOptions {
-  accountSid: string;
-  authToken: string;
-  /**
-   * A subaccount's auth token, read from the parent (kept in memory only), or null when it is not a
-   * subaccount of the parent. Asked only for subaccounts the ledger records as a customer's.
-   */
-  subaccountToken?: (accountSid: string) => Promise<string | null>;
+export interface StatusWebhookOptions extends SigningAccounts {
   /** The exact URL Twilio was given (PUBLIC_BASE_URL + path): what the signature covers. */
   publicUrl: string | undefined;
-  ledger: Ledger;
   queues: Pick<Queues, typeof RECHECK>;
   log: Logger;
 }
@@ -43,17 +35,6 @@ const callbackSchema = z.object({
 
 // The ledger's slot of each bundle the pipeline creates (a Standard brand's A2P Messaging Trust Product has its own).
 const BUNDLE_KINDS = ['customerProfile', 'trustProduct', 'a2pProduct'] as const;
-
-/** The token that must have signed a callback from `accountSid`; null: not an account of this deployment. */
-async function signingToken(opts: StatusWebhookOptions, accountSid: string | undefined): Promise<string | null> {
-  if (accountSid === undefined || accountSid === opts.accountSid) return opts.authToken;
-  if (!opts.subaccountToken || !/^AC[0-9a-fA-F]{32}$/.test(accountSid)) return null;
-  // Only subaccounts the ledger records: an unsigned post cannot make the server read arbitrary accounts.
-  const owner = await opts.ledger.ownerOf(accountSid);
-  const rec = owner ? await opts.ledger.get(owner) : null;
-  if (rec?.sids.subaccount !== accountSid) return null;
-  return opts.subaccountToken(accountSid);
-}
 
 export function statusWebhook(opts: StatusWebhookOptions): express.Router {
   const router = express.Router();
@@ -98,7 +79,7 @@ async function handle(opts: StatusWebhookOptions, req: Request, res: Response): 
   const rec = customerId ? await opts.ledger.get(customerId) : null;
   const kind = rec ? BUNDLE_KINDS.find((k) => rec.sids[k] === ev.BundleSid) : undefined;
   // The bundle must live in the account that signed: a subaccount's callback speaks only of its own customer's bundles.
-  if (rec && ev.AccountSid !== (rec.sids.subaccount ?? opts.accountSid)) {
+  if (rec && ev.AccountSid !== accountOf(rec, opts.accountSid)) {
     opts.log.warn({ bundleSid: ev.BundleSid }, "refused a status callback about a bundle of another account than the one that signed it");
     res.status(403).send('unknown account');
     return;
